@@ -1,0 +1,51 @@
+# The project's one vocabulary of commands: used by the README, .ci/run and developers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.installed
+
+# Rasa phones home and TensorFlow is chatty; neither helps here.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv model run chat test validate nlu-eval bench lock clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(READY): requirements.lock scripts/bootstrap.sh scripts/find-python.sh
+	@scripts/bootstrap.sh
+
+venv: $(READY)  ## Build .venv (finds Python 3.10, installs requirements.lock)
+
+model: $(READY)  ## Train the model if it is missing or its inputs changed
+	@$(PY) -m bot.cli model
+
+run: $(READY)  ## Start the assistant: Rasa server (REST + HTTP API) and action server
+	@$(PY) -m bot.cli run
+
+chat: $(READY)  ## Talk to a running assistant (make run) in the terminal
+	@$(PY) -m bot.cli chat
+
+test: $(READY)  ## Run the whole test suite (trains the model once if needed)
+	@echo "==> Running the tests (the first run trains the model: about 2 minutes)"
+	@$(PY) -m pytest
+
+validate: $(READY)  ## rasa data validate
+	@$(VENV)/bin/rasa data validate --data nlu_data --domain domain.yml --config config.yml
+
+nlu-eval: $(READY)  ## 5-fold cross-validation of our pipeline and Rasa's stock one, into reports/
+	@$(PY) -m bench.nlu_eval
+
+bench: $(READY)  ## Held-out accuracy, parse latency and training time: ours vs stock
+	@$(PY) -m bench.nlu_bench
+
+lock:  ## Re-resolve requirements.in into requirements.lock
+	@scripts/lock.sh
+
+clean:  ## Remove .venv, models and reports
+	rm -rf $(VENV) models reports .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom Rasa actions. Thin: read slots, call bot's services, answer with domain.yml responses."""

@@ -1,0 +1,97 @@
+"""`make bench`: train our pipeline and Rasa's stock pipeline on the same data in the same run,
+then compare training time, accuracy on the held-out messages (tests/data/heldout.yml) and
+parse latency. Results: reports/bench.md and reports/bench.json."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from bench.common import (PIPELINES, REPORTS, ROOT, machine, out_of_scope_as_ticket, table,
+                          ticket_macro_f1, write_json)
+
+ADDRESS = ("building", "unit", "room", "phone")
+
+
+def train(name: str, config: Path, out: Path) -> tuple:
+    print(f"==> training {name} ({config.relative_to(ROOT)})", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "nlu", "--nlu", "nlu_data", "--config", str(config),
+         "--out", str(out), "--fixed-model-name", name, "--quiet"],
+        cwd=ROOT, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    return out / f"{name}.tar.gz", time.monotonic() - started
+
+
+def evaluate(model: Path, heldout: list) -> dict:
+    from rasa.core.agent import Agent
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(model))
+    for item in heldout[:20]:  # warm-up: the first calls build TensorFlow graphs
+        loop.run_until_complete(agent.parse_message(item["text"]))
+    pairs, timings, entity_hits = [], [], 0
+    for item in heldout:
+        started = time.perf_counter()
+        parsed = loop.run_until_complete(agent.parse_message(item["text"]))
+        timings.append((time.perf_counter() - started) * 1000)
+        pairs.append((item["intent"], parsed["intent"]["name"]))
+        found = {}
+        for entity in parsed["entities"]:
+            if entity["entity"] in ADDRESS:
+                found.setdefault(entity["entity"], entity["value"])
+        entity_hits += found == {k: str(v) for k, v in (item.get("entities") or {}).items()}
+    loop.close()
+    timings.sort()
+    return {
+        "ticket_macro_f1": ticket_macro_f1(pairs),
+        "out_of_scope_as_ticket": out_of_scope_as_ticket(pairs),
+        "accuracy": sum(want == got for want, got in pairs) / len(pairs),
+        "entities_exact": entity_hits / len(heldout),
+        "parse_ms_median": statistics.median(timings),
+        "parse_ms_p95": timings[int(0.95 * (len(timings) - 1))],
+    }
+
+
+def main() -> int:
+    heldout = yaml.safe_load((ROOT / "tests" / "data" / "heldout.yml").read_text(encoding="utf-8"))
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
+        for name, config in PIPELINES.items():
+            model, seconds = train(name, config, Path(tmp))
+            results[name] = {"train_seconds": seconds, **evaluate(model, heldout)}
+    rows = [
+        ("ticket intents, macro F1 (held-out)", "ticket_macro_f1", "{:.3f}"),
+        ("out_of_scope classified as a ticket", "out_of_scope_as_ticket", "{:.1%}"),
+        ("all intents, accuracy (held-out)", "accuracy", "{:.3f}"),
+        ("address/phone entities exactly right", "entities_exact", "{:.1%}"),
+        ("parse latency, median", "parse_ms_median", "{:.1f} ms"),
+        ("parse latency, p95", "parse_ms_p95", "{:.1f} ms"),
+        ("training time (NLU)", "train_seconds", "{:.0f} s"),
+    ]
+    report = "\n".join([
+        "# NLU benchmark: ours vs Rasa's stock pipeline",
+        "",
+        f"Machine: {machine()}. Held-out messages: {len(heldout)} (never in training data).",
+        "",
+        table(["", *PIPELINES], [[label] + [fmt.format(results[n][key]) for n in PIPELINES]
+                                 for label, key, fmt in rows]),
+    ])
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "bench.md").write_text(report + "\n", encoding="utf-8")
+    write_json(REPORTS / "bench.json", results)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Command-line entry point behind the Makefile: python -m bot.cli {model,run,chat}."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot import settings as settings_module
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description="红管家 commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("model", help="train the model if it is missing or its inputs changed")
+    commands.add_parser("run", help="start the Rasa server and the action server")
+    commands.add_parser("chat", help="talk to a running assistant in the terminal")
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_module.get()
+    except settings_module.SettingsError as error:
+        print(f"error: {error} (see .env.example)", file=sys.stderr)
+        return 2
+    if args.command == "model":
+        from bot.model_store import ensure_model
+        ensure_model(settings_module.ROOT, settings.models_dir)
+        return 0
+    if args.command == "run":
+        from bot import run
+        return run.main(settings)
+    from bot import chat
+    return chat.main(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

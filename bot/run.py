@@ -1,0 +1,142 @@
+"""`make run`: start every process of the assistant, report where it listens, stop all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.model_store import ensure_model
+from bot.settings import ROOT, Settings
+
+STARTUP_TIMEOUT_S = 240  # Rasa needs ~55 s on 2 cores to load TensorFlow and the model.
+
+
+@dataclass
+class Service:
+    name: str
+    argv: List[str]
+    health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+
+
+def services(settings: Settings, model: Path) -> List[Service]:
+    python = sys.executable
+    actions = Service(
+        name="actions",
+        argv=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        health_url=f"http://{settings.action_host}:{settings.action_port}/health",
+        env={"SANIC_HOST": settings.action_host},
+    )
+    rasa = Service(
+        name="rasa",
+        argv=[python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+              "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
+        health_url=f"http://{settings.rasa_host}:{settings.rasa_port}/status",
+        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url},
+    )
+    return [actions, rasa]
+
+
+def _relay(name: str, stream) -> None:
+    for line in iter(stream.readline, ""):
+        sys.stdout.write(f"[{name}] {line}")
+        sys.stdout.flush()
+
+
+def start(service: Service) -> None:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **service.env}
+    service.process = subprocess.Popen(
+        service.argv, cwd=ROOT, env=env, text=True, bufsize=1,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    threading.Thread(target=_relay, args=(service.name, service.process.stdout), daemon=True).start()
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until_healthy(items: List[Service], timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = list(items)
+    while pending:
+        for service in list(pending):
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+            if healthy(service.health_url):
+                print(f"==> {service.name} is up: {service.health_url}", flush=True)
+                pending.remove(service)
+        if pending and time.monotonic() > deadline:
+            raise RuntimeError(f"not up after {timeout_s:.0f} s: {', '.join(s.name for s in pending)}")
+        time.sleep(0.5)
+
+
+def stop(items: List[Service], grace_s: float = 15) -> None:
+    running = [s for s in items if s.process and s.process.poll() is None]
+    for service in running:
+        os.killpg(service.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for service in running:
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+        print(f"==> stopped {service.name}", flush=True)
+
+
+def banner(settings: Settings, model: Path) -> str:
+    rasa = f"http://{settings.rasa_host}:{settings.rasa_port}"
+    return "\n".join([
+        "",
+        "==> 红管家 is running",
+        f"    model:          {model.name}",
+        f"    REST channel:   POST {rasa}/webhooks/rest/webhook  {{\"sender\": \"…\", \"message\": \"…\"}}",
+        f"    NLU parse API:  POST {rasa}/model/parse  {{\"text\": \"…\"}}",
+        f"    action server:  {settings.action_endpoint_url}",
+        "    talk to it:     make chat   (in another terminal)",
+        "    stop:           Ctrl-C",
+        "",
+    ])
+
+
+def main(settings: Settings) -> int:
+    model = ensure_model(ROOT, settings.models_dir)
+    items = services(settings, model)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        for service in items:
+            print(f"==> starting {service.name}: {' '.join(service.argv[1:])}", flush=True)
+            start(service)
+        print("==> waiting for the servers (Rasa takes about a minute to load)", flush=True)
+        wait_until_healthy(items)
+        print(banner(settings, model), flush=True)
+        while not stopping.is_set():
+            exited = [s for s in items if s.process.poll() is not None]
+            if exited:
+                print(f"==> {exited[0].name} exited (code {exited[0].process.returncode}); stopping", flush=True)
+                return 1
+            stopping.wait(1)
+        print("==> Ctrl-C: stopping", flush=True)
+        return 0
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stop(items)

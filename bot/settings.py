@@ -1,0 +1,90 @@
+"""The one place that reads the environment (and an optional .env file).
+
+Everything else receives a :class:`Settings` object. ``.env.example`` documents
+every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: ZoneInfo
+    reception_days: Tuple[int, ...]
+    rasa_host: str
+    rasa_port: int
+    action_host: str
+    action_port: int
+    models_dir: Path
+
+    @property
+    def action_endpoint_url(self) -> str:
+        return f"http://{self.action_host}:{self.action_port}/webhook"
+
+
+def _read_dotenv(path: Path) -> dict:
+    values = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+
+
+def _days(raw: str) -> Tuple[int, ...]:
+    try:
+        days = tuple(sorted({int(part) for part in raw.replace("，", ",").split(",") if part.strip()}))
+    except ValueError:
+        raise SettingsError(f"RECEPTION_DAYS must be days of the month like 3,15; got {raw!r}") from None
+    if not days or any(not 1 <= day <= 31 for day in days):
+        raise SettingsError(f"RECEPTION_DAYS must be days between 1 and 31; got {raw!r}")
+    return days
+
+
+def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> Settings:
+    """Settings from ``environ`` (default: os.environ) over the .env file."""
+    env = {**_read_dotenv(dotenv or ROOT / ".env"), **(os.environ if environ is None else environ)}
+    try:
+        timezone = ZoneInfo(env.get("TIMEZONE", "Asia/Shanghai"))
+    except Exception:
+        raise SettingsError(f"TIMEZONE is not a known time zone: {env.get('TIMEZONE')!r}") from None
+    return Settings(
+        timezone=timezone,
+        reception_days=_days(env.get("RECEPTION_DAYS", "3,15")),
+        rasa_host=env.get("RASA_HOST", "127.0.0.1"),
+        rasa_port=_int(env, "RASA_PORT", 5005),
+        action_host=env.get("ACTION_HOST", "127.0.0.1"),
+        action_port=_int(env, "ACTION_PORT", 5055),
+        models_dir=Path(env.get("MODELS_DIR", str(ROOT / "models"))),
+    )
+
+
+@lru_cache(maxsize=1)
+def get() -> Settings:
+    """Process-wide settings, read once on first use (never at import time)."""
+    return load()

@@ -1,0 +1,52 @@
+"""Shared fixtures: the trained model (trained once per input hash) and the held-out messages."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT_FILE = ROOT / "tests" / "data" / "heldout.yml"
+TICKET_INTENTS = ("repair", "noise_dispute", "parcel", "pension_certification")
+ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
+
+
+@pytest.fixture(scope="session")
+def heldout() -> List[Dict]:
+    return yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    from bot import settings
+    from bot.model_store import ensure_model
+
+    return ensure_model(ROOT, settings.load().models_dir)
+
+
+@pytest.fixture(scope="session")
+def parse(model_path) -> Callable[[str], Dict]:
+    """Parse text with the real trained model, in process (as Rasa's /model/parse does)."""
+    from rasa.core.agent import Agent
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(model_path))
+
+    def _parse(text: str) -> Dict:
+        return loop.run_until_complete(agent.parse_message(text))
+
+    yield _parse
+    loop.close()
+
+
+def address_entities(parsed: Dict) -> Dict[str, List[str]]:
+    """building/unit/room/phone values of a parse result, by entity type."""
+    found: Dict[str, List[str]] = {}
+    for entity in parsed.get("entities", []):
+        if entity["entity"] in ADDRESS_ENTITIES:
+            found.setdefault(entity["entity"], []).append(entity["value"])
+    return found

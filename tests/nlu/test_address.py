@@ -1,0 +1,78 @@
+"""The address/phone extractor, without Rasa: forms residents write, and things that are not addresses."""
+
+import pytest
+
+from bot.nlu.address import NEIGHBOUR, chinese_number, extract
+from tests.conftest import address_entities
+
+
+def values(text):
+    found = {}
+    for mention in extract(text):
+        found.setdefault(mention.entity, []).append(mention.value)
+    return found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3栋2单元502卫生间漏水了", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
+    ("三号楼一单元五零二", {"building": ["3"], "unit": ["1"], "room": ["502"]}),
+    ("十二栋一单元1802室", {"building": ["12"], "unit": ["1"], "room": ["1802"]}),
+    ("二十三号楼三单元", {"building": ["23"], "unit": ["3"]}),
+    ("18幢", {"building": ["18"]}),
+    ("第5栋", {"building": ["5"]}),
+    ("3-2-502 厨房漏水", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
+    ("3栋2-502", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
+    ("3#502", {"building": ["3"], "room": ["502"]}),
+    ("5-1202", {"building": ["5"], "room": ["1202"]}),
+    ("B座1602", {"building": ["B"], "room": ["1602"]}),
+    ("３棟２單元５０２室", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
+    ("电话138-1234-5678", {"phone": ["13812345678"]}),
+    ("138 1234 5678 住5号楼1单元", {"phone": ["13812345678"], "building": ["5"], "unit": ["1"]}),
+    ("3栋楼道灯不亮", {"building": ["3"]}),
+])
+def test_addresses_are_read_with_canonical_values(text, expected):
+    assert values(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "我住12楼", "电梯到7层就停", "整整一栋楼都停电了", "交了500-1000元还没修", "15号接待日",
+    "工单BX-20261121-0007怎么样了", "等了3天了", "物业费一年2400", "20:00以后还在装修", "",
+])
+def test_numbers_that_are_not_addresses_are_ignored(text):
+    assert values(text) == {}
+
+
+def test_neighbours_address_gets_the_neighbour_role():
+    mentions = extract("我住3栋502，楼上602天天跺脚")
+    own = [(m.entity, m.value) for m in mentions if m.role is None]
+    theirs = [(m.entity, m.value) for m in mentions if m.role == NEIGHBOUR]
+    assert own == [("building", "3"), ("room", "502")]
+    assert theirs == [("room", "602")]
+
+
+def test_offsets_point_at_the_original_text():
+    text = "麻烦来看看 十二栋1802室 漏水"
+    for mention in extract(text):
+        assert text[mention.start:mention.end] in ("十二", "1802")
+
+
+@pytest.mark.parametrize("token, number", [
+    ("3", 3), ("十", 10), ("十二", 12), ("二十三", 23), ("一百零二", 102), ("五零二", 502), ("两", 2),
+])
+def test_chinese_numbers(token, number):
+    assert chinese_number(token) == number
+
+
+def test_every_heldout_message_gets_exactly_its_entities(heldout):
+    wrong = []
+    for item in heldout:
+        expected = {key: [str(value)] for key, value in (item.get("entities") or {}).items()}
+        found = {key: vals[:1] for key, vals in values(item["text"]).items()}
+        if found != expected:
+            wrong.append(f"{item['text']!r}: expected {expected}, got {values(item['text'])}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_address_entities_helper_reads_rasa_output():
+    parsed = {"entities": [{"entity": "building", "value": "3"}, {"entity": "facility", "value": "电梯"}]}
+    assert address_entities(parsed) == {"building": ["3"]}

@@ -1,0 +1,95 @@
+"""The trained model on messages it never saw (tests/data/heldout.yml) and on the issue's own examples."""
+
+from collections import Counter
+
+import pytest
+
+from tests.conftest import TICKET_INTENTS, address_entities
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def predictions(parse, heldout):
+    return [(item, parse(item["text"])) for item in heldout]
+
+
+def _f1(pairs, intent):
+    tp = sum(1 for want, got in pairs if want == intent and got == intent)
+    fp = sum(1 for want, got in pairs if want != intent and got == intent)
+    fn = sum(1 for want, got in pairs if want == intent and got != intent)
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def _report(predictions, keep):
+    return "\n".join(
+        f"  {item['intent']:>22} -> {parsed['intent']['name']:<22} {parsed['intent']['confidence']:.2f} {item['text']}"
+        for item, parsed in predictions if keep(item, parsed)
+    )
+
+
+def test_ticket_intents_are_recognised_on_unseen_messages(predictions):
+    pairs = [(item["intent"], parsed["intent"]["name"]) for item, parsed in predictions]
+    macro_f1 = sum(_f1(pairs, intent) for intent in TICKET_INTENTS) / len(TICKET_INTENTS)
+    wrong = _report(predictions, lambda item, parsed: item["intent"] in TICKET_INTENTS
+                    and parsed["intent"]["name"] != item["intent"])
+    assert macro_f1 >= 0.90, f"macro F1 {macro_f1:.3f} over ticket intents; misses:\n{wrong}"
+
+
+def test_out_of_scope_messages_almost_never_become_tickets(predictions):
+    out_of_scope = [(item, parsed) for item, parsed in predictions if item["intent"] == "out_of_scope"]
+    as_ticket = [(item, parsed) for item, parsed in out_of_scope if parsed["intent"]["name"] in TICKET_INTENTS]
+    rate = len(as_ticket) / len(out_of_scope)
+    assert rate <= 0.03, f"{rate:.1%} of out_of_scope became tickets:\n{_report(as_ticket, lambda *_: True)}"
+
+
+def test_all_intents_overall(predictions):
+    """Every intent, fallback counted as a miss: a guard against a model that silently degrades."""
+    correct = Counter(item["intent"] == parsed["intent"]["name"] for item, parsed in predictions)
+    accuracy = correct[True] / len(predictions)
+    wrong = _report(predictions, lambda item, parsed: item["intent"] != parsed["intent"]["name"])
+    assert accuracy >= 0.85, f"accuracy {accuracy:.3f}; misses:\n{wrong}"
+
+
+def test_the_issue_example_is_a_repair_with_its_address(parse):
+    parsed = parse("3栋2单元502卫生间漏水了")
+    assert parsed["intent"]["name"] == "repair"
+    assert address_entities(parsed) == {"building": ["3"], "unit": ["2"], "room": ["502"]}
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("充电桩坏了", "repair"),
+    ("和楼上因为噪音吵起来了求调解", "noise_dispute"),
+    ("我上周报修的怎么还没人来", "check_ticket"),
+    ("快递显示签收了但是我没收到", "parcel"),
+    ("我妈不会刷脸认证养老金 能上门帮忙吗", "pension_certification"),
+    ("业主接待日是哪天", "ask_reception_day"),
+])
+def test_near_misses_land_on_the_right_intent(parse, text, intent):
+    assert parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["物业费怎么交", "停车位怎么租", "我想学手机刷脸", "今天天气怎么样"])
+def test_things_we_do_not_handle_never_become_tickets(parse, text):
+    assert parse(text)["intent"]["name"] not in TICKET_INTENTS
+
+
+def test_entities_come_out_of_the_model_with_canonical_values(predictions):
+    wrong = []
+    for item, parsed in predictions:
+        expected = {key: str(value) for key, value in (item.get("entities") or {}).items()}
+        found = {key: values[0] for key, values in address_entities(parsed).items()}
+        if found != expected:
+            wrong.append(f"{item['text']!r}: expected {expected}, got {address_entities(parsed)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_facility_synonyms_are_mapped(parse):
+    facilities = [e["value"] for e in parse("电悌又坏了 困在里面出不来")["entities"] if e["entity"] == "facility"]
+    assert facilities == ["电梯"]
+
+
+def test_extreme_messages_parse_without_error(parse):
+    for text in ["", "😡😡😡", "a" * 5000, "'; DROP TABLE tickets; --", "<script>alert(1)</script>", "/repair"]:
+        parsed = parse(text)
+        assert "intent" in parsed
