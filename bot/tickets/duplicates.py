@@ -1,0 +1,45 @@
+"""Several residents reporting the same problem join one ticket.
+
+Five residents of building 3 writing 电梯坏了 within the window are one repair: shared
+facilities (the lift, stairwell lights, the entrance door, chargers, the water main) of one
+building are one problem. Facilities inside a flat (a toilet, a tap) are the same problem only
+when reported from the same flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+SHARED_FACILITIES = frozenset({"电梯", "楼道灯", "门禁", "充电桩", "监控", "外墙", "屋顶", "下水道", "路灯"})
+DEFAULT_WINDOW = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the duplicate check needs to know about a ticket or a new report."""
+
+    request_type: str
+    building: Optional[str]
+    room: Optional[str]
+    facility: Optional[str]
+    at: datetime
+    ticket_id: Optional[int] = None
+
+
+def same_problem(new: Report, existing: Report, window: timedelta = DEFAULT_WINDOW) -> bool:
+    if new.request_type != "repair" or existing.request_type != "repair":
+        return False
+    if not new.facility or new.facility != existing.facility or not new.building:
+        return False
+    if new.building != existing.building or abs(new.at - existing.at) > window:
+        return False
+    return new.facility in SHARED_FACILITIES or (bool(new.room) and new.room == existing.room)
+
+
+def find_duplicate(new: Report, open_tickets: Iterable[Report],
+                   window: timedelta = DEFAULT_WINDOW) -> Optional[Report]:
+    """The most recent open ticket describing the same problem, if any."""
+    matches = [t for t in open_tickets if same_problem(new, t, window)]
+    return max(matches, key=lambda t: t.at, default=None)

@@ -1,0 +1,102 @@
+"""Priorities and time limits.
+
+Emergencies (电梯困人, 燃气味, 漏电/冒火花, 水管爆裂, 着火) are urgent whatever the model said
+about confidence: the resident gets safety instructions at once and the assignee is alerted
+at once. Households with elderly people living alone or disabled members get priority and a
+home visit. Each request type has a time limit to accept, per compound ("水电维修限时达").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import Enum
+from typing import Iterable, Mapping, Optional
+
+
+class Priority(str, Enum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+class Emergency(str, Enum):
+    ELEVATOR_ENTRAPMENT = "elevator_entrapment"
+    GAS = "gas"
+    ELECTRIC = "electric"
+    BURST_PIPE = "burst_pipe"
+    FIRE = "fire"
+
+
+# Checked in this order: a fire that started at a socket is a fire.
+_EMERGENCY_PATTERNS = (
+    (Emergency.FIRE, r"着火|起火|失火|火灾|冒烟|烧起来|火苗"),
+    (Emergency.GAS, r"(燃气|煤气|天然气)(味|泄漏|泄露|报警)|漏气|(燃气|煤气)(表|管)?.{0,4}(漏|呲)"),
+    (Emergency.ELEVATOR_ENTRAPMENT, r"(电梯|电悌|梯).{0,8}(困|关|卡).{0,6}(人|住|里|在)|困.{0,4}(电梯|电悌)|被困"),
+    (Emergency.ELECTRIC, r"漏电|触电|电到人|冒火花|打火花|冒火|电线.{0,4}(烧|焦|冒)|插座.{0,4}(烧|焦|冒|炸)"),
+    (Emergency.BURST_PIPE, r"(水管|管子|管道|水表).{0,4}(爆|裂|崩|断)|爆管|水.{0,3}喷"),
+)
+VULNERABLE_TAGS = frozenset({"elderly_alone", "disabled"})
+
+
+def detect_emergency(text: str) -> Optional[Emergency]:
+    """The emergency a message describes, if any."""
+    for kind, pattern in _EMERGENCY_PATTERNS:
+        if re.search(pattern, text or ""):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    priority: Priority
+    emergency: Optional[Emergency]
+    home_visit: bool
+
+
+def assess(request_type: str, text: str, household_tags: Iterable[str] = ()) -> Assessment:
+    """Priority of a new request from what it says and who it is for."""
+    emergency = detect_emergency(text) if request_type == "repair" else None
+    vulnerable = bool(VULNERABLE_TAGS & set(household_tags))
+    if emergency:
+        priority = Priority.URGENT
+    elif vulnerable:
+        priority = Priority.HIGH
+    else:
+        priority = Priority.NORMAL
+    return Assessment(priority, emergency, home_visit=vulnerable)
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """How soon a request must be accepted: within working hours, and what counts as them.
+
+    A request that arrives outside working hours is due ``accept_minutes`` after they start
+    again; urgent ones are due ``urgent_minutes`` after they arrive, day or night.
+    """
+
+    accept_minutes: int
+    urgent_minutes: int = 10
+    day_start: time = time(8, 0)
+    day_end: time = time(20, 0)
+
+
+DEFAULT_LIMITS: Mapping[str, TimeLimit] = {
+    "repair": TimeLimit(accept_minutes=30),
+    "noise_dispute": TimeLimit(accept_minutes=24 * 60),
+    "parcel": TimeLimit(accept_minutes=120),
+    "pension_certification": TimeLimit(accept_minutes=24 * 60),
+}
+
+
+def due_at(received: datetime, limit: TimeLimit, priority: Priority) -> datetime:
+    """When the ticket must be accepted by (``received`` is timezone-aware local time)."""
+    if priority is Priority.URGENT:
+        return received + timedelta(minutes=limit.urgent_minutes)
+    start = received
+    if received.time() >= limit.day_end:
+        start = datetime.combine(received.date() + timedelta(days=1), limit.day_start, received.tzinfo)
+    elif received.time() < limit.day_start:
+        start = datetime.combine(received.date(), limit.day_start, received.tzinfo)
+    return start + timedelta(minutes=limit.accept_minutes)

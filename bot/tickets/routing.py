@@ -1,0 +1,60 @@
+"""Who a request goes to: data per compound, not code.
+
+repair, parcel, pension_certification → the butler of the resident's building (pension
+errands → the errand agent where the compound has one); noise_dispute → the mediation
+committee. A building with no butler, an unknown building, or anything else that cannot be
+routed → the duty manager, with the reason written down. A ticket is never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+BUTLER_TYPES = ("repair", "parcel", "pension_certification")
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    """One compound's routing data (loaded from YAML or database rows)."""
+
+    duty_manager: str
+    butlers: Mapping[str, str] = field(default_factory=dict)  # building -> staff id
+    mediation_committee: Optional[str] = None  # staff id of the committee's desk
+    errand_agent: Optional[str] = None  # for pension certification
+
+    def __post_init__(self) -> None:
+        if not self.duty_manager:
+            raise ValueError("a compound needs a duty manager: unroutable tickets go there")
+
+
+@dataclass(frozen=True)
+class Route:
+    assignee: str
+    role: str  # butler | errand_agent | mediation_committee | duty_manager
+    fallback_reason: str = ""  # why it went to the duty manager instead, if it did
+
+    @property
+    def is_fallback(self) -> bool:
+        return bool(self.fallback_reason)
+
+
+def route(table: RoutingTable, request_type: str, building: Optional[str]) -> Route:
+    if request_type == "noise_dispute":
+        if table.mediation_committee:
+            return Route(table.mediation_committee, "mediation_committee")
+        return _manager(table, "no mediation committee is set for this compound")
+    if request_type not in BUTLER_TYPES:
+        return _manager(table, f"unknown request type {request_type!r}")
+    if request_type == "pension_certification" and table.errand_agent:
+        return Route(table.errand_agent, "errand_agent")
+    if not building:
+        return _manager(table, "the resident's building is not known")
+    butler = table.butlers.get(str(building))
+    if not butler:
+        return _manager(table, f"building {building} has no butler")
+    return Route(butler, "butler")
+
+
+def _manager(table: RoutingTable, reason: str) -> Route:
+    return Route(table.duty_manager, "duty_manager", reason)

@@ -1,0 +1,52 @@
+"""Emergencies are urgent, vulnerable households come first, and due times follow working hours."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.tickets.priority import DEFAULT_LIMITS, Emergency, Priority, assess, detect_emergency, due_at
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("电梯困人了!!!快来人啊", Emergency.ELEVATOR_ENTRAPMENT),
+    ("救命 电梯卡在7楼和8楼中间 里面有三个人", Emergency.ELEVATOR_ENTRAPMENT),
+    ("楼道里一股燃气味 好像是谁家漏气了", Emergency.GAS),
+    ("燃气报警器一直在叫", Emergency.GAS),
+    ("插座冒火花了 啪啪响", Emergency.ELECTRIC),
+    ("水管爆了 水喷得满屋都是", Emergency.BURST_PIPE),
+    ("楼道里的电动车着火了", Emergency.FIRE),
+    ("厨房水管漏水了", None),
+    ("电梯坏了 爬楼好累", None),
+    ("楼道灯不亮", None),
+])
+def test_emergencies_are_recognised(text, kind):
+    assert detect_emergency(text) is kind
+
+
+def test_an_emergency_repair_is_urgent_and_a_vulnerable_household_gets_priority_and_a_visit():
+    assert assess("repair", "燃气味很重").priority is Priority.URGENT
+    elderly = assess("repair", "马桶堵了", ["elderly_alone"])
+    assert (elderly.priority, elderly.home_visit) == (Priority.HIGH, True)
+    assert assess("repair", "马桶堵了", ["party_member"]).priority is Priority.NORMAL
+
+
+def test_emergency_words_outside_a_repair_do_not_make_it_urgent():
+    assert assess("noise_dispute", "楼上天天吵 我都要着火了").priority is Priority.NORMAL
+
+
+@pytest.mark.parametrize("received, due", [
+    (datetime(2026, 11, 21, 10, 0, tzinfo=SH), datetime(2026, 11, 21, 10, 30, tzinfo=SH)),
+    (datetime(2026, 11, 21, 22, 15, tzinfo=SH), datetime(2026, 11, 22, 8, 30, tzinfo=SH)),
+    (datetime(2026, 11, 21, 6, 0, tzinfo=SH), datetime(2026, 11, 21, 8, 30, tzinfo=SH)),
+    (datetime(2026, 12, 31, 21, 0, tzinfo=SH), datetime(2027, 1, 1, 8, 30, tzinfo=SH)),
+])
+def test_repairs_are_due_thirty_minutes_into_working_hours(received, due):
+    assert due_at(received, DEFAULT_LIMITS["repair"], Priority.NORMAL) == due
+
+
+def test_urgent_is_due_in_minutes_even_at_night():
+    received = datetime(2026, 11, 21, 23, 40, tzinfo=SH)
+    assert due_at(received, DEFAULT_LIMITS["repair"], Priority.URGENT) == datetime(2026, 11, 21, 23, 50, tzinfo=SH)
