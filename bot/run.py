@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from bot.model_store import ensure_model
 from bot.settings import ROOT, Settings
 
 STARTUP_TIMEOUT_S = 240  # Rasa needs ~55 s on 2 cores to load TensorFlow and the model.
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -53,11 +55,18 @@ def _relay(name: str, stream) -> None:
         sys.stdout.flush()
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Own process group (our Ctrl-C handling stops it), and SIGTERM if the launcher dies."""
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start(service: Service) -> None:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **service.env}
     service.process = subprocess.Popen(
         service.argv, cwd=ROOT, env=env, text=True, bufsize=1,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
     )
     threading.Thread(target=_relay, args=(service.name, service.process.stdout), daemon=True).start()
 

@@ -37,8 +37,8 @@ def _listening(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture(scope="module")
-def assistant(model_path):
+def _start_assistant():
+    """Start `python -m bot.cli run` (what `make run` runs) and wait for its banner."""
     ports = {"RASA_PORT": str(_free_port()), "ACTION_PORT": str(_free_port())}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **ports},
@@ -56,10 +56,23 @@ def assistant(model_path):
     if not ready.wait(STARTUP_S):
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("make run did not come up:\n" + "".join(lines[-60:]))
-    yield {"process": process, "lines": lines, "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",
-           "ports": [int(port) for port in ports.values()]}
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+    return {"process": process, "lines": lines, "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",
+            "ports": [int(port) for port in ports.values()]}
+
+
+def _ports_closed(ports, within_s):
+    deadline = time.monotonic() + within_s
+    while any(_listening(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not any(_listening(port) for port in ports)
+
+
+@pytest.fixture(scope="module")
+def assistant(model_path):
+    started = _start_assistant()
+    yield started
+    if started["process"].poll() is None:
+        os.killpg(started["process"].pid, signal.SIGKILL)
 
 
 def _say(assistant, sender, text):
@@ -90,6 +103,15 @@ def test_rest_channel_answers_out_of_scope_kindly(assistant):
     assert "报修" in reply and "物业服务中心" in reply
 
 
+def test_make_chat_talks_to_the_running_assistant(assistant):
+    port = assistant["rasa"].rsplit(":", 1)[1]
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], cwd=ROOT, input="你好\n业主接待日是哪天\n\n",
+                            env={**os.environ, "RASA_PORT": port}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "红管家 > 您好！我是小区的红管家助手" in result.stdout
+    assert "业主接待日是每月3日和15日" in result.stdout
+
+
 def test_the_banner_says_where_things_listen(assistant):
     output = "".join(assistant["lines"])
     assert f"{assistant['rasa']}/webhooks/rest/webhook" in output
@@ -100,8 +122,13 @@ def test_ctrl_c_stops_every_process(assistant):
     process = assistant["process"]
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) == 0
-    deadline = time.monotonic() + 10
-    while any(_listening(port) for port in assistant["ports"]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(_listening(port) for port in assistant["ports"])
+    assert _ports_closed(assistant["ports"], within_s=10)
     assert "stopped rasa" in "".join(assistant["lines"])
+
+
+def test_servers_do_not_outlive_a_launcher_that_is_killed(model_path):
+    """kill -9 of the launcher (OOM killer, a closed terminal) must not leave servers behind."""
+    started = _start_assistant()
+    os.kill(started["process"].pid, signal.SIGKILL)
+    started["process"].wait(timeout=10)
+    assert _ports_closed(started["ports"], within_s=30)
