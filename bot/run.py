@@ -63,7 +63,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def start(service: Service) -> None:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **service.env}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+           # Third-party DeprecationWarnings (pkg_resources, distutils, jax) bury what matters.
+           "PYTHONWARNINGS": "ignore::DeprecationWarning", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+           **service.env}
     service.process = subprocess.Popen(
         service.argv, cwd=ROOT, env=env, text=True, bufsize=1,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
