@@ -1,5 +1,5 @@
 """`make nlu-eval`: Rasa's 5-fold cross-validation of our pipeline and of Rasa's stock pipeline,
-on the same data in the same run. Per-intent reports and confusion matrices go to reports/cv/<name>/,
+on the same data in the same run (`python -m bench.nlu_eval ours` for one). Per-intent reports and confusion matrices go to reports/cv/<name>/,
 the comparison to reports/cv/summary.md."""
 
 from __future__ import annotations
@@ -36,27 +36,33 @@ def cross_validate(name: str, config) -> dict:
     return {"report": report, "pairs": pairs, "seconds": seconds}
 
 
-def main() -> int:
-    results = {name: cross_validate(name, config) for name, config in PIPELINES.items()}
-    intents = sorted(k for k, v in results["ours"]["report"].items()
+def main(argv=None) -> int:
+    """Cross-validate the pipelines named on the command line (default: all of them)."""
+    names = (argv if argv is not None else sys.argv[1:]) or list(PIPELINES)
+    unknown = [name for name in names if name not in PIPELINES]
+    if unknown:
+        print(f"unknown pipeline(s) {unknown}; choose from {list(PIPELINES)}", file=sys.stderr)
+        return 2
+    results = {name: cross_validate(name, PIPELINES[name]) for name in names}
+    intents = sorted(k for k, v in results[names[0]]["report"].items()
                      if isinstance(v, dict) and "support" in v and not k.endswith("avg"))
-    rows = [[intent] + [f"{results[n]['report'].get(intent, {}).get('f1-score', 0):.3f}" for n in PIPELINES]
+    rows = [[intent] + [f"{results[n]['report'].get(intent, {}).get('f1-score', 0):.3f}" for n in names]
             for intent in intents]
     summary = [
         f"# NLU cross-validation ({FOLDS} folds), ours vs Rasa's stock pipeline",
         "",
         f"Machine: {machine()}",
         "",
-        table(["", *PIPELINES], [
-            ["ticket intents, macro F1"] + [f"{ticket_macro_f1(results[n]['pairs']):.3f}" for n in PIPELINES],
-            ["out_of_scope classified as a ticket"] + [f"{out_of_scope_as_ticket(results[n]['pairs']):.1%}" for n in PIPELINES],
-            ["all intents, macro F1"] + [f"{results[n]['report']['macro avg']['f1-score']:.3f}" for n in PIPELINES],
-            ["cross-validation wall time"] + [f"{results[n]['seconds']:.0f} s" for n in PIPELINES],
+        table(["", *names], [
+            ["ticket intents, macro F1"] + [f"{ticket_macro_f1(results[n]['pairs']):.3f}" for n in names],
+            ["out_of_scope classified as a ticket"] + [f"{out_of_scope_as_ticket(results[n]['pairs']):.1%}" for n in names],
+            ["all intents, macro F1"] + [f"{results[n]['report']['macro avg']['f1-score']:.3f}" for n in names],
+            ["cross-validation wall time"] + [f"{results[n]['seconds']:.0f} s" for n in names],
         ]),
         "",
         "Per-intent F1:",
         "",
-        table(["intent", *PIPELINES], rows),
+        table(["intent", *names], rows),
         "",
         "Details: reports/cv/<name>/intent_report.json, intent_errors.json, intent_confusion_matrix.png.",
     ]

@@ -82,10 +82,12 @@ def healthy(url: str) -> bool:
         return False
 
 
-def wait_until_healthy(items: List[Service], timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+def wait_until_healthy(items: List[Service], stop_request, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout_s
     pending = list(items)
     while pending:
+        if stop_request.requested:
+            raise StopRequested()
         for service in list(pending):
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
@@ -126,26 +128,43 @@ def banner(settings: Settings, model: Path) -> str:
     ])
 
 
+class StopRequested(Exception):
+    """Ctrl-C (or SIGTERM) arrived while the servers were still starting."""
+
+
+class _StopRequest:
+    """Set by the signal handler. A plain attribute, no lock: a handler that takes a lock
+    (threading.Event.set) deadlocks when the signal lands while the main thread holds it."""
+
+    requested = False
+
+    def __call__(self, signum, frame) -> None:
+        self.requested = True
+
+
 def main(settings: Settings) -> int:
     model = ensure_model(ROOT, settings.models_dir)
     items = services(settings, model)
-    stopping = threading.Event()
+    stop_request = _StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, stop_request)
     try:
         for service in items:
             print(f"==> starting {service.name}: {' '.join(service.argv[1:])}", flush=True)
             start(service)
         print("==> waiting for the servers (Rasa takes about a minute to load)", flush=True)
-        wait_until_healthy(items)
+        wait_until_healthy(items, stop_request)
         print(banner(settings, model), flush=True)
-        while not stopping.is_set():
+        while not stop_request.requested:
             exited = [s for s in items if s.process.poll() is not None]
             if exited:
                 print(f"==> {exited[0].name} exited (code {exited[0].process.returncode}); stopping", flush=True)
                 return 1
-            stopping.wait(1)
+            time.sleep(0.5)
         print("==> Ctrl-C: stopping", flush=True)
+        return 0
+    except StopRequested:
+        print("==> Ctrl-C while starting: stopping", flush=True)
         return 0
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)

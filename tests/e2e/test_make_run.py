@@ -132,3 +132,12 @@ def test_servers_do_not_outlive_a_launcher_that_is_killed(model_path):
     os.kill(started["process"].pid, signal.SIGKILL)
     started["process"].wait(timeout=10)
     assert _ports_closed(started["ports"], within_s=30)
+
+
+def test_sigterm_stops_every_process(model_path):
+    """What a service manager sends. The handler takes no lock, so it cannot deadlock the loop."""
+    started = _start_assistant()
+    time.sleep(1.3)  # land in the middle of the launcher's wait loop, not at its start
+    os.kill(started["process"].pid, signal.SIGTERM)
+    assert started["process"].wait(timeout=60) == 0
+    assert _ports_closed(started["ports"], within_s=10)
