@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+from bench.common import out_of_scope_as_ticket, ticket_macro_f1
 from tests.conftest import TICKET_INTENTS, address_entities
 
 pytestmark = pytest.mark.model
@@ -12,13 +13,6 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def predictions(parse, heldout):
     return [(item, parse(item["text"])) for item in heldout]
-
-
-def _f1(pairs, intent):
-    tp = sum(1 for want, got in pairs if want == intent and got == intent)
-    fp = sum(1 for want, got in pairs if want != intent and got == intent)
-    fn = sum(1 for want, got in pairs if want == intent and got != intent)
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
 def _report(predictions, keep):
@@ -30,16 +24,16 @@ def _report(predictions, keep):
 
 def test_ticket_intents_are_recognised_on_unseen_messages(predictions):
     pairs = [(item["intent"], parsed["intent"]["name"]) for item, parsed in predictions]
-    macro_f1 = sum(_f1(pairs, intent) for intent in TICKET_INTENTS) / len(TICKET_INTENTS)
+    macro_f1 = ticket_macro_f1(pairs)
     wrong = _report(predictions, lambda item, parsed: item["intent"] in TICKET_INTENTS
                     and parsed["intent"]["name"] != item["intent"])
     assert macro_f1 >= 0.90, f"macro F1 {macro_f1:.3f} over ticket intents; misses:\n{wrong}"
 
 
 def test_out_of_scope_messages_almost_never_become_tickets(predictions):
-    out_of_scope = [(item, parsed) for item, parsed in predictions if item["intent"] == "out_of_scope"]
-    as_ticket = [(item, parsed) for item, parsed in out_of_scope if parsed["intent"]["name"] in TICKET_INTENTS]
-    rate = len(as_ticket) / len(out_of_scope)
+    rate = out_of_scope_as_ticket([(item["intent"], parsed["intent"]["name"]) for item, parsed in predictions])
+    as_ticket = [(item, parsed) for item, parsed in predictions
+                 if item["intent"] == "out_of_scope" and parsed["intent"]["name"] in TICKET_INTENTS]
     assert rate <= 0.03, f"{rate:.1%} of out_of_scope became tickets:\n{_report(as_ticket, lambda *_: True)}"
 
 
