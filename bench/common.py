@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
+from bot.tickets import REQUEST_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "bench" / "stock_config.yml"}
-TICKET_INTENTS = ("repair", "noise_dispute", "parcel", "pension_certification")
+TICKET_INTENTS = REQUEST_TYPES
 
 
 def f1(pairs: List[Tuple[str, str]], intent: str) -> float:

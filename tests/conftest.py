@@ -9,9 +9,11 @@ from typing import Callable, Dict, List
 import pytest
 import yaml
 
+from bot.tickets import REQUEST_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_FILE = ROOT / "tests" / "data" / "heldout.yml"
-TICKET_INTENTS = ("repair", "noise_dispute", "parcel", "pension_certification")
+TICKET_INTENTS = REQUEST_TYPES
 ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
 
 

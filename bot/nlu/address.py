@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 NEIGHBOUR = "neighbour"
 
@@ -113,8 +113,7 @@ def _mask(text: str, spans: List[Tuple[int, int]]) -> str:
 class _Collector:
     """Accumulates mentions and the spans already taken."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self) -> None:
         self.mentions: List[Mention] = []
 
     def taken(self, start: int, end: int) -> bool:
@@ -156,40 +155,36 @@ def _chain(collector: _Collector, text: str, end: int) -> None:
         collector.add_groups(room, offset)
 
 
-def _iter_matches(pattern: "re.Pattern[str]", text: str) -> Iterator["re.Match[str]"]:
-    return pattern.finditer(text)
-
-
 def extract(text: str) -> List[Mention]:
     """Return the building, unit, room and phone mentions in ``text``, in order."""
     folded = fold(text)
-    collector = _Collector(folded)
+    collector = _Collector()
     phones = []
-    for match in _iter_matches(_PHONE, folded):
+    for match in _PHONE.finditer(folded):
         digits = re.sub(r"\D", "", match.group())
         phones.append(Mention("phone", digits, match.start(), match.end()))
     collector.mentions.extend(phones)
     masked = _mask(folded, [(m.start, m.end) for m in phones])
     masked = _mask(masked, [m.span() for m in _LONG_DIGITS.finditer(masked)])
 
-    for match in _iter_matches(_COMPACT3, masked):
+    for match in _COMPACT3.finditer(masked):
         collector.add_groups(match)
-    for match in _iter_matches(_BUILDING, masked):
+    for match in _BUILDING.finditer(masked):
         if _is_counting_phrase(masked, match):
             continue
         if collector.add_groups(match):
             _chain(collector, masked, match.end())
-    for match in _iter_matches(_UNIT, masked):
+    for match in _UNIT.finditer(masked):
         if collector.add_groups(match):
             rest, offset = _after(masked, match.end())
             room = _ROOM_AFTER.match(rest)
             if room:
                 collector.add_groups(room, offset)
     for pattern in (_ROOM_SUFFIX, _ROOM_HOME, _ROOM_NEIGHBOUR):
-        for match in _iter_matches(pattern, masked):
+        for match in pattern.finditer(masked):
             collector.add_groups(match)
     if not any(m.entity == "building" for m in collector.mentions):
-        for match in _iter_matches(_COMPACT2, masked):
+        for match in _COMPACT2.finditer(masked):
             collector.add_groups(match)
     return _with_roles(folded, sorted(collector.mentions, key=lambda m: m.start))
 
