@@ -1,4 +1,4 @@
-"""Command-line entry point behind the Makefile: python -m bot.cli {model,run,chat}."""
+"""Command-line entry point behind the Makefile: python -m bot.cli {model,run,chat,db,compound,ticket}."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ def main(argv=None) -> int:
     commands.add_parser("model", help="train the model if it is missing or its inputs changed")
     commands.add_parser("run", help="start the Rasa server and the action server")
     commands.add_parser("chat", help="talk to a running assistant in the terminal")
+    from bot import commands as admin_commands
+    admin_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     try:
         settings = settings_module.get()
@@ -24,6 +26,9 @@ def main(argv=None) -> int:
         from bot.model_store import ensure_model
         ensure_model(settings_module.ROOT, settings.models_dir)
         return 0
+    if args.command in ("db", "compound", "ticket"):
+        from bot import commands as admin_commands
+        return admin_commands.run(args, settings)
     if args.command == "run":
         from bot import run
         return run.main(settings)

@@ -143,6 +143,9 @@ class _StopRequest:
 
 
 def main(settings: Settings) -> int:
+    from bot.commands import ensure_compound
+    if not ensure_compound(settings):
+        return 2
     model = ensure_model(ROOT, settings.models_dir)
     items = services(settings, model)
     stop_request = _StopRequest()

@@ -29,6 +29,8 @@ class Settings:
     action_host: str
     action_port: int
     models_dir: Path
+    database_url: str
+    compound: str
 
     @property
     def action_endpoint_url(self) -> str:
@@ -81,6 +83,8 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         action_host=env.get("ACTION_HOST", "127.0.0.1"),
         action_port=_int(env, "ACTION_PORT", 5055),
         models_dir=Path(env.get("MODELS_DIR", str(ROOT / "models"))),
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{ROOT / 'data' / 'red-butler.db'}",
+        compound=env.get("COMPOUND", "demo"),
     )
 
 

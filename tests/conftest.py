@@ -14,6 +14,9 @@ from bot.tickets import REQUEST_TYPES
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_FILE = ROOT / "tests" / "data" / "heldout.yml"
 TICKET_INTENTS = REQUEST_TYPES
+
+# Real PostgreSQL on loopback (started when needed) and services on a migrated database.
+pytest_plugins = ["tests.support.postgres", "tests.support.services"]
 ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
 
 

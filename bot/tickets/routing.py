@@ -32,7 +32,7 @@ class RoutingTable:
 class Route:
     assignee: str
     role: str  # butler | errand_agent | mediation_committee | duty_manager
-    fallback_reason: str = ""  # why it went to the duty manager instead, if it did
+    fallback_reason: str = ""  # why it went to the duty manager instead (shown to staff, in Chinese)
 
     @property
     def is_fallback(self) -> bool:
@@ -43,16 +43,16 @@ def route(table: RoutingTable, request_type: str, building: Optional[str]) -> Ro
     if request_type == "noise_dispute":
         if table.mediation_committee:
             return Route(table.mediation_committee, "mediation_committee")
-        return _manager(table, "no mediation committee is set for this compound")
+        return _manager(table, "本小区未设置调解室")
     if request_type not in BUTLER_TYPES:
-        return _manager(table, f"unknown request type {request_type!r}")
+        return _manager(table, f"无法识别的诉求类型 {request_type}")
     if request_type == "pension_certification" and table.errand_agent:
         return Route(table.errand_agent, "errand_agent")
     if not building:
-        return _manager(table, "the resident's building is not known")
+        return _manager(table, "居民楼栋未知")
     butler = table.butlers.get(str(building))
     if not butler:
-        return _manager(table, f"building {building} has no butler")
+        return _manager(table, f"{building}栋没有红管家")
     return Route(butler, "butler")
 
 

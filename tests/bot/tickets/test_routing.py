@@ -26,9 +26,9 @@ def test_pension_errands_go_to_the_butler_where_there_is_no_errand_agent():
 
 
 @pytest.mark.parametrize("request_type, building, reason", [
-    ("repair", "99", "building 99 has no butler"),
-    ("repair", None, "the resident's building is not known"),
-    ("cleaning", "3", "unknown request type"),
+    ("repair", "99", "99栋没有红管家"),
+    ("repair", None, "居民楼栋未知"),
+    ("cleaning", "3", "无法识别的诉求类型"),
 ])
 def test_what_cannot_be_routed_goes_to_the_duty_manager_with_the_reason(request_type, building, reason):
     result = route(TABLE, request_type, building)

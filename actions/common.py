@@ -1,0 +1,67 @@
+"""What every action shares: the services, the message being answered, and a guard that turns
+a failure into a clear apology instead of a crash (the service has already rolled back)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import services as services_module
+
+logger = logging.getLogger(__name__)
+
+
+def services() -> services_module.Services:
+    return services_module.current()
+
+
+def sender(tracker: Tracker) -> str:
+    return tracker.sender_id
+
+
+def text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def intent(tracker: Tracker) -> Optional[str]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def confidence(tracker: Tracker) -> Optional[float]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("confidence")
+
+
+def model_id(tracker: Tracker) -> Optional[str]:
+    """The id of the model that understood the latest message (Rasa adds it to the event)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return (event.get("metadata") or {}).get("model_id")
+    return None
+
+
+def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[str]:
+    """The first value of an entity in the latest message, with that role (None: no role)."""
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        if found.get("entity") == name and found.get("role") == role:
+            return str(found.get("value"))
+    return None
+
+
+def guarded(run):
+    """Any failure: log it, apologise in Chinese, leave the conversation usable."""
+
+    @functools.wraps(run)
+    async def wrapper(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception:  # noqa: BLE001 - the resident must get an answer whatever happened
+            logger.exception("%s failed for %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+
+    return wrapper

@@ -1,0 +1,65 @@
+"""Messages the model is unsure about: kept for the admins, and the resident gets a way on:
+the two likeliest requests as choices, or their words handed to the butler."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import common
+from actions.common import guarded
+from bot import conversation, texts
+from bot.services.review import Ranked
+from bot.tickets import REQUEST_TYPES
+
+CHOICE_MIN_CONFIDENCE = 0.05
+
+
+class ActionHandleFallback(Action):
+    def name(self) -> Text:
+        return "action_handle_fallback"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = common.text(tracker)
+        if conversation.meaningful_length(message) < 2:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        if len(message) > conversation.MAX_DESCRIPTION * 4:
+            dispatcher.utter_message(response="utter_message_too_long")
+            return []
+        ranking = [Ranked(r["name"], float(r["confidence"]))
+                   for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        review_id = common.services().review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
+        choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
+        buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
+        buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})
+        dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
+        return [SlotSet("pending_text", message), SlotSet("pending_review", float(review_id))]
+
+
+class ActionHumanHandoff(Action):
+    """"转人工", or "none of these" after a fallback: the butler gets the resident's words."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        services = common.services()
+        review_id = tracker.get_slot("pending_review")
+        if review_id is None:
+            dispatcher.utter_message(response="utter_human_handoff")
+            return []
+        name = services.review.hand_to_butler(int(review_id))
+        if name:
+            dispatcher.utter_message(response="utter_handed_to_butler", name=name)
+        else:
+            dispatcher.utter_message(response="utter_handed_to_butler_unknown",
+                                     property_phone=services.compound_info().property_phone)
+        return [SlotSet("pending_text", None), SlotSet("pending_review", None)]

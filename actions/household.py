@@ -1,0 +1,53 @@
+"""A resident gives an address outside a request: bind it, or change the one on file."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import common
+from actions.common import guarded
+from actions.tickets import say_address_problem
+from bot.services.common import location
+
+
+class ActionUpdateHousehold(Action):
+    def name(self) -> Text:
+        return "action_update_household"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        building, unit, room = (common.entity(tracker, key) for key in ("building", "unit", "room"))
+        phone = common.entity(tracker, "phone")
+        services = common.services()
+        openid = common.sender(tracker)
+        if not (building and room):
+            profile = services.residents.profile(openid)
+            if phone and profile.bound:
+                services.residents.bind(openid, building=profile.building, unit=profile.unit,
+                                        room=profile.room, phone=phone)
+            dispatcher.utter_message(response="utter_address_incomplete",
+                                     missing="、".join(label for key, label in
+                                                      (("building", "楼栋号"), ("room", "门牌号"))
+                                                      if not {"building": building, "room": room}[key]))
+            return []
+        before = services.residents.profile(openid)
+        binding = services.residents.bind(openid, building=building, unit=unit, room=room, phone=phone)
+        if binding.problem:
+            say_address_problem(dispatcher, binding.problem, building, unit, room)
+            return []
+        now = binding.profile
+        where = location(now.building, now.unit, now.room)
+        for number in services.tickets.complete_location(openid, building=now.building, unit=now.unit,
+                                                         room=now.room):
+            dispatcher.utter_message(response="utter_emergency_location_added", number=number, location=where)
+        if binding.changed_from:
+            dispatcher.utter_message(response="utter_household_changed", old=binding.changed_from, location=where)
+        elif before.bound:
+            dispatcher.utter_message(response="utter_household_same", location=where)
+        else:
+            dispatcher.utter_message(response="utter_household_remembered", location=where)
+        return []

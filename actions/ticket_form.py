@@ -1,0 +1,163 @@
+"""ticket_form: collects what a request still lacks (where, what, when, who), then the
+resident confirms, corrects or cancels. Every answer is checked here."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.tickets import say_address_problem
+from bot import conversation, texts
+from bot.nlu import address as address_parser
+
+UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
+MISSING = {"building": "楼栋号", "unit": "单元号", "room": "门牌号"}
+
+
+def cancelled() -> Dict[Text, Any]:
+    """Ends the form at once; action_submit_ticket then says nothing was recorded."""
+    return {"confirmed": "no"}
+
+
+class ValidateTicketForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_ticket_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("emergency_ticket") or tracker.get_slot("confirmed") == "no":
+            return []
+        request_type = tracker.get_slot("request_type")
+        needed = ["address", "description"]
+        if request_type in ("repair", "pension_certification"):
+            needed.append("visit_time")
+        if request_type == "noise_dispute":
+            needed.append("other_party")
+        return needed + ["confirmed"]
+
+    def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        if value == "ok":  # set by action_start_ticket once the place was known
+            return {"address": "ok"}
+        if conversation.is_cancel(value):
+            return cancelled()
+        return self.parse_address(value, dispatcher, tracker) or {"address": None}
+
+    @staticmethod
+    def parse_address(value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+        """building/unit/room from free text (merged with what is known), checked against the compound."""
+        found = {m.entity: m.value for m in address_parser.extract(value or "") if m.role is None}
+        known = {key: tracker.get_slot(key) for key in MISSING}
+        if found.get("building") and found["building"] != known["building"]:
+            known = {"building": None, "unit": None, "room": None}
+        known.update({key: found[key] for key in MISSING if found.get(key)})
+        services = common.services()
+        units = services.residents.units_of(known["building"]) if known["building"] else None
+        if known["building"] and units is None:
+            say_address_problem(dispatcher, "unknown_building", known["building"], None, None)
+            return {"address": None, "building": None, "unit": None, "room": None}
+        if units == 1 and not known["unit"]:
+            known["unit"] = "1"
+        missing = [label for key, label in MISSING.items() if not known[key]]
+        if missing and len(missing) < len(MISSING):  # nothing at all: the question is simply asked again
+            dispatcher.utter_message(response="utter_address_incomplete", missing="、".join(missing))
+        if missing:
+            return {"address": None, **known}
+        problem = services.residents.check_address(known["building"], known["unit"], known["room"])
+        if problem:
+            say_address_problem(dispatcher, problem, known["building"], known["unit"], known["room"])
+            return {"address": None, **known, "room": None}
+        return {"address": "ok", **known}
+
+    def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        value = (value or "").strip()
+        if conversation.is_cancel(value):
+            return cancelled()
+        if len(value) > conversation.MAX_DESCRIPTION:
+            dispatcher.utter_message(response="utter_description_too_long")
+            return {"description": None}
+        if conversation.meaningful_length(value) < 2 or conversation.is_generic_request(value):
+            dispatcher.utter_message(response="utter_description_too_short")
+            return {"description": None}
+        return {"description": value}
+
+    def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> Dict[Text, Any]:
+        value = (value or "").strip()
+        if conversation.is_cancel(value):
+            return cancelled()
+        if conversation.meaningful_length(value) < 1:
+            return {"visit_time": None}
+        return {"visit_time": value[:100]}
+
+    def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        value = (value or "").strip()
+        if conversation.is_cancel(value):
+            return cancelled()
+        if any(word in value for word in UNKNOWN_PARTY) and conversation.meaningful_length(value) <= 6:
+            return {"other_party": UNKNOWN_PARTY[0]}
+        found = {m.entity: m.value for m in address_parser.extract(value)}
+        party = conversation.other_party(value, tracker.get_slot("room"), found.get("building"), found.get("room"))
+        if party is None and conversation.meaningful_length(value) < 1:
+            return {"other_party": None}
+        return {"other_party": party or value[:100]}
+
+    def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> Dict[Text, Any]:
+        value = (value or "").strip()
+        if conversation.is_cancel(value) or common.intent(tracker) == "cancel_ticket":
+            return cancelled()
+        if tracker.get_slot("correcting"):
+            return self._correct(value, tracker)
+        if conversation.is_no(value) or (common.intent(tracker) == "deny" and not conversation.is_yes(value)):
+            return {"confirmed": None, "correcting": True}
+        if conversation.is_yes(value) or common.intent(tracker) == "affirm":
+            return {"confirmed": "yes"}
+        corrected = self._new_address(value, dispatcher, tracker)
+        return {"confirmed": None, **(corrected or {})}
+
+    def _correct(self, value: str, tracker: Tracker) -> Dict[Text, Any]:
+        part = conversation.correction_part(value)
+        if part == "address":
+            return {"confirmed": None, "correcting": False, "address": None, "building": None, "unit": None,
+                    "room": None}
+        if part == "description":
+            return {"confirmed": None, "correcting": False, "description": None}
+        if part == "third" and tracker.get_slot("request_type") in ("repair", "pension_certification",
+                                                                     "noise_dispute"):
+            slot = "other_party" if tracker.get_slot("request_type") == "noise_dispute" else "visit_time"
+            return {"confirmed": None, "correcting": False, slot: None}
+        return {"confirmed": None}
+
+    def _new_address(self, value: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
+        """A resident may answer the summary with the right address straight away."""
+        found = {m.entity for m in address_parser.extract(value) if m.role is None}
+        if {"building", "room"} <= found:
+            return self.parse_address(value, dispatcher, tracker)
+        return None
+
+
+class ActionAskConfirmed(Action):
+    """Shows the summary to confirm (or, while correcting, what can be changed)."""
+
+    def name(self) -> Text:
+        return "action_ask_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("correcting"):
+            dispatcher.utter_message(response="utter_ask_correction")
+            return []
+        slot = tracker.get_slot
+        from bot.services.common import location
+        dispatcher.utter_message(
+            response="utter_confirm_ticket", type=texts.label("request_types", slot("request_type")),
+            location=location(slot("building"), slot("unit"), slot("room")), description=slot("description"),
+            visit_time=slot("visit_time") or "", other_party=slot("other_party") or "")
+        return []

@@ -1,0 +1,249 @@
+"""Starting, submitting, checking, rating and cancelling tickets. Each action reads the
+conversation, calls one service, and answers with domain.yml responses."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import common
+from actions.common import guarded
+from bot import conversation, texts
+from bot.services.tickets import NewRequest, TicketView
+from bot.tickets import REQUEST_TYPES, numbers
+from bot.tickets.duplicates import SHARED_FACILITIES
+from bot.tickets.priority import detect_emergency
+
+FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
+              "correcting", "emergency_ticket", "other_building", "other_room", "pending_text", "pending_review")
+
+SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "utter_safety_electric",
+          "elevator_entrapment": "utter_safety_elevator_entrapment", "burst_pipe": "utter_safety_burst_pipe"}
+ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
+                    "unknown_unit": "utter_address_unknown_unit",
+                    "impossible_room": "utter_address_impossible_room"}
+CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
+                  "not_yours": "utter_cancel_not_yours"}
+
+
+def reset_form() -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+def due_text(view: TicketView, services) -> str:
+    now = services.now().astimezone(view.due_at.tzinfo) if view.due_at else None
+    return texts.describe_time(view.due_at, now) if view.due_at else ""
+
+
+def assignee_values(view: TicketView) -> Dict[str, str]:
+    """role + name ("楼栋红管家王秀英"), or the name alone when it says the role (党员调解室)."""
+    role = texts.label("roles", view.assignee_role)
+    return dict(role="" if role in view.assignee_name else role, assignee=view.assignee_name,
+                phone=view.assignee_phone)
+
+
+class ActionStartTicket(Action):
+    """A ticket intent arrived: remember what it is about, fill what the message already says,
+    and, for an emergency, give safety instructions and record it at once."""
+
+    def name(self) -> Text:
+        return "action_start_ticket"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        services = common.services()
+        request_type = common.intent(tracker)
+        message = common.text(tracker)
+        events = reset_form() + [SlotSet("request_type", request_type)]
+        if message.startswith("/") and tracker.get_slot("pending_text"):
+            message = tracker.get_slot("pending_text")  # the resident picked a choice we offered
+            if tracker.get_slot("pending_review"):
+                services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
+        events += self._description(dispatcher, message)
+        location = self._location(dispatcher, tracker, services)
+        events += [SlotSet(k, v) for k, v in location.items()]
+        if request_type == "noise_dispute":
+            party = conversation.other_party(message, location.get("room"),
+                                             common.entity(tracker, "building", "neighbour"),
+                                             common.entity(tracker, "room", "neighbour"))
+            events.append(SlotSet("other_party", party))
+        emergency = detect_emergency(message) if request_type == "repair" else None
+        if emergency:
+            events += self._emergency(dispatcher, tracker, services, emergency.value, message, location)
+        return events
+
+    @staticmethod
+    def _description(dispatcher: CollectingDispatcher, message: str) -> List[Dict[Text, Any]]:
+        if conversation.is_generic_request(message) or conversation.meaningful_length(message) < 2:
+            return []
+        if len(message) > conversation.MAX_DESCRIPTION:
+            dispatcher.utter_message(response="utter_description_too_long")
+            return []
+        return [SlotSet("description", message.strip())]
+
+    @staticmethod
+    def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services) -> Dict[str, Optional[str]]:
+        """building/unit/room from the message, else from the resident's household; and
+        address="ok" once they name a real place in the compound."""
+        building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
+        profile = services.residents.profile(common.sender(tracker))
+        if building and room:
+            problem = services.residents.check_address(building, unit, room)
+            if problem is None:
+                return dict(building=building, unit=unit or "1", room=room, address="ok")
+            say_address_problem(dispatcher, problem, building, unit, room)
+            return dict(building=None, unit=None, room=None)
+        if profile.bound and (building in (None, profile.building)):
+            return dict(building=profile.building, unit=profile.unit, room=profile.room, address="ok")
+        if profile.bound and building and services.residents.units_of(building):
+            # A shared facility in another building: the place is that building.
+            return dict(building=building, unit=None, room=None, address="ok")
+        return dict(building=building, unit=unit, room=room)
+
+    @staticmethod
+    def _emergency(dispatcher, tracker, services, kind: str, message: str,
+                   location: Dict[str, Optional[str]]) -> List[Dict[Text, Any]]:
+        info = services.compound_info()
+        dispatcher.utter_message(response=SAFETY[kind], elevator_phone=info.elevator_phone)
+        view = services.tickets.submit(NewRequest(
+            openid=common.sender(tracker), request_type="repair", description=message[:2000],
+            building=location.get("building"), unit=location.get("unit"), room=location.get("room"),
+            facility=tracker.get_slot("facility"), intent=common.intent(tracker),
+            confidence=common.confidence(tracker), model_id=common.model_id(tracker)))
+        reply = "utter_emergency_ticket_manager" if view.assignee_role == "duty_manager" else "utter_emergency_ticket"
+        dispatcher.utter_message(response=reply, number=view.number, due=due_text(view, services),
+                                 **assignee_values(view))
+        shared = tracker.get_slot("facility") in SHARED_FACILITIES  # a lift needs no flat number
+        if not location.get("building") or not (location.get("room") or shared):
+            dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
+        return [SlotSet("emergency_ticket", view.number)]
+
+
+def say_address_problem(dispatcher: CollectingDispatcher, problem: str, building, unit, room) -> None:
+    dispatcher.utter_message(response=ADDRESS_PROBLEMS[problem], building=building, unit=unit or "", room=room or "")
+
+
+class ActionSubmitTicket(Action):
+    """The form is done: create the ticket (if confirmed), bind the household, say who has it."""
+
+    def name(self) -> Text:
+        return "action_submit_ticket"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("emergency_ticket"):
+            return reset_form()
+        if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
+            dispatcher.utter_message(response="utter_request_cancelled")
+            return reset_form()
+        services = common.services()
+        openid = common.sender(tracker)
+        slot = tracker.get_slot
+        profile = services.residents.profile(openid)
+        view = services.tickets.submit(NewRequest(
+            openid=openid, request_type=slot("request_type"), description=slot("description"),
+            building=slot("building"), unit=slot("unit"), room=slot("room"), phone=slot("phone"),
+            facility=slot("facility"), visit_time=slot("visit_time"), other_party=slot("other_party"),
+            intent=slot("request_type"), confidence=self._confidence(tracker), model_id=common.model_id(tracker)))
+        self._announce(dispatcher, view, services, slot("request_type"))
+        if not profile.bound and slot("building") and slot("room"):
+            binding = services.residents.bind(openid, building=slot("building"), unit=slot("unit"),
+                                              room=slot("room"), phone=slot("phone"))
+            if binding.profile:
+                dispatcher.utter_message(response="utter_household_remembered", location=view.location)
+        return reset_form()
+
+    @staticmethod
+    def _announce(dispatcher: CollectingDispatcher, view: TicketView, services, request_type: str) -> None:
+        if view.joined_existing:
+            dispatcher.utter_message(response="utter_ticket_joined", number=view.number, **assignee_values(view))
+            return
+        dispatcher.utter_message(response="utter_ticket_created", number=view.number,
+                                 type=texts.label("request_types", view.request_type),
+                                 due=due_text(view, services), **assignee_values(view))
+        if view.assignee_role == "duty_manager":
+            dispatcher.utter_message(response="utter_ticket_routed_to_manager")
+        if view.home_visit and request_type != "noise_dispute":
+            dispatcher.utter_message(response="utter_ticket_home_visit")
+        if request_type == "noise_dispute":
+            dispatcher.utter_message(response="utter_noise_privacy")
+
+    @staticmethod
+    def _confidence(tracker: Tracker) -> Optional[float]:
+        """The NLU confidence of the message that started this request."""
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                intent = (event.get("parse_data") or {}).get("intent") or {}
+                if intent.get("name") == tracker.get_slot("request_type"):
+                    return intent.get("confidence")
+        return None
+
+
+class ActionCheckTicket(Action):
+    def name(self) -> Text:
+        return "action_check_ticket"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        services = common.services()
+        tickets = services.tickets.mine(common.sender(tracker))
+        if not tickets:
+            dispatcher.utter_message(response="utter_no_open_tickets")
+            return []
+        for view in tickets:
+            kind = texts.label("request_types", view.request_type)
+            if view.status == "resolved":
+                dispatcher.utter_message(response="utter_ticket_awaiting_rating", number=view.number, type=kind)
+                continue
+            due = f"，预计{due_text(view, services)}前联系您" if view.status in ("new", "assigned") and view.due_at else ""
+            dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
+                                     status=texts.label("statuses", view.status), due=due, **assignee_values(view))
+        return []
+
+
+class ActionRateTicket(Action):
+    def name(self) -> Text:
+        return "action_rate_ticket"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = common.text(tracker)
+        score, not_fixed = conversation.parse_rating(message)
+        outcome = common.services().tickets.rate(common.sender(tracker), score=score, not_fixed=not_fixed,
+                                                 comment=message, number=numbers.find_number(message))
+        view = outcome.tickets[0] if outcome.tickets else None
+        if outcome.result == "nothing_to_rate":
+            dispatcher.utter_message(response="utter_nothing_to_rate")
+        elif outcome.result == "reopened":
+            dispatcher.utter_message(response="utter_rating_reopened", number=view.number, assignee=view.assignee_name)
+        elif outcome.result == "no_score":
+            dispatcher.utter_message(response="utter_rating_ask_score", number=view.number)
+        else:
+            dispatcher.utter_message(response="utter_rating_thanks", number=view.number, score=score)
+        return []
+
+
+class ActionCancelTicket(Action):
+    def name(self) -> Text:
+        return "action_cancel_ticket"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        outcome = common.services().tickets.cancel(common.sender(tracker), numbers.find_number(common.text(tracker)))
+        if outcome.result == "cancelled":
+            dispatcher.utter_message(response="utter_ticket_cancelled", number=outcome.tickets[0].number)
+        elif outcome.result == "choose":
+            listed = "、".join(view.number for view in outcome.tickets)
+            dispatcher.utter_message(response="utter_cancel_choose", count=len(outcome.tickets), numbers=listed,
+                                     example=outcome.tickets[0].number)
+        else:
+            dispatcher.utter_message(response=CANCEL_REPLIES[outcome.result])
+        return []

@@ -1,0 +1,129 @@
+"""Database, compound and staff commands behind `python -m bot.cli`:
+
+    db upgrade                      apply the Alembic migrations
+    compound load [FILE]            load a compound's routing file (default: the demo compound)
+    ticket list [--open] [--staff CODE] [--status STATUS]
+    ticket show NUMBER              the ticket and its audit trail
+    ticket accept|start|resolve|close|transfer|escalate NUMBER --staff CODE [--to CODE] [--reason TEXT]
+
+Until the staff console exists, butlers' steps can be taken here (and by scripts)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.settings import Settings
+
+DEMO = Path(__file__).resolve().parent / "compounds" / "demo.yml"
+STEPS = {"accept": "accepted", "start": "in_progress", "resolve": "resolved", "close": "closed",
+         "transfer": "transferred", "escalate": "escalated"}
+
+
+def add_parsers(commands) -> None:
+    db = commands.add_parser("db", help="database migrations").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply the migrations")
+    compound = commands.add_parser("compound", help="compounds").add_subparsers(dest="action", required=True)
+    load = compound.add_parser("load", help="load (or update) a compound from its YAML file")
+    load.add_argument("file", nargs="?", default=str(DEMO))
+    ticket = commands.add_parser("ticket", help="staff steps on tickets").add_subparsers(dest="action", required=True)
+    listing = ticket.add_parser("list", help="tickets, most urgent first")
+    listing.add_argument("--open", action="store_true", help="only open tickets")
+    listing.add_argument("--staff", help="only this staff member's")
+    listing.add_argument("--status")
+    ticket.add_parser("show", help="one ticket and its events").add_argument("number")
+    for step in STEPS:
+        parser = ticket.add_parser(step, help=f"{step} a ticket")
+        parser.add_argument("number")
+        parser.add_argument("--staff", required=True, help="code of the staff member taking the step")
+        parser.add_argument("--to", help="transfer: code of the staff member it goes to")
+        parser.add_argument("--reason", default="")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db.migrate import upgrade
+    upgrade(settings.database_url)
+    if args.command == "db":
+        print(f"==> database is up to date: {_safe(settings.database_url)}")
+        return 0
+    if args.command == "compound":
+        return load_compound(settings, Path(args.file))
+    return _ticket(args, settings)
+
+
+def load_compound(settings: Settings, path: Path) -> int:
+    from bot import compounds
+    from bot.db.engine import make_engine, make_session_factory, transaction
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            compound = compounds.load_file(session, path)
+            print(f"==> loaded compound {compound.code} ({compound.name}) from {path}")
+    except compounds.CompoundFileError as error:
+        print(f"error: {error}")
+        return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
+def ensure_compound(settings: Settings) -> bool:
+    """`make run`: migrate, and load the demo compound when the configured one is missing."""
+    from bot import services
+    from bot.db.migrate import upgrade
+    from bot.services.common import NotSetUp
+    upgrade(settings.database_url)
+    print(f"==> database is up to date: {_safe(settings.database_url)}", flush=True)
+    try:
+        info = services.build(settings).compound_info()
+        print(f"==> compound: {info.code} ({info.name})", flush=True)
+        return True
+    except NotSetUp:
+        if settings.compound != "demo":
+            print(f"error: compound {settings.compound!r} is not loaded: "
+                  f"python -m bot.cli compound load <its file>", flush=True)
+            return False
+        print("==> no compound yet: loading the demo compound (bot/compounds/demo.yml)", flush=True)
+        return load_compound(settings, DEMO) == 0
+
+
+def _ticket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import services, texts
+    from bot.services.tickets import TicketError, list_tickets
+    from bot.tickets.lifecycle import Status
+    built = services.build(settings)
+    try:
+        if args.action == "list":
+            for view in list_tickets(built, status=args.status, staff_code=args.staff, open_only=args.open):
+                print(_line(view, texts))
+            return 0
+        if args.action == "show":
+            return _show(built, args.number, texts)
+        view = built.tickets.step(args.number, Status(STEPS[args.action]), staff_code=args.staff,
+                                  reason=args.reason, to_staff=args.to)
+        print(_line(view, texts))
+        return 0
+    except (TicketError, ValueError) as error:
+        print(f"error: {error}")
+        return 2
+
+
+def _line(view, texts) -> str:
+    due = f" due {view.due_at:%m-%d %H:%M}" if view.due_at else ""
+    return (f"{view.number}  {texts.label('request_types', view.request_type)}  {view.priority:<6}  "
+            f"{texts.label('statuses', view.status)}  {view.assignee_name}{due}  {view.location}  "
+            f"{view.description[:40]}")
+
+
+def _show(built, number: str, texts) -> int:
+    view = built.tickets.get(number)
+    print(_line(view, texts))
+    for event in built.tickets.events(number):
+        at = event.at.astimezone(built.settings.timezone)
+        print(f"  {at:%Y-%m-%d %H:%M}  {event.from_status or '-'} → {event.to_status}  {event.actor}  {event.reason}")
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,95 @@
+"""Reading residents' short answers: cancel, yes/no, which part to correct, a rating, the other
+party of a noise dispute. Plain Python, so the rules can be tested without Rasa."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional, Tuple
+
+MAX_DESCRIPTION = 500
+
+_CANCEL = re.compile(r"^\s*(取消|算了|不用了|不要了|不报了|不办了|不弄了|撤销|撤回|不提交|放弃)")
+_YES = re.compile(r"^\s*(确认|确定|对的?|是的?|好的?|没错|没问题|提交|可以|行|嗯+|ok|OK|Ok|yes)\s*[。！!,.，~～]*\s*$")
+_NO = re.compile(r"^\s*(不对|不是|错了|有误|不正确|改一下|要改|修改|写错了|说错了)")
+_PARTS = (
+    ("address", re.compile(r"^\s*(1|一|①)\s*$|地址|住址|门牌|楼号|几栋")),
+    ("description", re.compile(r"^\s*(2|二|②)\s*$|情况|描述|问题|内容")),
+    ("third", re.compile(r"^\s*(3|三|③)\s*$|时间|上门|对方|楼上|邻居")),
+)
+_GENERIC = re.compile(r"^(我)?(要|想)?(报修|维修|修理|投诉噪音|噪音投诉|邻里调解|调解|快递|快递问题|代办认证|生存认证|"
+                      r"养老金认证|认证代办|认证)(一下)?$")
+_SCORE = re.compile(r"([1-5１-５一二两三四五])\s*(分|星|颗星)|^\s*([1-5１-５])\s*[。！!~～]*\s*$|^\s*([一二三四五])\s*$")
+_STARS = re.compile(r"[⭐★🌟]")
+_WORDS = ((5, re.compile(r"满分|非常满意|特别满意|十分满意|很满意|五星|好评|太棒|点赞|👍")),
+          (4, re.compile(r"^(还)?满意|比较满意|挺满意|挺好|不错")),
+          (3, re.compile(r"一般|还行|凑合|马马虎虎|中规中矩")),
+          (2, re.compile(r"不太满意|不咋满意|不满意|不怎么样|有点慢|太慢")),
+          (1, re.compile(r"很不满意|非常不满意|差评|太差|极差|垃圾")))
+_NOT_FIXED = re.compile(r"没修好|没有修好|没弄好|没解决|没有解决|[还還]是(坏|壞|漏|不亮|不行|没|沒|吵|响|一样)|"
+                        r"又(开始|坏|漏|不亮|卡|停|返|滴|跳|堵|响)|问题(还在|依旧)|依旧|照样|跟没修一样|等于没修|寂寞|"
+                        r"没好|不行|根本没|不管用|白修")
+_CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+
+
+def meaningful_length(text: str) -> int:
+    """Letters, digits and CJK characters only: emoji and punctuation do not count."""
+    return sum(1 for ch in text or "" if unicodedata.category(ch)[0] in "LN")
+
+
+def is_cancel(text: str) -> bool:
+    return bool(_CANCEL.search(text or ""))
+
+
+def is_yes(text: str) -> bool:
+    return bool(_YES.search(text or ""))
+
+
+def is_no(text: str) -> bool:
+    return bool(_NO.search(text or ""))
+
+
+def correction_part(text: str) -> Optional[str]:
+    """Which part of the summary the resident wants to change: address, description or third."""
+    for part, pattern in _PARTS:
+        if pattern.search(text or ""):
+            return part
+    return None
+
+
+def is_generic_request(text: str) -> bool:
+    """A bare "我要报修" (often a menu click) that says nothing about the problem itself."""
+    compact = re.sub(r"[\s，。,.!！?？~～]", "", text or "")
+    return not compact or bool(_GENERIC.match(compact))
+
+
+def parse_rating(text: str) -> Tuple[Optional[int], bool]:
+    """(score 1–5 or None, whether the resident says it is not fixed)."""
+    text = text or ""
+    not_fixed = bool(_NOT_FIXED.search(text))
+    match = _SCORE.search(text)
+    if match:
+        raw = next(group for group in match.groups() if group)
+        raw = unicodedata.normalize("NFKC", raw)
+        return (_CN_DIGIT.get(raw) or int(raw)), not_fixed
+    stars = len(_STARS.findall(text))
+    if 1 <= stars <= 5:
+        return stars, not_fixed
+    for score, pattern in _WORDS[::-1] if "不" in text else _WORDS:
+        if pattern.search(text):
+            return score, not_fixed
+    return None, not_fixed
+
+
+def other_party(text: str, own_room: Optional[str], building: Optional[str] = None,
+                room: Optional[str] = None) -> Optional[str]:
+    """Who the noise comes from: "3栋602", or "楼上（602）" worked out from the resident's room."""
+    if building or room:
+        return f"{building + '栋' if building else ''}{room or ''}"
+    for word, offset in _RELATIONS.items():
+        if word in (text or ""):
+            if offset and own_room and own_room.isdigit():
+                return f"{word}（{int(own_room) + offset}）"
+            return word
+    return None

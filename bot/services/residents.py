@@ -1,0 +1,105 @@
+"""Residents and the household each is bound to (once; they can change it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import compounds
+from bot.db.engine import transaction
+from bot.db.models import Building, Household
+from bot.services import common
+
+
+@dataclass(frozen=True)
+class Profile:
+    openid: str
+    building: Optional[str] = None
+    unit: Optional[str] = None
+    room: Optional[str] = None
+    phone: str = ""
+    tags: FrozenSet[str] = frozenset()
+
+    @property
+    def bound(self) -> bool:
+        return self.building is not None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The result of binding: a problem code (unknown_building, …) or the profile now stored."""
+
+    problem: Optional[str]
+    profile: Optional[Profile] = None
+    changed_from: Optional[str] = None  # the previous address when it was changed
+
+
+class ResidentService:
+    def __init__(self, services) -> None:
+        self.services = services
+
+    def profile(self, openid: str) -> Profile:
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            return _profile(openid, resident)
+
+    def check_address(self, building: str, unit: Optional[str], room: Optional[str]) -> Optional[str]:
+        """None if the address exists in the compound, else a problem code (unknown_building, …)."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            return compounds.check_address(session, compound, building, unit, room)
+
+    def units_of(self, building: str) -> Optional[int]:
+        """How many units a building has (None if the compound has no such building)."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            row = session.execute(select(Building).where(
+                Building.compound_id == compound.id, Building.number == building)).scalar_one_or_none()
+            return row.units if row else None
+
+    def bind(self, openid: str, *, building: str, unit: Optional[str], room: str,
+             phone: Optional[str] = None) -> Binding:
+        """Bind (or re-bind) a resident to a household of the account's compound."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            problem = compounds.check_address(session, compound, building, unit, room)
+            if problem:
+                return Binding(problem)
+            household = household_for(session, compound.id, building, unit, room)
+            resident = common.resident_or_new(session, openid, compound.id)
+            previous = _profile(openid, resident)
+            resident.household = household
+            if phone:
+                resident.phone = phone
+            session.flush()
+            now = _profile(openid, resident)
+            changed = previous.bound and (previous.building, previous.unit, previous.room) != (
+                now.building, now.unit, now.room)
+            old = common.location(previous.building, previous.unit, previous.room) if changed else None
+            return Binding(None, now, old)
+
+
+def household_for(session: Session, compound_id: int, building: str, unit: Optional[str],
+                  room: str) -> Household:
+    """The household at an address checked by compounds.check_address (created on first use)."""
+    row = session.execute(select(Building).where(
+        Building.compound_id == compound_id, Building.number == building)).scalar_one()
+    unit = unit or "1"
+    household = session.execute(select(Household).where(
+        Household.building_id == row.id, Household.unit == unit, Household.room == room)).scalar_one_or_none()
+    if household is None:
+        household = Household(building_id=row.id, unit=unit, room=room)
+        session.add(household)
+        session.flush()
+    return household
+
+
+def _profile(openid: str, resident) -> Profile:
+    if resident is None or resident.household is None:
+        return Profile(openid, phone=resident.phone if resident else "")
+    household = resident.household
+    return Profile(openid, household.building.number, household.unit, household.room,
+                   resident.phone, household.tag_set)

@@ -1,0 +1,391 @@
+"""Tickets: submit (routed, prioritised, numbered, de-duplicated), list, rate, cancel, and the
+staff's steps (accept, start, resolve, transfer, escalate, close). Every change is an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import compounds, texts
+from bot.db.engine import transaction
+from bot.db.models import Compound, DailySequence, Resident, Staff, Ticket, TicketEvent, TicketReporter
+from bot.services import common, outbox
+from bot.services.residents import household_for
+from bot.tickets import duplicates, lifecycle, numbers, priority, routing
+from bot.tickets.lifecycle import Status
+
+RATE_REOPENS_AT_OR_BELOW = 2
+
+
+class TicketError(ValueError):
+    """A step that cannot be taken: unknown ticket, not yours, or not allowed in its status."""
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    openid: str
+    request_type: str
+    description: str
+    building: Optional[str] = None
+    unit: Optional[str] = None
+    room: Optional[str] = None
+    phone: Optional[str] = None
+    facility: Optional[str] = None
+    visit_time: Optional[str] = None
+    other_party: Optional[str] = None
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    model_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: str
+    request_type: str
+    status: str
+    priority: str
+    assignee_name: str
+    assignee_role: str
+    assignee_phone: str
+    location: str
+    description: str
+    due_at: Optional[datetime]  # in the compound's time zone
+    created_at: datetime
+    emergency: Optional[str] = None
+    home_visit: bool = False
+    routing_note: str = ""
+    rating: Optional[int] = None
+    reporters: int = 1
+    joined_existing: bool = False  # this report joined a ticket someone else opened
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a resident's step did: ``result`` is a short code, ``tickets`` what it concerned."""
+
+    result: str
+    tickets: Tuple[TicketView, ...] = ()
+
+
+class TicketService:
+    def __init__(self, services) -> None:
+        self.services = services
+        self.tz = services.settings.timezone
+
+    # -- residents -------------------------------------------------------------------------
+    def submit(self, request: NewRequest) -> TicketView:
+        """Record a request as a ticket routed to the right person; or join an open duplicate."""
+        if request.request_type not in numbers.PREFIXES:
+            raise TicketError(f"unknown request type {request.request_type!r}")
+        with transaction(self.services.factory) as session:
+            now = self.services.now()
+            compound = common.compound(session, self.services.settings.compound)
+            resident = common.resident_or_new(session, request.openid, compound.id)
+            if request.phone and not resident.phone:
+                resident.phone = request.phone
+            existing = self._duplicate(session, compound.id, request, now)
+            if existing is not None:
+                return self._join(session, existing, resident, request)
+            ticket = self._new_ticket(session, compound, resident, request, now)
+            self._route(session, compound, ticket, now)
+            return self._view(ticket)
+
+    def mine(self, openid: str) -> List[TicketView]:
+        """The resident's open tickets and those waiting for a rating, newest first."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            if resident is None:
+                return []
+            return [self._view(t) for t in self._tickets_of(session, resident)
+                    if Status(t.status) in lifecycle.OPEN or self._awaits_rating(t)]
+
+    def rate(self, openid: str, *, score: Optional[int], not_fixed: bool, comment: str = "",
+             number: Optional[str] = None) -> Outcome:
+        """A rating 1–5 closes a resolved ticket; a low one, or 没修好, reopens it."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            waiting = [t for t in self._tickets_of(session, resident) if self._awaits_rating(t)] if resident else []
+            if number:
+                waiting = [t for t in waiting if t.number == number]
+            if not waiting:
+                return Outcome("nothing_to_rate")
+            ticket = waiting[0]  # the most recently resolved
+            actor = f"resident:{openid}"
+            if score is not None:
+                ticket.rating, ticket.rating_comment = score, comment[:500]
+            if not_fixed or (score is not None and score <= RATE_REOPENS_AT_OR_BELOW):
+                reason = comment or (f"评分{score}" if score is not None else "居民反映没修好")
+                self._change(session, ticket, Status.REOPENED, actor, reason, ticket.assignee_id)
+                outbox.to_staff(session, ticket.assignee_id, ticket, "reopened", urgent=False,
+                                number=ticket.number, reason=reason)
+                return Outcome("reopened", (self._view(ticket),))
+            if score is None:
+                return Outcome("no_score", (self._view(ticket),))
+            self._change(session, ticket, Status.CLOSED, actor, f"评分{score}")
+            return Outcome("rated", (self._view(ticket),))
+
+    def cancel(self, openid: str, number: Optional[str] = None) -> Outcome:
+        """Cancel the resident's ticket (the one named, or the only open one)."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            mine = [t for t in self._tickets_of(session, resident) if Status(t.status) in lifecycle.OPEN] \
+                if resident else []
+            if number:
+                mine = [t for t in mine if t.number == number]
+                if not mine:
+                    return Outcome("not_found")
+            if not mine:
+                return Outcome("none_open")
+            if len(mine) > 1:
+                return Outcome("choose", tuple(self._view(t) for t in mine))
+            ticket = mine[0]
+            if ticket.resident_id != resident.id:
+                return Outcome("not_yours", (self._view(ticket),))
+            self._change(session, ticket, Status.CANCELLED, f"resident:{openid}", "居民撤销")
+            outbox.to_staff(session, ticket.assignee_id, ticket, "status_changed", number=ticket.number,
+                            type=texts.label("request_types", ticket.request_type),
+                            status=texts.label("statuses", "cancelled"))
+            return Outcome("cancelled", (self._view(ticket),))
+
+    def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: str,
+                          within: timedelta = timedelta(hours=1)) -> List[str]:
+        """An emergency recorded before the resident said where: add the address they give now."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            if resident is None:
+                return []
+            since = self.services.now() - within
+            updated = []
+            for ticket in self._tickets_of(session, resident):
+                if ticket.resident_id == resident.id and ticket.emergency and not ticket.room \
+                        and ticket.created_at >= since and Status(ticket.status) in lifecycle.OPEN:
+                    ticket.building, ticket.unit, ticket.room = building, unit, room
+                    where = common.location(building, unit, room)
+                    session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                            actor=f"resident:{openid}", at=self.services.now(),
+                                            reason=f"补充地址：{where}"))
+                    outbox.to_staff(session, ticket.assignee_id, ticket, "emergency_alert", urgent=True,
+                                    **self._fields(ticket))
+                    updated.append(ticket.number)
+            return updated
+
+    # -- staff -----------------------------------------------------------------------------
+    def get(self, number: str) -> TicketView:
+        with transaction(self.services.factory) as session:
+            return self._view(self._by_number(session, number))
+
+    def events(self, number: str) -> List[TicketEvent]:
+        with transaction(self.services.factory) as session:
+            return list(self._by_number(session, number).events)
+
+    def step(self, number: str, to: Status, *, staff_code: str, reason: str = "",
+             to_staff: Optional[str] = None) -> TicketView:
+        """A staff member moves a ticket on: accept, start, resolve, transfer, escalate, close."""
+        with transaction(self.services.factory) as session:
+            ticket = self._by_number(session, number)
+            actor = self._staff(session, ticket.compound_id, staff_code)
+            target = self._target(session, ticket, to, to_staff)
+            if to in (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED) and ticket.assignee_id not in (
+                    actor.id, None) and actor.role not in ("duty_manager", "admin"):
+                raise TicketError(f"{number} is assigned to someone else")
+            self._change(session, ticket, to, f"staff:{staff_code}", reason,
+                         target.id if target else (actor.id if to is Status.ACCEPTED else None))
+            self._tell_residents(session, ticket, to)
+            if target is not None:
+                outbox.to_staff(session, target.id, ticket, "ticket_assigned", urgent=bool(ticket.emergency),
+                                **self._fields(ticket))
+            return self._view(ticket)
+
+    # -- internals -------------------------------------------------------------------------
+    def _new_ticket(self, session: Session, compound, resident: Resident, request: NewRequest,
+                    now: datetime) -> Ticket:
+        building, unit, room = request.building, request.unit, request.room
+        household = resident.household
+        if household is None and building and room and not compounds.check_address(
+                session, compound, building, unit, room):
+            household = household_for(session, compound.id, building, unit, room)
+        tags = household.tag_set if household else frozenset()
+        assessment = priority.assess(request.request_type, request.description, tags)
+        ticket = Ticket(
+            number=self._next_number(session, compound.id, request.request_type, now),
+            compound_id=compound.id, request_type=request.request_type, status=Status.NEW.value,
+            description=request.description, resident_id=resident.id,
+            household_id=household.id if household else None,
+            building=building, unit=unit, room=room, facility=request.facility,
+            visit_time=request.visit_time, other_party=request.other_party,
+            priority=assessment.priority.value,
+            emergency=assessment.emergency.value if assessment.emergency else None,
+            home_visit=assessment.home_visit, intent=request.intent, confidence=request.confidence,
+            model_id=request.model_id, created_at=now, updated_at=now)
+        limit = compounds.time_limit(session, compound, request.request_type)
+        ticket.due_at = priority.due_at(now.astimezone(self.tz), limit, assessment.priority)
+        session.add(ticket)
+        session.flush()
+        session.add(TicketReporter(ticket_id=ticket.id, resident_id=resident.id, text=request.description, at=now))
+        event = lifecycle.created(actor=f"resident:{resident.openid}", at=now, reason=request.intent or "")
+        self._record(session, ticket, event)
+        return ticket
+
+    def _route(self, session: Session, compound, ticket: Ticket, now: datetime) -> None:
+        table = compounds.routing_table(session, compound)
+        decision = routing.route(table, ticket.request_type, ticket.building)
+        staff = self._staff(session, compound.id, decision.assignee)
+        ticket.assignee_role = decision.role
+        ticket.routing_note = decision.fallback_reason
+        self._change(session, ticket, Status.ASSIGNED, "system", decision.fallback_reason, staff.id)
+        kind = "emergency_alert" if ticket.emergency else (
+            "ticket_routed_to_manager" if decision.is_fallback else "ticket_assigned")
+        outbox.to_staff(session, staff.id, ticket, kind, urgent=bool(ticket.emergency), **self._fields(ticket))
+        if ticket.emergency and decision.role != "duty_manager" and table.duty_manager:
+            manager = self._staff(session, compound.id, table.duty_manager)
+            outbox.to_staff(session, manager.id, ticket, kind, urgent=True, **self._fields(ticket))
+
+    def _duplicate(self, session: Session, compound_id: int, request: NewRequest, now: datetime) -> Optional[Ticket]:
+        if request.request_type != "repair" or not request.facility or not request.building:
+            return None
+        since = now - duplicates.DEFAULT_WINDOW
+        candidates = session.execute(select(Ticket).where(
+            Ticket.compound_id == compound_id, Ticket.request_type == "repair",
+            Ticket.building == request.building, Ticket.facility == request.facility,
+            Ticket.created_at >= since, Ticket.status.in_([s.value for s in lifecycle.OPEN]),
+        )).scalars().all()
+        new = duplicates.Report("repair", request.building, request.room, request.facility, now)
+        reports = [duplicates.Report("repair", t.building, t.room, t.facility, t.created_at, t.id) for t in candidates]
+        match = duplicates.find_duplicate(new, reports)
+        return next((t for t in candidates if match and t.id == match.ticket_id), None)
+
+    def _join(self, session: Session, ticket: Ticket, resident: Resident, request: NewRequest) -> TicketView:
+        if not any(r.resident_id == resident.id for r in ticket.reporters):
+            session.add(TicketReporter(ticket_id=ticket.id, resident_id=resident.id,
+                                       text=request.description, at=self.services.now()))
+            session.flush()
+            session.refresh(ticket)
+            outbox.to_staff(session, ticket.assignee_id, ticket, "duplicate_joined",
+                            number=ticket.number, count=len(ticket.reporters))
+        view = self._view(ticket)
+        return TicketView(**{**view.__dict__, "joined_existing": ticket.resident_id != resident.id})
+
+    def _next_number(self, session: Session, compound_id: int, kind: str, now: datetime) -> str:
+        day = now.astimezone(self.tz).date()
+        prefix, key = numbers.PREFIXES[kind], f"{day:%Y%m%d}"
+        row = session.execute(select(DailySequence).where(
+            DailySequence.compound_id == compound_id, DailySequence.prefix == prefix,
+            DailySequence.day == key).with_for_update()).scalar_one_or_none()
+        if row is None:
+            row = DailySequence(compound_id=compound_id, prefix=prefix, day=key, last=0)
+            session.add(row)
+        row.last += 1
+        session.flush()
+        return numbers.format_number(kind, day, row.last)
+
+    def _change(self, session: Session, ticket: Ticket, to: Status, actor: str, reason: str = "",
+                assignee_id: Optional[int] = None) -> None:
+        now = self.services.now()
+        assignee = str(assignee_id) if assignee_id else None
+        event = lifecycle.transition(Status(ticket.status), to, actor=actor, at=now, reason=reason,
+                                     assignee=assignee)
+        if assignee_id:
+            ticket.assignee_id = assignee_id
+        ticket.status, ticket.updated_at = to.value, now
+        self._record(session, ticket, event)
+
+    @staticmethod
+    def _record(session: Session, ticket: Ticket, event: lifecycle.Event) -> None:
+        session.add(TicketEvent(
+            ticket_id=ticket.id, from_status=event.from_status.value if event.from_status else None,
+            to_status=event.to_status.value, actor=event.actor, at=event.at, reason=event.reason,
+            assignee_id=int(event.assignee) if event.assignee else None))
+        session.flush()
+
+    def _tell_residents(self, session: Session, ticket: Ticket, to: Status) -> None:
+        for reporter in ticket.reporters:
+            if to is Status.RESOLVED:
+                outbox.to_resident(session, reporter.resident_id, ticket, "ticket_resolved", number=ticket.number,
+                                   type=texts.label("request_types", ticket.request_type))
+            else:
+                outbox.to_resident(session, reporter.resident_id, ticket, "status_changed", number=ticket.number,
+                                   type=texts.label("request_types", ticket.request_type),
+                                   status=texts.label("statuses", to.value))
+
+    def _target(self, session: Session, ticket: Ticket, to: Status, to_staff: Optional[str]) -> Optional[Staff]:
+        if to is Status.TRANSFERRED:
+            if not to_staff:
+                raise TicketError("a transfer needs the staff member it goes to")
+            return self._staff(session, ticket.compound_id, to_staff)
+        if to is Status.ESCALATED:
+            manager = session.get(Compound, ticket.compound_id).duty_manager
+            if manager is None:
+                raise TicketError("this compound has no duty manager to escalate to")
+            return manager
+        return None
+
+    @staticmethod
+    def _staff(session: Session, compound_id: int, code: str) -> Staff:
+        staff = session.execute(select(Staff).where(Staff.compound_id == compound_id, Staff.code == code)
+                                ).scalar_one_or_none()
+        if staff is None:
+            raise TicketError(f"no staff member {code!r} in this compound")
+        return staff
+
+    @staticmethod
+    def _by_number(session: Session, number: str) -> Ticket:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
+        if ticket is None:
+            raise TicketError(f"no ticket {number}")
+        return ticket
+
+    @staticmethod
+    def _tickets_of(session: Session, resident: Resident) -> List[Ticket]:
+        """Tickets the resident reported, or joined as a duplicate, newest first."""
+        joined = select(TicketReporter.ticket_id).where(TicketReporter.resident_id == resident.id)
+        return list(session.execute(select(Ticket).where(Ticket.id.in_(joined)).order_by(
+            Ticket.created_at.desc(), Ticket.id.desc())).scalars())
+
+    @staticmethod
+    def _awaits_rating(ticket: Ticket) -> bool:
+        return ticket.status == Status.RESOLVED.value and ticket.rating is None
+
+    def _fields(self, ticket: Ticket) -> dict:
+        due = ticket.due_at.astimezone(self.tz) if ticket.due_at else None
+        return dict(number=ticket.number, type=texts.label("request_types", ticket.request_type),
+                    priority=texts.label("priorities", ticket.priority),
+                    location=common.location(ticket.building, ticket.unit, ticket.room),
+                    description=ticket.description[:200], due=f"{due:%m-%d %H:%M}" if due else "",
+                    reason=ticket.routing_note)
+
+    def _view(self, ticket: Ticket) -> TicketView:
+        assignee = ticket.assignee
+        return TicketView(
+            number=ticket.number, request_type=ticket.request_type, status=ticket.status,
+            priority=ticket.priority, assignee_name=assignee.name if assignee else "",
+            assignee_role=ticket.assignee_role or "", assignee_phone=assignee.phone if assignee else "",
+            location=common.location(ticket.building, ticket.unit, ticket.room),
+            description=ticket.description,
+            due_at=ticket.due_at.astimezone(self.tz) if ticket.due_at else None,
+            created_at=ticket.created_at.astimezone(self.tz), emergency=ticket.emergency,
+            home_visit=ticket.home_visit, routing_note=ticket.routing_note, rating=ticket.rating,
+            reporters=len(ticket.reporters))
+
+
+def list_tickets(services, *, status: Optional[str] = None, staff_code: Optional[str] = None,
+                 open_only: bool = False) -> List[TicketView]:
+    """Tickets of the compound for staff, most urgent and soonest due first."""
+    service = TicketService(services)
+    with transaction(services.factory) as session:
+        compound = common.compound(session, services.settings.compound)
+        query = select(Ticket).where(Ticket.compound_id == compound.id)
+        if status:
+            query = query.where(Ticket.status == status)
+        if open_only:
+            query = query.where(Ticket.status.in_([s.value for s in lifecycle.OPEN]))
+        if staff_code:
+            staff = service._staff(session, compound.id, staff_code)
+            query = query.where(Ticket.assignee_id == staff.id)
+        rank = {"urgent": 0, "high": 1, "normal": 2}
+        rows = session.execute(query).scalars().all()
+        rows.sort(key=lambda t: (rank.get(t.priority, 3), t.due_at or t.created_at))
+        return [service._view(t) for t in rows]
