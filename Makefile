@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv model run chat test validate nlu-eval bench lock clean
+.PHONY: help venv model run chat tickets test validate nlu-eval bench lock clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,11 @@ model: $(READY)  ## Train the model if it is missing or its inputs changed
 run: $(READY)  ## Start the assistant: Rasa server (REST + HTTP API) and action server
 	@$(PY) -m bot.cli run
 
-chat: $(READY)  ## Talk to a running assistant (make run) in the terminal
-	@$(PY) -m bot.cli chat
+chat: $(READY)  ## Talk to a running assistant (make run) in the terminal; AS=<id> to be a given resident
+	@$(PY) -m bot.cli chat $(if $(AS),--sender $(AS))
+
+tickets: $(READY)  ## Open tickets, most urgent first (staff steps: python -m bot.cli ticket --help)
+	@$(PY) -m bot.cli ticket list --open
 
 test: $(READY)  ## Run the whole test suite (trains the model once if needed)
 	@echo "==> Running the tests (the first run trains the model: about 2 minutes)"

@@ -13,7 +13,8 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("model", help="train the model if it is missing or its inputs changed")
     commands.add_parser("run", help="start the Rasa server and the action server")
-    commands.add_parser("chat", help="talk to a running assistant in the terminal")
+    chat = commands.add_parser("chat", help="talk to a running assistant in the terminal")
+    chat.add_argument("--sender", help="resident id to talk as (default: a new one)")
     from bot import commands as admin_commands
     admin_commands.add_parsers(commands)
     args = parser.parse_args(argv)
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
         from bot import run
         return run.main(settings)
     from bot import chat
-    return chat.main(settings)
+    return chat.main(settings, args.sender)
 
 
 if __name__ == "__main__":

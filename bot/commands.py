@@ -110,7 +110,7 @@ def _ticket(args: argparse.Namespace, settings: Settings) -> int:
 
 def _line(view, texts) -> str:
     due = f" due {view.due_at:%m-%d %H:%M}" if view.due_at else ""
-    return (f"{view.number}  {texts.label('request_types', view.request_type)}  {view.priority:<6}  "
+    return (f"{view.number}  {texts.label('request_types', view.request_type)}  {texts.label('priorities', view.priority)}  "
             f"{texts.label('statuses', view.status)}  {view.assignee_name}{due}  {view.location}  "
             f"{view.description[:40]}")
 
