@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import say_address_problem
+from actions.tickets import MISSING_UNIT, say_address_problem
 from bot.services.common import location
 
 
@@ -25,14 +25,16 @@ class ActionUpdateHousehold(Action):
         services = common.services()
         openid = common.sender(tracker)
         if not (building and room):
-            profile = services.residents.profile(openid)
-            if phone and profile.bound:
-                services.residents.bind(openid, building=profile.building, unit=profile.unit,
-                                        room=profile.room, phone=phone)
-            dispatcher.utter_message(response="utter_address_incomplete",
-                                     missing="、".join(label for key, label in
-                                                      (("building", "楼栋号"), ("room", "门牌号"))
-                                                      if not {"building": building, "room": room}[key]))
+            if phone:  # "我电话13812345678": nothing else to ask
+                services.residents.set_phone(openid, phone)
+                dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+                return []
+            missing = [label for key, label in (("building", "楼栋号"), ("room", "门牌号"))
+                       if not {"building": building, "room": room}[key]]
+            dispatcher.utter_message(response="utter_address_incomplete", missing="、".join(missing))
+            return []
+        if not unit and (services.residents.units_of(building) or 0) > 1:
+            dispatcher.utter_message(response="utter_address_incomplete", missing=MISSING_UNIT)
             return []
         before = services.residents.profile(openid)
         binding = services.residents.bind(openid, building=building, unit=unit, room=room, phone=phone)

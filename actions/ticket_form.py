@@ -3,17 +3,20 @@ resident confirms, corrects or cancels. Every answer is checked here."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.tickets import say_address_problem
+from actions.tickets import FAILED, say_address_problem
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 
+logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
 MISSING = {"building": "楼栋号", "unit": "单元号", "room": "门牌号"}
 
@@ -27,9 +30,18 @@ class ValidateTicketForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_ticket_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except Exception:  # noqa: BLE001 - say so and end the form rather than crash the conversation
+            logger.exception("validate_ticket_form failed for %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return [SlotSet("confirmed", FAILED)]
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        if tracker.get_slot("emergency_ticket") or tracker.get_slot("confirmed") == "no":
+        if tracker.get_slot("emergency_ticket") or tracker.get_slot("confirmed") in ("no", FAILED):
             return []
         request_type = tracker.get_slot("request_type")
         needed = ["address", "description"]
@@ -52,7 +64,7 @@ class ValidateTicketForm(FormValidationAction):
         """building/unit/room from free text (merged with what is known), checked against the compound."""
         found = {m.entity: m.value for m in address_parser.extract(value or "") if m.role is None}
         known = {key: tracker.get_slot(key) for key in MISSING}
-        if found.get("building") and found["building"] != known["building"]:
+        if found.get("building") and known["building"] and found["building"] != known["building"]:
             known = {"building": None, "unit": None, "room": None}
         known.update({key: found[key] for key in MISSING if found.get(key)})
         services = common.services()
@@ -70,7 +82,8 @@ class ValidateTicketForm(FormValidationAction):
         problem = services.residents.check_address(known["building"], known["unit"], known["room"])
         if problem:
             say_address_problem(dispatcher, problem, known["building"], known["unit"], known["room"])
-            return {"address": None, **known, "room": None}
+            wrong = "unit" if problem == "unknown_unit" else "room"  # keep the parts that were right
+            return {"address": None, **known, wrong: None}
         return {"address": "ok", **known}
 
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -113,14 +126,16 @@ class ValidateTicketForm(FormValidationAction):
         value = (value or "").strip()
         if conversation.is_cancel(value) or common.intent(tracker) == "cancel_ticket":
             return cancelled()
+        corrected = self._new_address(value, dispatcher, tracker)
+        if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
+            return {"confirmed": None, "correcting": False, **corrected}
+        if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)):
+            return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
-        if conversation.is_no(value) or (common.intent(tracker) == "deny" and not conversation.is_yes(value)):
+        if conversation.is_no(value) or common.intent(tracker) == "deny":
             return {"confirmed": None, "correcting": True}
-        if conversation.is_yes(value) or common.intent(tracker) == "affirm":
-            return {"confirmed": "yes"}
-        corrected = self._new_address(value, dispatcher, tracker)
-        return {"confirmed": None, **(corrected or {})}
+        return {"confirmed": None}
 
     def _correct(self, value: str, tracker: Tracker) -> Dict[Text, Any]:
         part = conversation.correction_part(value)

@@ -12,19 +12,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from bot import conversation, texts
+from bot.services.common import location
 from bot.services.tickets import NewRequest, TicketView
 from bot.tickets import REQUEST_TYPES, numbers
 from bot.tickets.duplicates import SHARED_FACILITIES
 from bot.tickets.priority import detect_emergency
 
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
-              "correcting", "emergency_ticket", "other_building", "other_room", "pending_text", "pending_review")
+              "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
+              "pending_review")
 
 SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "utter_safety_electric",
           "elevator_entrapment": "utter_safety_elevator_entrapment", "burst_pipe": "utter_safety_burst_pipe"}
 ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
                     "unknown_unit": "utter_address_unknown_unit",
                     "impossible_room": "utter_address_impossible_room"}
+MISSING_UNIT = "单元号"
+FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
                   "not_yours": "utter_cancel_not_yours"}
 
@@ -55,14 +59,18 @@ class ActionStartTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        services = common.services()
         request_type = common.intent(tracker)
         message = common.text(tracker)
-        events = reset_form() + [SlotSet("request_type", request_type)]
         if message.startswith("/") and tracker.get_slot("pending_text"):
             message = tracker.get_slot("pending_text")  # the resident picked a choice we offered
-            if tracker.get_slot("pending_review"):
-                services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
+        emergency = detect_emergency(message) if request_type == "repair" else None
+        if emergency:  # safety first, before anything that could fail
+            dispatcher.utter_message(response=SAFETY[emergency.value], elevator_phone=self._elevator_phone())
+        services = common.services()
+        if common.text(tracker).startswith("/") and tracker.get_slot("pending_review"):
+            services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
+        facility = common.entity(tracker, "facility")
+        events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message)
         location = self._location(dispatcher, tracker, services)
         events += [SlotSet(k, v) for k, v in location.items()]
@@ -71,14 +79,21 @@ class ActionStartTicket(Action):
                                              common.entity(tracker, "building", "neighbour"),
                                              common.entity(tracker, "room", "neighbour"))
             events.append(SlotSet("other_party", party))
-        emergency = detect_emergency(message) if request_type == "repair" else None
         if emergency:
-            events += self._emergency(dispatcher, tracker, services, emergency.value, message, location)
+            events += self._emergency(dispatcher, tracker, services, message, location, facility)
         return events
 
     @staticmethod
+    def _elevator_phone() -> str:
+        try:
+            return common.services().compound_info().elevator_phone
+        except Exception:  # noqa: BLE001 - the safety advice goes out even when the database is down
+            return texts.label("fallbacks", "elevator_phone")
+
+    @staticmethod
     def _description(dispatcher: CollectingDispatcher, message: str) -> List[Dict[Text, Any]]:
-        if conversation.is_generic_request(message) or conversation.meaningful_length(message) < 2:
+        if message.startswith("/") or conversation.is_generic_request(message) \
+                or conversation.meaningful_length(message) < 2:
             return []
         if len(message) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
@@ -91,6 +106,9 @@ class ActionStartTicket(Action):
         address="ok" once they name a real place in the compound."""
         building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
         profile = services.residents.profile(common.sender(tracker))
+        if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
+            dispatcher.utter_message(response="utter_address_incomplete", missing=MISSING_UNIT)
+            return dict(building=building, unit=None, room=room)
         if building and room:
             problem = services.residents.check_address(building, unit, room)
             if problem is None:
@@ -105,19 +123,18 @@ class ActionStartTicket(Action):
         return dict(building=building, unit=unit, room=room)
 
     @staticmethod
-    def _emergency(dispatcher, tracker, services, kind: str, message: str,
-                   location: Dict[str, Optional[str]]) -> List[Dict[Text, Any]]:
+    def _emergency(dispatcher, tracker, services, message: str, location: Dict[str, Optional[str]],
+                   facility: Optional[str]) -> List[Dict[Text, Any]]:
         info = services.compound_info()
-        dispatcher.utter_message(response=SAFETY[kind], elevator_phone=info.elevator_phone)
         view = services.tickets.submit(NewRequest(
             openid=common.sender(tracker), request_type="repair", description=message[:2000],
             building=location.get("building"), unit=location.get("unit"), room=location.get("room"),
-            facility=tracker.get_slot("facility"), intent=common.intent(tracker),
+            facility=facility, intent=common.intent(tracker),
             confidence=common.confidence(tracker), model_id=common.model_id(tracker)))
         reply = "utter_emergency_ticket_manager" if view.assignee_role == "duty_manager" else "utter_emergency_ticket"
         dispatcher.utter_message(response=reply, number=view.number, due=due_text(view, services),
                                  **assignee_values(view))
-        shared = tracker.get_slot("facility") in SHARED_FACILITIES  # a lift needs no flat number
+        shared = facility in SHARED_FACILITIES  # a lift needs no flat number
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
         return [SlotSet("emergency_ticket", view.number)]
@@ -138,6 +155,8 @@ class ActionSubmitTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("emergency_ticket"):
             return reset_form()
+        if tracker.get_slot("confirmed") == FAILED:  # the form already apologised
+            return reset_form()
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset_form()
@@ -145,17 +164,22 @@ class ActionSubmitTicket(Action):
         openid = common.sender(tracker)
         slot = tracker.get_slot
         profile = services.residents.profile(openid)
+        event = starting_message(tracker)
+        started = {"confidence": ((event.get("parse_data") or {}).get("intent") or {}).get("confidence"),
+                   "model_id": (event.get("metadata") or {}).get("model_id") or common.model_id(tracker)}
         view = services.tickets.submit(NewRequest(
             openid=openid, request_type=slot("request_type"), description=slot("description"),
             building=slot("building"), unit=slot("unit"), room=slot("room"), phone=slot("phone"),
             facility=slot("facility"), visit_time=slot("visit_time"), other_party=slot("other_party"),
-            intent=slot("request_type"), confidence=self._confidence(tracker), model_id=common.model_id(tracker)))
+            intent=slot("request_type"), confidence=started.get("confidence"), model_id=started.get("model_id")))
         self._announce(dispatcher, view, services, slot("request_type"))
         if not profile.bound and slot("building") and slot("room"):
             binding = services.residents.bind(openid, building=slot("building"), unit=slot("unit"),
                                               room=slot("room"), phone=slot("phone"))
             if binding.profile:
-                dispatcher.utter_message(response="utter_household_remembered", location=view.location)
+                bound = binding.profile
+                dispatcher.utter_message(response="utter_household_remembered",
+                                         location=location(bound.building, bound.unit, bound.room))
         return reset_form()
 
     @staticmethod
@@ -173,15 +197,17 @@ class ActionSubmitTicket(Action):
         if request_type == "noise_dispute":
             dispatcher.utter_message(response="utter_noise_privacy")
 
-    @staticmethod
-    def _confidence(tracker: Tracker) -> Optional[float]:
-        """The NLU confidence of the message that started this request."""
-        for event in reversed(tracker.events):
-            if event.get("event") == "user":
-                intent = (event.get("parse_data") or {}).get("intent") or {}
-                if intent.get("name") == tracker.get_slot("request_type"):
-                    return intent.get("confidence")
-        return None
+
+
+def starting_message(tracker: Tracker) -> Dict[Text, Any]:
+    """The user event that started the request being submitted (the one before action_start_ticket)."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_start_ticket":
+            started = True
+        elif started and event.get("event") == "user":
+            return event
+    return {}
 
 
 class ActionCheckTicket(Action):

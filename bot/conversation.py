@@ -11,7 +11,8 @@ MAX_DESCRIPTION = 500
 
 _CANCEL = re.compile(r"^\s*(取消|算了|不用了|不要了|不报了|不办了|不弄了|撤销|撤回|不提交|放弃)")
 _YES = re.compile(r"^\s*(确认|确定|对的?|是的?|好的?|没错|没问题|提交|可以|行|嗯+|ok|OK|Ok|yes)\s*[。！!,.，~～]*\s*$")
-_NO = re.compile(r"^\s*(不对|不是|错了|有误|不正确|改一下|要改|修改|写错了|说错了)")
+_NO = re.compile(r"^\s*(不对|不是|错了|有误|不正确|改一下|要改|修改|写错了|说错了)"
+                 r"|(地址|住址|门牌|楼号|时间|情况|描述|内容|对方)\s*(不对|错了|有误|写错|不正确)")
 _PARTS = (
     ("address", re.compile(r"^\s*(1|一|①)\s*$|地址|住址|门牌|楼号|几栋")),
     ("description", re.compile(r"^\s*(2|二|②)\s*$|情况|描述|问题|内容")),
@@ -26,6 +27,8 @@ _WORDS = ((5, re.compile(r"满分|非常满意|特别满意|十分满意|很满�
           (3, re.compile(r"一般|还行|凑合|马马虎虎|中规中矩")),
           (2, re.compile(r"不太满意|不咋满意|不满意|不怎么样|有点慢|太慢")),
           (1, re.compile(r"很不满意|非常不满意|差评|太差|极差|垃圾")))
+_VERY_UNHAPPY = re.compile(r"(很|非常|特别|十分|太)不满意|差评|太差|极差|垃圾")
+_NOT_HAPPY = re.compile(r"不(是|算|太|咋|怎么)?\s*(很|特别|非常|十分|太)?满意")
 _NOT_FIXED = re.compile(r"没修好|没有修好|没弄好|没解决|没有解决|[还還]是(坏|壞|漏|不亮|不行|没|沒|吵|响|一样)|"
                         r"又(开始|坏|漏|不亮|卡|停|返|滴|跳|堵|响)|问题(还在|依旧)|依旧|照样|跟没修一样|等于没修|寂寞|"
                         r"没好|不行|根本没|不管用|白修")
@@ -76,7 +79,11 @@ def parse_rating(text: str) -> Tuple[Optional[int], bool]:
     stars = len(_STARS.findall(text))
     if 1 <= stars <= 5:
         return stars, not_fixed
-    for score, pattern in _WORDS[::-1] if "不" in text else _WORDS:
+    if _VERY_UNHAPPY.search(text):
+        return 1, not_fixed
+    if _NOT_HAPPY.search(text):  # 不是很满意, 不太满意, 不满意: a negated "satisfied"
+        return 2, not_fixed
+    for score, pattern in _WORDS:
         if pattern.search(text):
             return score, not_fixed
     return None, not_fixed

@@ -19,13 +19,27 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating it if it is a new SQLite file)."""
+    _run(url, command.upgrade, revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    """Take the database at ``url`` back to ``revision`` ("base": empty)."""
+    _run(url, command.downgrade, revision)
+
+
+def _run(url: str, step, revision: str) -> None:
     from bot.db.engine import make_engine
 
     engine = make_engine(url)  # creates the SQLite file's directory
     try:
-        with engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                # Batch migrations rebuild tables (DROP + CREATE); foreign keys must not fire meanwhile.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()  # end the autobegun transaction; the pragma holds for the connection
+            with connection.begin():
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                step(config, revision)
     finally:
         engine.dispose()

@@ -60,6 +60,12 @@ class ResidentService:
                 Building.compound_id == compound.id, Building.number == building)).scalar_one_or_none()
             return row.units if row else None
 
+    def set_phone(self, openid: str, phone: str) -> None:
+        """Keep the resident's phone number (they need not be bound to a household yet)."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            common.resident_or_new(session, openid, compound.id).phone = phone
+
     def bind(self, openid: str, *, building: str, unit: Optional[str], room: str,
              phone: Optional[str] = None) -> Binding:
         """Bind (or re-bind) a resident to a household of the account's compound."""

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import compounds, texts
 from bot.db.engine import transaction
-from bot.db.models import Compound, DailySequence, Resident, Staff, Ticket, TicketEvent, TicketReporter
+from bot.db.models import Building, Compound, DailySequence, Resident, Staff, Ticket, TicketEvent, TicketReporter
 from bot.services import common, outbox
 from bot.services.residents import household_for
 from bot.tickets import duplicates, lifecycle, numbers, priority, routing
@@ -89,6 +90,7 @@ class TicketService:
                 resident.phone = request.phone
             existing = self._duplicate(session, compound.id, request, now)
             if existing is not None:
+                self._escalate_if_emergency(session, compound, existing, request, now)
                 return self._join(session, existing, resident, request)
             ticket = self._new_ticket(session, compound, resident, request, now)
             self._route(session, compound, ticket, now)
@@ -113,18 +115,18 @@ class TicketService:
                 waiting = [t for t in waiting if t.number == number]
             if not waiting:
                 return Outcome("nothing_to_rate")
-            ticket = waiting[0]  # the most recently resolved
+            ticket = max(waiting, key=lambda t: (t.updated_at, t.id))  # the most recently resolved
+            reason = _reopen_reason(score, comment)
             actor = f"resident:{openid}"
-            if score is not None:
-                ticket.rating, ticket.rating_comment = score, comment[:500]
             if not_fixed or (score is not None and score <= RATE_REOPENS_AT_OR_BELOW):
-                reason = comment or (f"评分{score}" if score is not None else "居民反映没修好")
+                ticket.rating, ticket.rating_comment = score, comment[:500] or None
                 self._change(session, ticket, Status.REOPENED, actor, reason, ticket.assignee_id)
                 outbox.to_staff(session, ticket.assignee_id, ticket, "reopened", urgent=False,
                                 number=ticket.number, reason=reason)
                 return Outcome("reopened", (self._view(ticket),))
             if score is None:
                 return Outcome("no_score", (self._view(ticket),))
+            ticket.rating, ticket.rating_comment = score, comment[:500]
             self._change(session, ticket, Status.CLOSED, actor, f"评分{score}")
             return Outcome("rated", (self._view(ticket),))
 
@@ -168,8 +170,7 @@ class TicketService:
                     session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                             actor=f"resident:{openid}", at=self.services.now(),
                                             reason=f"补充地址：{where}"))
-                    outbox.to_staff(session, ticket.assignee_id, ticket, "emergency_alert", urgent=True,
-                                    **self._fields(ticket))
+                    self._alert_emergency(session, session.get(Compound, ticket.compound_id), ticket)
                     updated.append(ticket.number)
             return updated
 
@@ -194,6 +195,8 @@ class TicketService:
                 raise TicketError(f"{number} is assigned to someone else")
             self._change(session, ticket, to, f"staff:{staff_code}", reason,
                          target.id if target else (actor.id if to is Status.ACCEPTED else None))
+            if target is not None:
+                ticket.assignee_role = target.role
             self._tell_residents(session, ticket, to)
             if target is not None:
                 outbox.to_staff(session, target.id, ticket, "ticket_assigned", urgent=bool(ticket.emergency),
@@ -204,9 +207,8 @@ class TicketService:
     def _new_ticket(self, session: Session, compound, resident: Resident, request: NewRequest,
                     now: datetime) -> Ticket:
         building, unit, room = request.building, request.unit, request.room
-        household = resident.household
-        if household is None and building and room and not compounds.check_address(
-                session, compound, building, unit, room):
+        household = resident.household  # the reporter's own, unless they report another flat
+        if building and room and not compounds.check_address(session, compound, building, unit, room):
             household = household_for(session, compound.id, building, unit, room)
         tags = household.tag_set if household else frozenset()
         assessment = priority.assess(request.request_type, request.description, tags)
@@ -237,12 +239,11 @@ class TicketService:
         ticket.assignee_role = decision.role
         ticket.routing_note = decision.fallback_reason
         self._change(session, ticket, Status.ASSIGNED, "system", decision.fallback_reason, staff.id)
-        kind = "emergency_alert" if ticket.emergency else (
-            "ticket_routed_to_manager" if decision.is_fallback else "ticket_assigned")
-        outbox.to_staff(session, staff.id, ticket, kind, urgent=bool(ticket.emergency), **self._fields(ticket))
-        if ticket.emergency and decision.role != "duty_manager" and table.duty_manager:
-            manager = self._staff(session, compound.id, table.duty_manager)
-            outbox.to_staff(session, manager.id, ticket, kind, urgent=True, **self._fields(ticket))
+        if ticket.emergency:
+            self._alert_emergency(session, compound, ticket)
+            return
+        kind = "ticket_routed_to_manager" if decision.is_fallback else "ticket_assigned"
+        outbox.to_staff(session, staff.id, ticket, kind, **self._fields(ticket))
 
     def _duplicate(self, session: Session, compound_id: int, request: NewRequest, now: datetime) -> Optional[Ticket]:
         if request.request_type != "repair" or not request.facility or not request.building:
@@ -258,6 +259,28 @@ class TicketService:
         match = duplicates.find_duplicate(new, reports)
         return next((t for t in candidates if match and t.id == match.ticket_id), None)
 
+    def _escalate_if_emergency(self, session: Session, compound, ticket: Ticket, request: NewRequest,
+                               now: datetime) -> None:
+        """电梯坏了 was reported; now someone is trapped: the open ticket becomes urgent, alerts go out."""
+        emergency = priority.detect_emergency(request.description)
+        if emergency is None or ticket.emergency:
+            return
+        ticket.emergency, ticket.priority = emergency.value, priority.Priority.URGENT.value
+        limit = compounds.time_limit(session, compound, ticket.request_type)
+        ticket.due_at = priority.due_at(now.astimezone(self.tz), limit, priority.Priority.URGENT)
+        session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                actor=f"resident:{request.openid}", at=now, reason=f"升级为紧急：{request.description[:100]}"))
+        self._alert_emergency(session, compound, ticket)
+
+    def _alert_emergency(self, session: Session, compound, ticket: Ticket) -> None:
+        """The assignee, the building's butler and the duty manager, each once."""
+        building = session.execute(select(Building).where(
+            Building.compound_id == compound.id, Building.number == ticket.building)).scalar_one_or_none() \
+            if ticket.building else None
+        recipients = [ticket.assignee_id, building.butler_id if building else None, compound.duty_manager_id]
+        for staff_id in dict.fromkeys(r for r in recipients if r):
+            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, **self._fields(ticket))
+
     def _join(self, session: Session, ticket: Ticket, resident: Resident, request: NewRequest) -> TicketView:
         if not any(r.resident_id == resident.id for r in ticket.reporters):
             session.add(TicketReporter(ticket_id=ticket.id, resident_id=resident.id,
@@ -270,17 +293,22 @@ class TicketService:
         return TicketView(**{**view.__dict__, "joined_existing": ticket.resident_id != resident.id})
 
     def _next_number(self, session: Session, compound_id: int, kind: str, now: datetime) -> str:
+        """The next number of the day. The UPDATE takes the row's write lock first (PostgreSQL row
+        lock, SQLite's write lock), so concurrent submits get consecutive, distinct numbers."""
         day = now.astimezone(self.tz).date()
-        prefix, key = numbers.PREFIXES[kind], f"{day:%Y%m%d}"
-        row = session.execute(select(DailySequence).where(
-            DailySequence.compound_id == compound_id, DailySequence.prefix == prefix,
-            DailySequence.day == key).with_for_update()).scalar_one_or_none()
-        if row is None:
-            row = DailySequence(compound_id=compound_id, prefix=prefix, day=key, last=0)
-            session.add(row)
-        row.last += 1
-        session.flush()
-        return numbers.format_number(kind, day, row.last)
+        key = dict(compound_id=compound_id, prefix=numbers.PREFIXES[kind], day=f"{day:%Y%m%d}")
+        where = [getattr(DailySequence, column) == value for column, value in key.items()]
+        for _ in range(3):
+            if session.execute(update(DailySequence).where(*where).values(last=DailySequence.last + 1)).rowcount:
+                last = session.execute(select(DailySequence.last).where(*where)).scalar_one()
+                return numbers.format_number(kind, day, last)
+            try:
+                with session.begin_nested():  # the day's first ticket: someone may insert it at the same time
+                    session.add(DailySequence(**key, last=1))
+                return numbers.format_number(kind, day, 1)
+            except IntegrityError:
+                continue  # they did: take the next number with the UPDATE
+        raise TicketError("could not allocate a ticket number")
 
     def _change(self, session: Session, ticket: Ticket, to: Status, actor: str, reason: str = "",
                 assignee_id: Optional[int] = None) -> None:
@@ -347,7 +375,9 @@ class TicketService:
 
     @staticmethod
     def _awaits_rating(ticket: Ticket) -> bool:
-        return ticket.status == Status.RESOLVED.value and ticket.rating is None
+        """Resolved and not yet rated: a rating closes it or reopens it (a reopened ticket that is
+        resolved again waits for a new rating; the earlier one stays in its events)."""
+        return ticket.status == Status.RESOLVED.value
 
     def _fields(self, ticket: Ticket) -> dict:
         due = ticket.due_at.astimezone(self.tz) if ticket.due_at else None
@@ -369,6 +399,16 @@ class TicketService:
             created_at=ticket.created_at.astimezone(self.tz), emergency=ticket.emergency,
             home_visit=ticket.home_visit, routing_note=ticket.routing_note, rating=ticket.rating,
             reporters=len(ticket.reporters))
+
+
+def _reopen_reason(score: Optional[int], comment: str) -> str:
+    """The resident's words, with the score in front when the words do not carry it."""
+    comment = (comment or "").strip()[:200]
+    if not comment:
+        return f"评分{score}" if score is not None else "居民反映没修好"
+    if score is None or str(score) in comment:
+        return comment
+    return f"评分{score}：{comment}"
 
 
 def list_tickets(services, *, status: Optional[str] = None, staff_code: Optional[str] = None,

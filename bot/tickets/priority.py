@@ -70,10 +70,9 @@ def assess(request_type: str, text: str, household_tags: Iterable[str] = ()) -> 
 
 @dataclass(frozen=True)
 class TimeLimit:
-    """How soon a request must be accepted: within working hours, and what counts as them.
+    """How soon a request must be accepted, in minutes of working hours (day_start–day_end).
 
-    A request that arrives outside working hours is due ``accept_minutes`` after they start
-    again; urgent ones are due ``urgent_minutes`` after they arrive, day or night.
+    Urgent ones are due ``urgent_minutes`` after they arrive, day or night.
     """
 
     accept_minutes: int
@@ -84,19 +83,31 @@ class TimeLimit:
 
 DEFAULT_LIMITS: Mapping[str, TimeLimit] = {
     "repair": TimeLimit(accept_minutes=30),
-    "noise_dispute": TimeLimit(accept_minutes=24 * 60),
+    "noise_dispute": TimeLimit(accept_minutes=12 * 60),  # one working day
     "parcel": TimeLimit(accept_minutes=120),
-    "pension_certification": TimeLimit(accept_minutes=24 * 60),
+    "pension_certification": TimeLimit(accept_minutes=12 * 60),
 }
 
 
 def due_at(received: datetime, limit: TimeLimit, priority: Priority) -> datetime:
-    """When the ticket must be accepted by (``received`` is timezone-aware local time)."""
+    """When the ticket must be accepted by (``received`` is timezone-aware local time).
+
+    Minutes count within working hours only: a repair at 19:50 with 30 minutes has 10 of them
+    today and is due at 08:20 the next morning; one at 22:15 is due at 08:30.
+    """
     if priority is Priority.URGENT:
         return received + timedelta(minutes=limit.urgent_minutes)
-    start = received
-    if received.time() >= limit.day_end:
-        start = datetime.combine(received.date() + timedelta(days=1), limit.day_start, received.tzinfo)
-    elif received.time() < limit.day_start:
-        start = datetime.combine(received.date(), limit.day_start, received.tzinfo)
-    return start + timedelta(minutes=limit.accept_minutes)
+    remaining = timedelta(minutes=limit.accept_minutes)
+    moment = received
+    while True:
+        opens = datetime.combine(moment.date(), limit.day_start, moment.tzinfo)
+        closes = datetime.combine(moment.date(), limit.day_end, moment.tzinfo)
+        if moment < opens:
+            moment = opens
+        if moment >= closes:
+            moment = datetime.combine(moment.date() + timedelta(days=1), limit.day_start, moment.tzinfo)
+            continue
+        if moment + remaining <= closes:
+            return moment + remaining
+        remaining -= closes - moment
+        moment = datetime.combine(moment.date() + timedelta(days=1), limit.day_start, moment.tzinfo)

@@ -1,31 +1,17 @@
-"""action_reception_day with a real Tracker, CollectingDispatcher and the real domain.yml."""
+"""action_reception_day answers from the compound's reception days in the database (RECEPTION_DAYS
+when the compound has none), with a real Tracker, CollectingDispatcher and the real domain.yml."""
 
-import re
 from datetime import date
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.reception import ActionReceptionDay
-from bot import settings
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def domain():
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-
-def _tracker(text):
-    latest = {"text": text, "intent": {"name": "ask_reception_day", "confidence": 0.98}, "entities": []}
-    return Tracker("resident-1", {}, latest, [], False, None, {}, "action_listen")
-
-
-def _render(domain, message):
-    template = domain["responses"][message["response"]][0]["text"]
-    return re.sub(r"{(\w+)}", lambda match: message[match.group(1)], template)
+from bot import compounds, settings
+from bot.commands import DEMO
+from bot.db.engine import transaction
+from bot.db.models import Compound
 
 
 class FixedDay(ActionReceptionDay):
@@ -37,32 +23,81 @@ class FixedDay(ActionReceptionDay):
 
 
 @pytest.fixture
-def reception_days(monkeypatch):
+def reception_days(services):
+    """reception_days([3, 13, 23]) reloads the demo compound with other reception days."""
+
+    def change(days):
+        data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+        data["reception_days"] = days
+        with transaction(services.factory) as session:
+            compounds.load_data(session, data, source="edited demo")
+
+    return change
+
+
+@pytest.fixture
+def fallback_days(monkeypatch):
+    """RECEPTION_DAYS, used only when the compound has no reception days of its own."""
+
     def use(days):
         monkeypatch.setenv("RECEPTION_DAYS", days)
         settings.get.cache_clear()
+
     yield use
     settings.get.cache_clear()
 
 
-def test_answers_with_the_next_two_reception_days(domain, reception_days):
-    reception_days("3,15")
-    dispatcher = CollectingDispatcher()
-    events = FixedDay(date(2026, 11, 21)).run(dispatcher, _tracker("接待日是哪天"), domain)
-    assert events == []
-    [message] = dispatcher.messages
-    assert _render(domain, message) == (
+async def ask(resident, today, text="接待日是哪天"):
+    return await resident("resident-1").send(FixedDay(today), text, "ask_reception_day", confidence=0.98)
+
+
+async def test_answers_with_the_next_two_reception_days(resident):
+    reply = await ask(resident, date(2026, 11, 21))
+
+    assert reply.events == []
+    assert reply.texts == [
         "业主接待日是每月3日和15日。下一次是12月3日（周四），再下一次是12月15日（周二）。"
-        "有什么问题可以当面反映，能解决的现场解决。")
+        "有什么问题可以当面反映，能解决的现场解决。"]
 
 
-def test_uses_the_compounds_own_days(domain, reception_days):
-    reception_days("3,13,23")
-    dispatcher = CollectingDispatcher()
-    FixedDay(date(2026, 11, 22)).run(dispatcher, _tracker("逢三说事是哪天"), domain)
-    text = _render(domain, dispatcher.messages[0])
-    assert "每月3日、13日和23日" in text
-    assert "下一次是明天 11月23日（周一）" in text
+async def test_after_the_last_one_of_the_year_the_next_are_in_january(resident):
+    reply = await ask(resident, date(2026, 12, 20))
+
+    assert "下一次是1月3日（周日），再下一次是1月15日（周五）" in reply.texts[0]
+
+
+async def test_a_day_the_month_does_not_have_is_skipped(resident, reception_days):
+    reception_days([15, 31])
+
+    reply = await ask(resident, date(2026, 11, 21))  # November has no 31st
+
+    assert "每月15日和31日。下一次是12月15日（周二），再下一次是12月31日（周四）" in reply.texts[0]
+
+
+async def test_a_reception_day_today_is_said_to_be_today(resident):
+    reply = await ask(resident, date(2026, 12, 3))
+
+    assert "下一次是今天 12月3日（周四）" in reply.texts[0]
+
+
+async def test_follows_the_days_changed_in_the_database(resident, reception_days, fallback_days):
+    fallback_days("3,15")
+    reception_days([3, 13, 23])
+
+    reply = await ask(resident, date(2026, 11, 22), "逢三说事是哪天")
+
+    assert "每月3日、13日和23日" in reply.texts[0]
+    assert "下一次是明天 11月23日（周一），再下一次是12月3日（周四）" in reply.texts[0]
+
+
+async def test_a_compound_without_days_uses_the_setting(resident, services, fallback_days):
+    fallback_days("3,13,23")
+    with transaction(services.factory) as session:
+        session.execute(select(Compound).where(Compound.code == "demo")).scalar_one().reception_days = ""
+
+    reply = await ask(resident, date(2026, 11, 22))
+
+    assert "每月3日、13日和23日" in reply.texts[0]
 
 
 def test_action_name_is_declared_in_the_domain(domain):

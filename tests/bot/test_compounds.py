@@ -306,7 +306,7 @@ def test_time_limits_come_from_the_file(loaded):
     session, compound = loaded
     assert compounds.time_limit(session, compound, "repair") == TimeLimit(30, 10, time(8, 0), time(20, 0))
     assert [compounds.time_limit(session, compound, kind).accept_minutes
-            for kind in ("parcel", "noise_dispute", "pension_certification")] == [120, 1440, 1440]
+            for kind in ("parcel", "noise_dispute", "pension_certification")] == [120, 720, 720]
 
 
 @pytest.mark.parametrize("number, unit, room, problem", [

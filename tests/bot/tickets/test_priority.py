@@ -42,6 +42,9 @@ def test_emergency_words_outside_a_repair_do_not_make_it_urgent():
     (datetime(2026, 11, 21, 22, 15, tzinfo=SH), datetime(2026, 11, 22, 8, 30, tzinfo=SH)),
     (datetime(2026, 11, 21, 6, 0, tzinfo=SH), datetime(2026, 11, 21, 8, 30, tzinfo=SH)),
     (datetime(2026, 12, 31, 21, 0, tzinfo=SH), datetime(2027, 1, 1, 8, 30, tzinfo=SH)),
+    # Minutes count within working hours: 10 today, 20 tomorrow morning.
+    (datetime(2026, 11, 21, 19, 50, tzinfo=SH), datetime(2026, 11, 22, 8, 20, tzinfo=SH)),
+    (datetime(2026, 11, 21, 20, 0, tzinfo=SH), datetime(2026, 11, 22, 8, 30, tzinfo=SH)),
 ])
 def test_repairs_are_due_thirty_minutes_into_working_hours(received, due):
     assert due_at(received, DEFAULT_LIMITS["repair"], Priority.NORMAL) == due
@@ -50,3 +53,8 @@ def test_repairs_are_due_thirty_minutes_into_working_hours(received, due):
 def test_urgent_is_due_in_minutes_even_at_night():
     received = datetime(2026, 11, 21, 23, 40, tzinfo=SH)
     assert due_at(received, DEFAULT_LIMITS["repair"], Priority.URGENT) == datetime(2026, 11, 21, 23, 50, tzinfo=SH)
+
+
+def test_a_limit_of_one_working_day_ends_at_the_same_time_the_next_working_day():
+    received = datetime(2026, 11, 21, 15, 0, tzinfo=SH)
+    assert due_at(received, DEFAULT_LIMITS["noise_dispute"], Priority.NORMAL) == datetime(2026, 11, 22, 15, 0, tzinfo=SH)

@@ -1,0 +1,108 @@
+"""action_handle_fallback keeps a message the model was unsure about for the admins and offers
+the likeliest requests; action_human_handoff passes it to the resident's butler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions.fallback import ActionHandleFallback, ActionHumanHandoff
+
+UNSURE = "家里那个东西又不行了"
+RANKING = [("nlu_fallback", 0.55), ("repair", 0.41), ("parcel", 0.22), ("greet", 0.12),
+           ("noise_dispute", 0.04)]
+HANDOFF_BUTTON = {"title": "都不是，转给红管家", "payload": "/human_handoff"}
+
+
+def test_the_actions_are_declared_in_the_domain(domain):
+    assert ActionHandleFallback().name() in domain["actions"]
+    assert ActionHumanHandoff().name() in domain["actions"]
+
+
+async def not_understood(someone, text=UNSURE, ranking=RANKING):
+    return await someone.send(ActionHandleFallback(), text, "nlu_fallback", confidence=0.55, ranking=ranking)
+
+
+async def test_an_unsure_message_is_kept_and_the_likeliest_requests_offered(resident, services):
+    reply = await not_understood(resident("wx-ma"))
+
+    [message] = reply.messages
+    assert reply.texts == ["不好意思，我不太确定您的意思，您是想："]
+    assert message["buttons"] == [{"title": "报修", "payload": "/repair"},
+                                  {"title": "快递问题", "payload": "/parcel"}, HANDOFF_BUTTON]
+    [row] = services.review.pending()
+    assert (row.sender, row.text, row.top_intent, row.confidence, row.model_id, row.status) == (
+        "wx-ma", UNSURE, "repair", 0.41, "m-1", "pending")
+    assert json.loads(row.ranking) == [{"name": name, "confidence": confidence}
+                                       for name, confidence in RANKING[1:]]
+    assert reply.slots == {"pending_text": UNSURE, "pending_review": float(row.id)}
+
+
+async def test_only_likely_requests_become_choices(resident):
+    reply = await not_understood(resident("wx-ma"), "今天天气怎么样啊",
+                                 [("nlu_fallback", 0.55), ("greet", 0.5), ("parcel", 0.04)])
+
+    assert reply.messages[0]["buttons"] == [HANDOFF_BUTTON]
+
+
+@pytest.mark.parametrize("text", ["👍👍", "？？", "🙏 。"])
+async def test_emoji_or_punctuation_only_gets_the_default_answer_and_is_not_kept(resident, services, text):
+    reply = await not_understood(resident("wx-ma"), text)
+
+    assert reply.responses == ["utter_default"]
+    assert reply.events == []
+    assert services.review.pending() == []
+
+
+async def test_a_very_long_message_is_not_kept(resident, services):
+    reply = await not_understood(resident("wx-ma"), "水" * 2001)
+
+    assert reply.texts == ["您发的内容太长了，请用一两句话说说主要问题（500字以内）。"]
+    assert services.review.pending() == []
+
+
+async def test_none_of_these_hands_the_words_to_the_residents_butler(resident, bound, services, outbox):
+    bound("wx-ma", "3", "2", "502")
+    ma = resident("wx-ma")
+    await not_understood(ma)
+
+    reply = await ma.send(ActionHumanHandoff(), "/human_handoff", "human_handoff", confidence=1.0)
+
+    assert reply.texts == ["好的，已把您的话转给王秀英，会尽快联系您。"]
+    assert reply.slots == {"pending_text": None, "pending_review": None}
+    assert [row.status for row in services.review.pending()] == ["handed_to_butler"]
+    assert outbox() == [("wang", "handed_to_butler", False,
+                         f"居民（3栋2单元502）的留言助手没看懂，请您联系：{UNSURE}")]
+
+
+@pytest.mark.parametrize("household", [None, ("19", "1", "201")],
+                         ids=["not bound", "building without butler"])
+async def test_without_a_butler_the_duty_manager_gets_it(resident, bound, outbox, household):
+    if household:
+        bound("wx-ma", *household)
+    ma = resident("wx-ma")
+    await not_understood(ma)
+
+    reply = await ma.send(ActionHumanHandoff(), "/human_handoff", "human_handoff")
+
+    assert reply.texts == ["好的，已把您的话转给赵志刚，会尽快联系您。"]
+    [(to, kind, _, text)] = outbox()
+    assert (to, kind) == ("zhao", "handed_to_butler")
+    assert text.startswith("居民（19栋1单元201）" if household else "居民（住址未登记）")
+
+
+async def test_a_handoff_with_nothing_pending_gives_the_ways_to_reach_people(resident, outbox):
+    reply = await resident("wx-ma").send(ActionHumanHandoff(), "转人工", "human_handoff")
+
+    assert reply.responses == ["utter_human_handoff"]
+    assert reply.events == [] and outbox() == []
+
+
+async def test_a_pending_message_that_no_longer_exists_gets_the_property_phone(resident):
+    ma = resident("wx-ma")
+    ma.slots["pending_review"] = 999.0
+
+    reply = await ma.send(ActionHumanHandoff(), "/human_handoff", "human_handoff")
+
+    assert reply.texts == ["好的，已记下您的话，工作人员会查看。着急的话请拨打物业电话 0571-8888 6666。"]

@@ -1,0 +1,118 @@
+"""action_update_household: an address given outside a request binds the resident to their
+household, changes it, or completes an emergency reported before they said where."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.household import ActionUpdateHousehold
+from actions.tickets import ActionStartTicket
+
+
+def test_the_action_is_declared_in_the_domain(domain):
+    assert ActionUpdateHousehold().name() in domain["actions"]
+
+
+def where(services, openid):
+    profile = services.residents.profile(openid)
+    return profile.building, profile.unit, profile.room
+
+
+async def test_a_first_address_is_remembered(resident, services):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我家是5栋1单元602")
+
+    assert reply.texts == ["已记住您的住址：5栋1单元602。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+    assert reply.events == []
+    assert where(services, "wx-zhou") == ("5", "1", "602")
+    assert services.residents.profile("wx-zhou").tags == {"elderly_alone", "party_member"}
+
+
+async def test_a_different_address_changes_it_and_the_same_one_is_recognised(resident, services):
+    zhou = resident("wx-zhou")
+    await zhou.send(ActionUpdateHousehold(), "我家是5栋1单元602")
+
+    moved = await zhou.send(ActionUpdateHousehold(), "搬到3栋2单元502了")
+    same = await zhou.send(ActionUpdateHousehold(), "3栋2单元502")
+
+    assert moved.texts == ["好的，住址已从5栋1单元602改为3栋2单元502。"]
+    assert same.texts == ["您登记的住址就是3栋2单元502，不用改😊 请问遇到了什么事情？"]
+    assert where(services, "wx-zhou") == ("3", "2", "502")
+
+
+@pytest.mark.parametrize("message, answer", [
+    ("99栋1单元101", "咱们小区没有99栋，请核对一下楼号再发给我🙏"),
+    ("3栋2单元902", "3栋没有902这个门牌号，请核对一下再发给我🙏"),
+    ("5栋3单元101", "5栋没有3单元，请核对一下再发给我🙏"),
+])
+async def test_an_address_not_in_the_compound_is_refused_and_nothing_stored(resident, services, message,
+                                                                             answer):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), message)
+
+    assert reply.texts == [answer]
+    assert not services.residents.profile("wx-zhou").bound
+
+
+async def test_an_address_without_a_room_asks_for_it(resident, services):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我住3栋")
+
+    assert reply.texts == ["还差门牌号，请补充一下，比如“3栋2单元502”。"]
+    assert not services.residents.profile("wx-zhou").bound
+
+
+async def test_a_one_unit_building_needs_no_unit(resident, services):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "17栋1203")
+
+    assert reply.texts == ["已记住您的住址：17栋1单元1203。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+
+
+async def test_a_phone_given_with_the_address_is_kept(resident, services):
+    await resident("wx-zhou").send(ActionUpdateHousehold(), "3栋2单元502，电话138-1234-5678")
+
+    assert services.residents.profile("wx-zhou").phone == "13812345678"
+
+
+async def test_an_address_without_the_unit_asks_for_it(resident):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我住3栋502")
+
+    assert reply.texts == ["还差单元号，请补充一下，比如“3栋2单元502”。"]
+
+
+async def test_a_bound_resident_giving_only_a_phone_is_not_asked_for_an_address(resident, bound, services):
+    bound("wx-zhou", "3", "2", "502")
+
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我电话13812345678")
+
+    assert services.residents.profile("wx-zhou").phone == "13812345678"
+    assert "utter_address_incomplete" not in reply.responses
+
+
+# -- an emergency reported before the resident said where -----------------------------------
+async def test_the_address_given_after_an_emergency_completes_its_ticket(resident, services, outbox):
+    zhou = resident("wx-zhou")
+    urgent = await zhou.send(ActionStartTicket(), "厨房燃气味很大", "repair")
+    assert urgent.responses == [
+        "utter_safety_gas", "utter_emergency_ticket_manager", "utter_emergency_no_address"]
+    assert urgent.say("utter_emergency_no_address") == (
+        "我还不知道您的具体地址，请马上回复楼栋和门牌号，或直接拨打物业电话 0571-8888 6666。")
+    number = urgent.slots["emergency_ticket"]
+
+    reply = await zhou.send(ActionUpdateHousehold(), "3栋2单元502")
+
+    assert reply.texts == [f"已把地址3栋2单元502补充到紧急工单 {number}，负责人马上就到。",
+                           "已记住您的住址：3栋2单元502。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+    assert services.tickets.get(number).location == "3栋2单元502"
+    assert services.tickets.events(number)[-1].reason == "补充地址：3栋2单元502"
+    # Now that the place is known, the duty manager and the building's butler are alerted with it.
+    alerts = {(to, kind, is_urgent) for to, kind, is_urgent, text in outbox()[-2:] if "3栋2单元502" in text}
+    assert alerts == {("zhao", "emergency_alert", True), ("wang", "emergency_alert", True)}
+
+
+async def test_an_emergency_long_past_is_not_completed(resident, services, clock):
+    zhou = resident("wx-zhou")
+    number = (await zhou.send(ActionStartTicket(), "燃气味很大", "repair")).slots["emergency_ticket"]
+    clock.advance(hours=2)
+
+    reply = await zhou.send(ActionUpdateHousehold(), "3栋2单元502")
+
+    assert reply.responses == ["utter_household_remembered"]
+    assert services.tickets.get(number).location == "地址未知"

@@ -1,0 +1,305 @@
+"""ticket_form: validate_ticket_form checks every answer, action_ask_confirmed shows the summary.
+Each turn goes as in Rasa: the answer fills the requested slot (and the address entities their
+slots), validate_ticket_form runs on it, then the next question is asked."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.ticket_form import ActionAskConfirmed, ValidateTicketForm
+from actions.tickets import ActionStartTicket, ActionSubmitTicket
+
+REPAIR_SUMMARY = ("请确认：\n类型：报修\n地址：{location}\n情况：{description}\n上门时间：{visit_time}\n"
+                  "回复“确认”提交，“不对”修改，“取消”放弃。")
+ASK_ADDRESS = "请问您家住几栋几单元几号？比如“3栋2单元502”。"
+
+
+def test_the_form_actions_are_declared_in_the_domain(domain):
+    assert ValidateTicketForm().name() in domain["actions"]
+    assert ActionAskConfirmed().name() in domain["actions"]
+    assert "ticket_form" in domain["forms"]
+
+
+async def started(resident, bound, message: str = "我要报修", intent: str = "repair", where=None):
+    """A resident whose request has started and whose form asks its first question."""
+    someone = resident("wx-li")
+    if where:
+        bound("wx-li", *where)
+    await someone.send(ActionStartTicket(), message, intent)
+    await someone.activate_form()
+    return someone
+
+
+async def at_confirmation(resident, bound, message="厨房水管漏水", intent="repair", visit_time="明天上午"):
+    someone = await started(resident, bound, message, intent, where=("3", "1", "301"))
+    if someone.asked == "visit_time":
+        await someone.answer(visit_time)
+    assert someone.asked == "confirmed"
+    return someone
+
+
+# -- what the form asks ---------------------------------------------------------------------
+@pytest.mark.parametrize("request_type, slots", [
+    ("repair", ["address", "description", "visit_time", "confirmed"]),
+    ("pension_certification", ["address", "description", "visit_time", "confirmed"]),
+    ("noise_dispute", ["address", "description", "other_party", "confirmed"]),
+    ("parcel", ["address", "description", "confirmed"]),
+])
+async def test_each_request_type_asks_its_own_questions(resident, domain, request_type, slots):
+    someone = resident("wx-li")
+    someone.slots["request_type"] = request_type
+
+    asked = await ValidateTicketForm().required_slots([], CollectingDispatcher(), someone.tracker(), domain)
+
+    assert asked == slots
+
+
+@pytest.mark.parametrize("slot, value", [("emergency_ticket", "BX-20261121-0001"), ("confirmed", "no")])
+async def test_an_emergency_or_a_cancellation_leaves_nothing_to_ask(resident, domain, slot, value):
+    someone = resident("wx-li")
+    someone.slots.update(request_type="repair", **{slot: value})
+
+    asked = await ValidateTicketForm().required_slots([], CollectingDispatcher(), someone.tracker(), domain)
+
+    assert asked == []
+
+
+# -- the address ----------------------------------------------------------------------------
+async def test_an_address_in_words_is_read_and_checked(resident, domain):
+    dispatcher = CollectingDispatcher()
+
+    tracker = resident("wx-li").tracker()
+
+    found = ValidateTicketForm().validate_address("三号楼二单元502", dispatcher, tracker, domain)
+
+    assert found == {"address": "ok", "building": "3", "unit": "2", "room": "502"}
+    assert dispatcher.messages == []
+
+
+async def test_the_address_answer_fills_the_place_and_the_form_goes_on(resident, bound):
+    someone = await started(resident, bound)
+    assert someone.asked == "address"
+
+    reply = await someone.answer("三号楼二单元502")
+
+    assert (someone.slots["building"], someone.slots["unit"], someone.slots["room"]) == ("3", "2", "502")
+    assert someone.slots["address"] == "ok"
+    assert reply.texts == ["请简单说说是什么问题，比如“厨房水管漏水”“楼道灯不亮”。"]
+
+
+async def test_a_partial_address_asks_for_what_is_missing_and_keeps_the_rest(resident, bound):
+    someone = await started(resident, bound)
+
+    reply = await someone.answer("2单元502")
+
+    assert reply.texts == ["还差楼栋号，请补充一下，比如“3栋2单元502”。", ASK_ADDRESS]
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == (None, "2", "502")
+    await someone.answer("3栋")
+    assert (someone.slots["address"], someone.slots["building"]) == ("ok", "3")
+    assert someone.asked == "description"
+
+
+async def test_a_one_unit_building_needs_no_unit(resident, bound):
+    someone = await started(resident, bound)
+
+    await someone.answer("17栋1203")
+
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "1", "1203")
+
+
+async def test_an_impossible_room_is_refused(resident, bound):
+    someone = await started(resident, bound)
+
+    reply = await someone.answer("3栋2单元902")
+
+    assert reply.texts == ["3栋没有902这个门牌号，请核对一下再发给我🙏", ASK_ADDRESS]
+    assert (someone.slots["address"], someone.slots["room"]) == (None, None)
+    assert someone.asked == "address"
+
+
+async def test_after_an_unknown_unit_the_right_unit_completes_the_address(resident, bound):
+    someone = await started(resident, bound)
+    first = await someone.answer("5栋3单元101")
+    assert first.texts[0] == "5栋没有3单元，请核对一下再发给我🙏"
+
+    await someone.answer("2单元")
+
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "2", "101")
+
+
+# -- the other answers ----------------------------------------------------------------------
+async def test_a_too_long_description_is_asked_again(resident, bound):
+    someone = await started(resident, bound, where=("3", "1", "301"))
+
+    reply = await someone.answer("漏水" * 251)
+
+    assert reply.texts == ["内容有点长，请用一两句话说说主要问题（500字以内）。",
+                           "请简单说说是什么问题，比如“厨房水管漏水”“楼道灯不亮”。"]
+    assert someone.slots["description"] is None
+
+
+@pytest.mark.parametrize("answer", ["嗯", "报修", "👍👍"])
+async def test_a_description_that_says_nothing_asks_for_more(resident, bound, answer):
+    someone = await started(resident, bound, where=("3", "1", "301"))
+
+    reply = await someone.answer(answer)
+
+    assert reply.responses == ["utter_description_too_short", "utter_ask_description"]
+    assert someone.slots["description"] is None
+
+
+async def test_the_visit_time_is_kept_as_said(resident, bound):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+    assert someone.asked == "visit_time"
+
+    empty = await someone.answer("🙏")
+    assert empty.responses == ["utter_ask_visit_time"] and someone.slots["visit_time"] is None
+    reply = await someone.answer("明天上午十点后")
+
+    assert someone.slots["visit_time"] == "明天上午十点后"
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="厨房水管漏水",
+                                                 visit_time="明天上午十点后")]
+
+
+@pytest.mark.parametrize("answer, party", [("不清楚", "不清楚"), ("不知道是谁", "不清楚"), ("楼下那家", "楼下（202）"),
+                                           ("对门", "对门")])
+async def test_the_other_party_of_a_noise_dispute(resident, bound, answer, party):
+    someone = await started(resident, bound, "每天半夜有人跺脚", "noise_dispute", where=("3", "1", "302"))
+    assert someone.asked == "other_party"
+
+    reply = await someone.answer(answer)
+
+    assert someone.slots["other_party"] == party
+    assert f"\n对方：{party}\n" in reply.say("utter_confirm_ticket")
+
+
+async def test_naming_the_other_party_keeps_the_residents_own_address(resident, bound, services):
+    someone = await started(resident, bound, "每天半夜有人跺脚", "noise_dispute", where=("3", "1", "301"))
+
+    reply = await someone.answer("3栋602")
+
+    assert "您的住址：3栋1单元301" in reply.say("utter_confirm_ticket")
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert services.tickets.get("ZY-20261121-0001").location == "3栋1单元301"
+
+
+# -- cancelling at any question -------------------------------------------------------------
+@pytest.mark.parametrize("word", ["算了", "取消", "不报了"])
+@pytest.mark.parametrize("question", ["address", "description", "visit_time", "other_party", "confirmed"])
+async def test_a_cancel_word_at_any_question_ends_the_form(resident, bound, services, word, question):
+    intent = "noise_dispute" if question == "other_party" else "repair"
+    someone = await started(resident, bound, "我要报修" if intent == "repair" else "有人半夜跺脚", intent)
+    for answer in ("3栋1单元301", "厨房水管漏水", "明天上午"):
+        if someone.asked == question:
+            break
+        await someone.answer(answer)
+    assert someone.asked == question
+
+    reply = await someone.answer(word)
+
+    assert someone.slots["confirmed"] == "no"
+    assert reply.responses == [] and someone.asked is None and not someone.form_active
+    done = await someone.run(ActionSubmitTicket())
+    assert done.responses == ["utter_request_cancelled"]
+    assert services.tickets.mine("wx-li") == []
+
+
+# -- the confirmation -----------------------------------------------------------------------
+@pytest.mark.parametrize("answer, intent", [("确认", "affirm"), ("对", "affirm"), ("好的", "affirm"),
+                                            ("嗯嗯", "affirm"), ("提交吧", "affirm")])
+async def test_yes_confirms(resident, bound, answer, intent):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer(answer, intent)
+
+    assert someone.slots["confirmed"] == "yes"
+    assert reply.responses == [] and someone.asked is None
+
+
+async def test_no_asks_what_to_change(resident, bound):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("不对", "deny")
+
+    assert someone.slots["correcting"] is True and someone.slots["confirmed"] is None
+    assert reply.texts == ["好的，要改哪一项？回复：1 地址　2 情况　3 上门时间。不想提交了就回复“取消”。"]
+
+
+async def test_correcting_the_address_asks_it_again_then_shows_the_new_summary(resident, bound, services):
+    someone = await at_confirmation(resident, bound)
+    await someone.answer("不对", "deny")
+
+    reply = await someone.answer("1")
+
+    assert [someone.slots[k] for k in ("address", "building", "unit", "room", "correcting")] == [
+        None, None, None, None, False]
+    assert reply.texts == [ASK_ADDRESS]
+    summary = await someone.answer("3栋2单元501")
+    assert summary.texts == [REPAIR_SUMMARY.format(location="3栋2单元501", description="厨房水管漏水",
+                                                   visit_time="明天上午")]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert services.tickets.get("BX-20261121-0001").location == "3栋2单元501"
+
+
+async def test_correcting_the_description_asks_it_again(resident, bound):
+    someone = await at_confirmation(resident, bound)
+    await someone.answer("不对", "deny")
+
+    reply = await someone.answer("2")
+
+    assert someone.slots["description"] is None and someone.slots["address"] == "ok"
+    assert reply.responses == ["utter_ask_description"]
+
+
+async def test_the_third_item_of_a_repair_is_the_visit_time(resident, bound):
+    someone = await at_confirmation(resident, bound)
+    await someone.answer("不对", "deny")
+
+    reply = await someone.answer("3")
+
+    assert someone.slots["visit_time"] is None and someone.slots["description"] == "厨房水管漏水"
+    assert reply.responses == ["utter_ask_visit_time"]
+
+
+async def test_the_third_item_of_a_noise_dispute_is_the_other_party(resident, bound):
+    someone = await at_confirmation(resident, bound, "楼上天天半夜跺脚", "noise_dispute")
+    correction = await someone.answer("不对", "deny")
+    assert correction.texts == ["好的，要改哪一项？回复：1 住址　2 情况　3 对方。不想提交了就回复“取消”。"]
+
+    reply = await someone.answer("3")
+
+    assert someone.slots["other_party"] is None
+    assert reply.texts == ["对方是哪栋哪室？说“楼上”“隔壁”也行，不清楚就回复“不清楚”。调解员不会向对方透露您的信息。"]
+
+
+async def test_an_address_typed_at_the_confirmation_replaces_the_old_one(resident, bound, services):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("3栋2单元502")
+
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋2单元502", description="厨房水管漏水",
+                                                 visit_time="明天上午")]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert services.tickets.get("BX-20261121-0001").location == "3栋2单元502"
+
+
+async def test_no_with_the_right_address_applies_it(resident, bound):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("不对，是3栋2单元501", "inform")
+
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋2单元501", description="厨房水管漏水",
+                                                 visit_time="明天上午")]
+
+
+async def test_a_parcel_summary_has_no_visit_time(resident, bound):
+    someone = await at_confirmation(resident, bound, "快递显示签收了但没收到", "parcel")
+
+    reply = await someone.run(ActionAskConfirmed())
+
+    assert reply.texts == ["请确认：\n类型：快递问题\n地址：3栋1单元301\n情况：快递显示签收了但没收到\n"
+                           "回复“确认”提交，“不对”修改，“取消”放弃。"]

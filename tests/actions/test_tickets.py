@@ -1,0 +1,403 @@
+"""action_start_ticket, action_submit_ticket, action_check_ticket, action_rate_ticket and
+action_cancel_ticket, run as a resident meets them: real Trackers, the real domain.yml, the demo
+compound on a fresh database, and the clock at 2026-11-21 10:00 in Shanghai."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.fallback import ActionHandleFallback
+from actions.ticket_form import ValidateTicketForm
+from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
+                             ActionStartTicket, ActionSubmitTicket)
+from bot.services.tickets import NewRequest
+from bot.tickets.lifecycle import Status
+
+FIRST = "BX-20261121-0001"
+SECOND = "BX-20261121-0002"
+LIFT = [("facility", "电梯")]
+
+
+def test_every_ticket_action_is_declared_in_the_domain(domain):
+    for action in (ActionStartTicket, ActionSubmitTicket, ActionCheckTicket, ActionRateTicket,
+                   ActionCancelTicket):
+        assert action().name() in domain["actions"]
+
+
+def open_ticket(services, openid: str, description: str = "厨房水管漏水", request_type: str = "repair",
+                **where) -> str:
+    """A ticket the resident reported earlier (building 3 unless said otherwise)."""
+    where = {"building": "3", "unit": "1", "room": "301", **where}
+    return services.tickets.submit(NewRequest(openid=openid, request_type=request_type,
+                                              description=description, **where)).number
+
+
+def resolved_ticket(services, openid: str) -> str:
+    number = open_ticket(services, openid)
+    services.tickets.step(number, Status.ACCEPTED, staff_code="wang")
+    services.tickets.step(number, Status.RESOLVED, staff_code="wang")
+    return number
+
+
+# -- starting a request ---------------------------------------------------------------------
+async def test_a_repair_naming_the_whole_address_fills_the_place_and_the_description(resident):
+    wu = resident("wx-wu")
+
+    reply = await wu.send(ActionStartTicket(), "3栋2单元502厨房水管漏水", "repair")
+
+    assert reply.responses == []
+    assert reply.slots["request_type"] == "repair"
+    assert {k: reply.slots[k] for k in ("building", "unit", "room", "address", "description")} == {
+        "building": "3", "unit": "2", "room": "502", "address": "ok", "description": "3栋2单元502厨房水管漏水"}
+    assert (await wu.activate_form()).responses == ["utter_ask_visit_time"]
+
+
+async def test_a_bound_residents_household_is_the_place(resident, bound):
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+
+    reply = await li.send(ActionStartTicket(), "楼道灯不亮了", "repair")
+
+    assert {k: reply.slots[k] for k in ("building", "unit", "room", "address")} == {
+        "building": "3", "unit": "1", "room": "301", "address": "ok"}
+    assert reply.slots["description"] == "楼道灯不亮了"
+
+
+async def test_an_unknown_building_is_refused_and_the_address_asked(resident):
+    wu = resident("wx-wu")
+
+    reply = await wu.send(ActionStartTicket(), "99栋1单元101水管漏水", "repair")
+
+    assert reply.texts == ["咱们小区没有99栋，请核对一下楼号再发给我🙏"]
+    assert reply.slots.get("address") is None
+    assert reply.slots["building"] is None and reply.slots["room"] is None
+    assert (await wu.activate_form()).texts == ["请问您家住几栋几单元几号？比如“3栋2单元502”。"]
+
+
+async def test_a_bare_request_leaves_the_description_to_the_form(resident, bound):
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+
+    reply = await li.send(ActionStartTicket(), "我要报修", "repair")
+
+    assert reply.responses == []
+    assert reply.slots["description"] is None
+    assert (await li.activate_form()).texts == ["请简单说说是什么问题，比如“厨房水管漏水”“楼道灯不亮”。"]
+
+
+async def test_noise_from_upstairs_names_the_flat_above_the_resident(resident, bound):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    reply = await sun.send(ActionStartTicket(), "楼上天天半夜跺脚，吵得睡不着", "noise_dispute")
+
+    assert reply.slots["other_party"] == "楼上（602）"
+    summary = await sun.activate_form()  # nothing left to ask: the summary
+    assert summary.texts == ["请确认：\n类型：噪音调解\n您的住址：3栋2单元502\n情况：楼上天天半夜跺脚，吵得睡不着\n"
+                             "对方：楼上（602）\n回复“确认”提交，“不对”修改，“取消”放弃。"]
+
+
+async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once(resident, bound, services,
+                                                                              domain, outbox):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    reply = await sun.send(ActionStartTicket(), "燃气味很大", "repair")
+
+    assert reply.responses == ["utter_safety_gas", "utter_emergency_ticket"]
+    assert reply.texts[0].startswith("⚠️ 燃气危险！请马上：关闭燃气总阀")
+    assert reply.texts[1] == (f"已按紧急情况登记，工单号 {FIRST}，已立即通知楼栋红管家王秀英（13800001001）"
+                              "和值班经理，会在今天 10:10前赶到。")
+    assert reply.slots["emergency_ticket"] == FIRST
+    ticket = services.tickets.get(FIRST)
+    assert (ticket.priority, ticket.emergency, ticket.status, ticket.assignee_name) == (
+        "urgent", "gas", "assigned", "王秀英")
+    assert [(to, kind, urgent) for to, kind, urgent, _ in outbox()] == [
+        ("wang", "emergency_alert", True), ("zhao", "emergency_alert", True)]
+    assert await ValidateTicketForm().required_slots([], None, sun.tracker(), domain) == []
+    assert (await sun.activate_form()).responses == [] and sun.asked is None  # the form asks nothing
+    done = await sun.run(ActionSubmitTicket())
+    assert done.responses == [] and len(services.tickets.mine("wx-sun")) == 1
+
+
+async def test_a_choice_clicked_after_a_fallback_uses_the_words_that_were_not_understood(resident, services):
+    wu = resident("wx-wu")
+    await wu.send(ActionHandleFallback(), "家里那个东西又不行了", "nlu_fallback", confidence=0.55,
+                  ranking=[("nlu_fallback", 0.55), ("repair", 0.41), ("parcel", 0.22)])
+
+    reply = await wu.send(ActionStartTicket(), "/repair", "repair", confidence=1.0)
+
+    assert reply.slots["description"] == "家里那个东西又不行了"
+    assert reply.slots["pending_text"] is None and reply.slots["pending_review"] is None
+    [row] = services.review.pending()
+    assert row.label == "repair"
+
+
+async def test_a_missing_unit_is_asked_for_not_called_unknown(resident):
+    wu = resident("wx-wu")
+
+    reply = await wu.send(ActionStartTicket(), "3栋502厨房水管漏水", "repair")
+
+    assert reply.texts == ["还差单元号，请补充一下，比如“3栋2单元502”。"]
+    assert (reply.slots["building"], reply.slots["room"]) == ("3", "502")
+
+
+async def test_a_payload_is_never_a_description(resident):
+    wu = resident("wx-wu")
+
+    reply = await wu.send(ActionStartTicket(), "/repair", "repair", confidence=1.0)
+
+    assert reply.slots["description"] is None
+
+
+# -- submitting -----------------------------------------------------------------------------
+async def test_a_confirmed_repair_goes_to_the_buildings_butler_and_binds_the_household(resident, services,
+                                                                                   ticket_row):
+    wu = resident("wx-wu")
+
+    *_, done = await wu.request("我要报修", "repair", ["3栋1单元301", "厨房水管漏水", "明天上午", ("确认", "affirm")])
+
+    assert done.responses == ["utter_ticket_created", "utter_household_remembered"]
+    assert done.texts == [
+        f"已为您登记报修，工单号 {FIRST}。已交给楼栋红管家王秀英（13800001001），会在今天 10:30前联系您。"
+        "发“查询工单”可随时看进度。",
+        "已记住您的住址：3栋1单元301。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+    [ticket] = services.tickets.mine("wx-wu")
+    assert (ticket.number, ticket.status, ticket.location, ticket.description) == (
+        FIRST, "assigned", "3栋1单元301", "厨房水管漏水")
+    assert ticket_row(FIRST).visit_time == "明天上午"
+    profile = services.residents.profile("wx-wu")
+    assert (profile.building, profile.unit, profile.room) == ("3", "1", "301")
+    again = await wu.send(ActionStartTicket(), "楼道灯不亮", "repair")
+    assert (again.slots["address"], again.slots["room"]) == ("ok", "301")
+
+
+async def test_submitting_resets_every_form_slot(resident):
+    wu = resident("wx-wu")
+
+    *_, done = await wu.request("3栋1单元301厨房水管漏水", "repair", ["随时都行", ("确认", "affirm")])
+
+    assert {slot: done.slots[slot] for slot in FORM_SLOTS} == dict.fromkeys(FORM_SLOTS)
+    assert all(wu.slots[slot] is None for slot in FORM_SLOTS)
+
+
+async def test_the_model_and_its_confidence_are_kept_on_the_ticket(resident, bound, ticket_row):
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+
+    await li.request("卫生间水龙头一直滴水", "repair", ["随时", ("对", "affirm")], confidence=0.87)
+
+    row = ticket_row(FIRST)
+    assert (row.intent, row.confidence, row.model_id) == ("repair", 0.87, "m-1")
+
+
+async def test_a_noise_dispute_goes_to_the_mediation_room_and_stays_private(resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    *_, done = await sun.request("楼上天天半夜跺脚", "noise_dispute", [("确认", "affirm")])
+
+    assert done.texts == [
+        "已为您登记噪音调解，工单号 ZY-20261121-0001。已交给党员调解室（13800001005），会在明天 10:00前联系您。"
+        "发“查询工单”可随时看进度。",
+        "调解员会先了解情况，不会向对方透露是您反映的。"]
+    assert services.tickets.get("ZY-20261121-0001").assignee_role == "mediation_committee"
+
+
+async def test_a_building_without_a_butler_goes_to_the_duty_manager(resident):
+    he = resident("wx-he")
+
+    *_, done = await he.request("19栋201厨房水管漏水", "repair", ["下午", ("确认", "affirm")])
+
+    assert done.responses == [
+        "utter_ticket_created", "utter_ticket_routed_to_manager", "utter_household_remembered"]
+    assert "已交给值班物业经理赵志刚（13800001007）" in done.texts[0]
+
+
+async def test_an_elderly_household_is_promised_a_home_visit(resident, bound):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    *_, done = await sun.request("马桶堵了", "repair", ["上午", ("确认", "affirm")])
+
+    assert done.responses == ["utter_ticket_created", "utter_ticket_home_visit"]
+
+
+async def test_a_cancelled_request_creates_nothing(resident, services):
+    wu = resident("wx-wu")
+
+    *_, done = await wu.request("3栋1单元301厨房水管漏水", "repair", ["算了"])
+
+    assert done.texts == ["好的，已取消，这次不会登记工单。有需要随时找我。"]
+    assert services.tickets.mine("wx-wu") == []
+    assert not services.residents.profile("wx-wu").bound
+    assert all(wu.slots[slot] is None for slot in FORM_SLOTS)
+
+
+async def test_a_neighbour_reporting_the_same_lift_joins_the_open_ticket(resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    bound("wx-li", "3", "1", "301")
+    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    assert done.texts == [f"这个问题邻居已经报过了（工单 {FIRST}，楼栋红管家王秀英负责），已把您也记为反映人，"
+                          "处理好了会一起通知您。"]
+    assert services.tickets.get(FIRST).reporters == 2
+    assert [t.number for t in services.tickets.mine("wx-li")] == [FIRST]
+
+
+async def test_joining_a_neighbours_ticket_remembers_the_residents_own_address(resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["3栋1单元301", "随时", ("确认", "affirm")],
+                                               entities=LIFT)
+
+    assert services.residents.profile("wx-li").room == "301"
+    assert done.say("utter_household_remembered").startswith("已记住您的住址：3栋1单元301。")
+
+
+async def test_the_next_request_does_not_inherit_the_last_ones_facility(resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    *_, done = await sun.request("厨房水管漏水", "repair", ["随时", ("确认", "affirm")])
+
+    assert f"工单号 {SECOND}" in done.say("utter_ticket_created")
+    assert sorted(t.description for t in services.tickets.mine("wx-sun")) == ["厨房水管漏水", "电梯坏了"]
+
+
+async def test_someone_trapped_in_a_lift_already_reported_broken_is_still_an_emergency(resident, bound,
+                                                                                    services, clock, outbox):
+    bound("wx-sun", "3", "2", "502")
+    bound("wx-li", "3", "1", "301")
+    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    clock.advance(minutes=30)
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "电梯困人了，快来", "repair", entities=LIFT)
+
+    number = reply.slots["emergency_ticket"]
+    assert services.tickets.get(number).priority == "urgent"
+    assert ("zhao", "emergency_alert", True) in [(to, kind, urgent) for to, kind, urgent, _ in outbox()]
+
+
+async def test_the_confidence_kept_is_that_of_the_message_that_started_the_request(resident, bound,
+                                                                                   ticket_row):
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+
+    await li.request("我要报修", "repair", [("厨房水管漏水", "repair"), "随时", ("确认", "affirm")],
+                     confidence=0.71)
+
+    assert ticket_row(FIRST).confidence == 0.71
+
+
+# -- checking -------------------------------------------------------------------------------
+async def test_no_tickets_says_so(resident):
+    reply = await resident("wx-wu").send(ActionCheckTicket(), "我报的修怎么样了", "check_ticket")
+
+    assert reply.texts == ["您目前没有未完成的工单。需要报修、调解、快递或认证代办，直接跟我说就行。"]
+    assert reply.events == []
+
+
+async def test_each_open_ticket_gets_its_status(resident, services):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼上装修太吵", "noise_dispute")
+    services.tickets.step(FIRST, Status.ACCEPTED, staff_code="wang")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), "查询工单", "check_ticket")
+
+    assert reply.texts == [
+        "ZY-20261121-0001（噪音调解）：已派单，等待接单，负责人 党员调解室，预计明天 10:00前联系您",
+        f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英"]
+
+
+async def test_a_resolved_ticket_asks_for_a_rating(resident, services):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), "查询工单", "check_ticket")
+
+    assert reply.texts == [f"{FIRST}（报修）已处理完毕，请回复1–5给这次服务打分；没解决请回复“没修好”。"]
+
+
+# -- rating ---------------------------------------------------------------------------------
+async def test_a_good_score_closes_the_ticket(resident, services, ticket_row):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), "5分", "rate_ticket")
+
+    assert reply.texts == [f"谢谢您给{FIRST}打了5分！这张工单已完成，有事随时找我😊"]
+    assert services.tickets.get(FIRST).status == "closed"
+    assert ticket_row(FIRST).rating == 5
+
+
+@pytest.mark.parametrize("message", ["2分 太慢", "没修好"])
+async def test_a_low_score_or_not_fixed_reopens_the_ticket(resident, services, outbox, message):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), message, "rate_ticket")
+
+    assert reply.texts == [f"很抱歉没让您满意，{FIRST}已重新打开，王秀英会再来跟进。"]
+    assert services.tickets.get(FIRST).status == "reopened"
+    assert services.tickets.events(FIRST)[-1].reason == message
+    assert outbox()[-1][:2] == ("wang", "reopened")
+
+
+async def test_nothing_to_rate(resident, services):
+    open_ticket(services, "wx-li")  # open, not resolved
+
+    reply = await resident("wx-li").send(ActionRateTicket(), "5分", "rate_ticket")
+
+    assert reply.texts == ["您目前没有待评价的工单。发“查询工单”可以看看进度。"]
+    assert services.tickets.get(FIRST).status == "assigned"
+
+
+async def test_an_answer_without_a_score_asks_for_one(resident, services):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), "嗯", "rate_ticket")
+
+    assert reply.texts == [f"请回复1到5的数字给{FIRST}打分（5分最满意）；没解决请回复“没修好”。"]
+    assert services.tickets.get(FIRST).status == "resolved"
+
+
+# -- cancelling -----------------------------------------------------------------------------
+async def test_the_only_open_ticket_is_cancelled(resident, services, outbox):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), "不用修了，撤销吧", "cancel_ticket")
+
+    assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
+    assert services.tickets.get(FIRST).status == "cancelled"
+    assert outbox()[-1][:2] == ("wang", "status_changed")
+
+
+async def test_with_two_open_tickets_the_resident_chooses(resident, services):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼道灯不亮")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
+
+    assert reply.texts == [f"您有2张未完成的工单：{SECOND}、{FIRST}。请回复“撤销+工单号”，比如“撤销 {SECOND}”。"]
+    assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
+
+
+async def test_a_ticket_named_by_its_number_is_cancelled(resident, services):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼道灯不亮")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), f"撤销 {FIRST}", "cancel_ticket")
+
+    assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
+    assert services.tickets.get(FIRST).status == "cancelled"
+    assert services.tickets.get(SECOND).status == "assigned"
+
+
+async def test_nothing_open_to_cancel(resident, services):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), "撤销", "cancel_ticket")
+
+    assert reply.texts == ["您目前没有可以撤销的工单。"]

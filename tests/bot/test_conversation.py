@@ -1,0 +1,149 @@
+"""How the assistant reads residents' short answers: a rating, 取消, 对/不对, which part to
+correct, a bare menu click, and who the noisy neighbour is."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import conversation
+from bot.conversation import (correction_part, is_cancel, is_generic_request, is_no, is_yes, meaningful_length,
+                              other_party, parse_rating)
+
+
+# -- ratings -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, score, not_fixed", [
+    ("5", 5, False),
+    ("5分", 5, False),
+    ("５分！", 5, False),          # full-width digit from a Chinese keyboard
+    ("五星", 5, False),
+    ("给5星好评", 5, False),
+    ("⭐⭐⭐", 3, False),
+    ("★★★★", 4, False),
+    ("打两分", 2, False),
+    ("三颗星吧", 3, False),
+    ("一分都不想给", 1, False),
+    ("非常满意", 5, False),
+    ("很满意，王阿姨辛苦了", 5, False),
+    ("满意", 4, False),
+    ("挺好的，谢谢", 4, False),
+    ("还不错", 4, False),
+    ("一般", 3, False),
+    ("还行吧", 3, False),
+    ("不满意", 2, False),
+    ("不太满意", 2, False),
+    ("很不满意", 1, False),
+    ("差评", 1, False),
+    ("3分吧 来得慢", 3, False),
+    ("修好了，5分", 5, False),
+    ("没修好", None, True),
+    ("修完又漏了", None, True),
+    ("还是不亮", None, True),
+    ("灯还是不亮，1分", 1, True),
+    ("问题依旧", None, True),
+    ("跟没修一样", None, True),
+    ("修好了", None, False),
+    ("谢谢", None, False),
+    ("6分", None, False),
+    ("", None, False),
+])
+def test_parse_rating(text, score, not_fixed):
+    assert parse_rating(text) == (score, not_fixed)
+
+
+@pytest.mark.parametrize("text", ["不是很满意", "不是特别满意", "不算很满意"])
+def test_not_very_satisfied_is_not_five_stars(text):
+    score, _ = parse_rating(text)
+    assert score is not None and score <= 3
+
+
+# -- cancel, yes, no --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["取消", "算了", "不用了，谢谢", "不报了", "撤销", "  放弃吧"])
+def test_is_cancel(text):
+    assert is_cancel(text)
+
+
+@pytest.mark.parametrize("text", ["我不想取消", "水管漏水", "好的", "", None])
+def test_is_not_cancel(text):
+    assert not is_cancel(text)
+
+
+@pytest.mark.parametrize("text", ["对", "对的", "是的", "确认", "好的！", "没问题", "提交", "嗯嗯", "OK", "可以。"])
+def test_is_yes(text):
+    assert is_yes(text)
+
+
+@pytest.mark.parametrize("text", ["对，但是地址错了", "不对", "是502不是501", "好的我再想想", "", None])
+def test_is_not_yes(text):
+    assert not is_yes(text)
+
+
+@pytest.mark.parametrize("text", ["不对", "不对，是2单元", "不是", "错了", "写错了，是2单元", "改一下", "有误"])
+def test_is_no(text):
+    assert is_no(text)
+
+
+@pytest.mark.parametrize("text", ["对", "是的", "确认提交", "", None])
+def test_is_not_no(text):
+    assert not is_no(text)
+
+
+# -- which part to correct ---------------------------------------------------------------------------
+@pytest.mark.parametrize("text, part", [
+    ("1", "address"),
+    ("①", "address"),
+    ("地址", "address"),
+    ("楼号写错了", "address"),
+    ("2", "description"),
+    ("问题描述不对", "description"),
+    ("情况没说清楚", "description"),
+    ("3", "third"),
+    ("上门时间", "third"),
+    ("楼上是602不是702", "third"),
+    ("对方", "third"),
+    ("随便", None),
+    ("4", None),
+])
+def test_correction_part(text, part):
+    assert correction_part(text) == part
+
+
+# -- a bare menu click ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["报修", "我要报修", "我想报修一下", "报修。", "维修", "投诉噪音", "快递",
+                                  "养老金认证", "代办认证", "", "  "])
+def test_a_bare_request_says_nothing_about_the_problem(text):
+    assert is_generic_request(text)
+
+
+@pytest.mark.parametrize("text", ["我要报修，厨房水管漏水", "楼道灯不亮", "楼上半夜跺脚", "快递显示签收但没收到",
+                                  "老人不会刷脸认证"])
+def test_a_request_with_details_is_not_generic(text):
+    assert not is_generic_request(text)
+
+
+# -- the other party of a noise dispute ------------------------------------------------------------
+@pytest.mark.parametrize("text, own_room, expected", [
+    ("楼上半夜跺脚", "502", "楼上（602）"),
+    ("楼下天天吵架", "502", "楼下（402）"),
+    ("楼上装修", "1203", "楼上（1303）"),
+    ("隔壁养的狗一直叫", "502", "隔壁"),
+    ("对门半夜唱歌", "502", "对门"),
+    ("楼上半夜跺脚", None, "楼上"),
+    ("不知道是谁", "502", None),
+])
+def test_other_party_from_the_residents_words(text, own_room, expected):
+    assert other_party(text, own_room) == expected
+
+
+def test_a_named_flat_wins_over_words():
+    assert other_party("3栋602的邻居半夜敲东西", "502", building="3", room="602") == "3栋602"
+    assert other_party("602的邻居半夜敲东西", "502", room="602") == "602"
+
+
+# -- length ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, length", [("电梯坏了！", 4), ("👍👍", 0), ("？？？", 0), ("3栋502", 5), ("", 0)])
+def test_meaningful_length_counts_letters_and_digits_only(text, length):
+    assert meaningful_length(text) == length
+
+
+def test_descriptions_have_a_limit():
+    assert conversation.MAX_DESCRIPTION == 500
