@@ -217,6 +217,10 @@ class ActionCheckTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = common.text(tracker)
+        if conversation.is_cancel(message) and numbers.find_number(message):
+            cancel(dispatcher, tracker)  # "撤销 BX-…" read as a question about that ticket
+            return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
         if not tickets:
@@ -263,13 +267,22 @@ class ActionCancelTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        outcome = common.services().tickets.cancel(common.sender(tracker), numbers.find_number(common.text(tracker)))
-        if outcome.result == "cancelled":
-            dispatcher.utter_message(response="utter_ticket_cancelled", number=outcome.tickets[0].number)
-        elif outcome.result == "choose":
-            listed = "、".join(view.number for view in outcome.tickets)
-            dispatcher.utter_message(response="utter_cancel_choose", count=len(outcome.tickets), numbers=listed,
-                                     example=outcome.tickets[0].number)
-        else:
-            dispatcher.utter_message(response=CANCEL_REPLIES[outcome.result])
+        cancel(dispatcher, tracker)
         return []
+
+
+def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Cancel the ticket the resident names; without a number, ask them to name it."""
+    outcome = common.services().tickets.cancel(common.sender(tracker), numbers.find_number(common.text(tracker)))
+    if outcome.result == "cancelled":
+        dispatcher.utter_message(response="utter_ticket_cancelled", number=outcome.tickets[0].number)
+    elif outcome.result == "confirm":
+        view = outcome.tickets[0]
+        dispatcher.utter_message(response="utter_cancel_confirm", number=view.number,
+                                 type=texts.label("request_types", view.request_type))
+    elif outcome.result == "choose":
+        listed = "、".join(view.number for view in outcome.tickets)
+        dispatcher.utter_message(response="utter_cancel_choose", count=len(outcome.tickets), numbers=listed,
+                                 example=outcome.tickets[0].number)
+    else:
+        dispatcher.utter_message(response=CANCEL_REPLIES[outcome.result])

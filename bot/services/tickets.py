@@ -131,7 +131,7 @@ class TicketService:
             return Outcome("rated", (self._view(ticket),))
 
     def cancel(self, openid: str, number: Optional[str] = None) -> Outcome:
-        """Cancel the resident's ticket (the one named, or the only open one)."""
+        """Cancel the resident's ticket named by its number; without one, say which to name."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             mine = [t for t in self._tickets_of(session, resident) if Status(t.status) in lifecycle.OPEN] \
@@ -147,10 +147,11 @@ class TicketService:
             ticket = mine[0]
             if ticket.resident_id != resident.id:
                 return Outcome("not_yours", (self._view(ticket),))
+            if not number:  # cancelling is final: the resident names the ticket to confirm it
+                return Outcome("confirm", (self._view(ticket),))
             self._change(session, ticket, Status.CANCELLED, f"resident:{openid}", "居民撤销")
-            outbox.to_staff(session, ticket.assignee_id, ticket, "status_changed", number=ticket.number,
-                            type=texts.label("request_types", ticket.request_type),
-                            status=texts.label("statuses", "cancelled"))
+            outbox.to_staff(session, ticket.assignee_id, ticket, "ticket_cancelled", number=ticket.number,
+                            type=texts.label("request_types", ticket.request_type))
             return Outcome("cancelled", (self._view(ticket),))
 
     def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: str,

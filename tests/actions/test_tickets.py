@@ -364,14 +364,28 @@ async def test_an_answer_without_a_score_asks_for_one(resident, services):
 
 
 # -- cancelling -----------------------------------------------------------------------------
-async def test_the_only_open_ticket_is_cancelled(resident, services, outbox):
+async def test_cancelling_the_only_open_ticket_asks_for_its_number_first(resident, services, outbox):
     open_ticket(services, "wx-li")
 
     reply = await resident("wx-li").send(ActionCancelTicket(), "不用修了，撤销吧", "cancel_ticket")
 
+    assert reply.texts == [f"您要撤销{FIRST}（报修）吗？撤销后负责人就不来了。确认的话请回复“撤销 {FIRST}”。"]
+    assert services.tickets.get(FIRST).status == "assigned"  # nothing is cancelled on a guess
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), f"撤销 {FIRST}", "cancel_ticket")
+
     assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
     assert services.tickets.get(FIRST).status == "cancelled"
-    assert outbox()[-1][:2] == ("wang", "status_changed")
+    assert outbox()[-1][:2] == ("wang", "ticket_cancelled")
+
+
+async def test_cancel_with_a_number_read_as_a_question_still_cancels(resident, services):
+    """The model may read "撤销 BX-…" as check_ticket; the number and the word decide."""
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), f"撤销 {FIRST}", "check_ticket")
+
+    assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
 
 
 async def test_with_two_open_tickets_the_resident_chooses(resident, services):

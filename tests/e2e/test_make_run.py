@@ -1,12 +1,15 @@
 """`make run` for real: the launcher starts Rasa and the action server on loopback, they answer
 over HTTP, and Ctrl-C stops every process it started."""
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -37,11 +40,22 @@ def _listening(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _start_assistant():
-    """Start `python -m bot.cli run` (what `make run` runs) and wait for its banner."""
+def _temporary_database_url():
+    """A SQLite database in a folder of its own, removed when the test run ends."""
+    folder = tempfile.mkdtemp(prefix="red-butler-e2e-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return f"sqlite:///{folder}/red-butler.db"
+
+
+def _start_assistant(env=None):
+    """Start `python -m bot.cli run` (what `make run` runs) and wait for its banner.
+
+    The assistant gets a database of its own in a temporary folder (never the developer's
+    data/red-butler.db) unless ``env`` names one; ``env`` adds to or overrides the environment."""
     ports = {"RASA_PORT": str(_free_port()), "ACTION_PORT": str(_free_port())}
+    env = {"DATABASE_URL": _temporary_database_url(), **(env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **ports},
+        [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **env, **ports},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     lines, ready = [], threading.Event()
@@ -57,7 +71,8 @@ def _start_assistant():
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("make run did not come up:\n" + "".join(lines[-60:]))
     return {"process": process, "lines": lines, "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",
-            "ports": [int(port) for port in ports.values()]}
+            "ports": [int(port) for port in ports.values()],
+            "database_url": env["DATABASE_URL"]}
 
 
 def _ports_closed(ports, within_s):

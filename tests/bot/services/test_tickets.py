@@ -443,14 +443,17 @@ def test_a_bare_score_rates_the_ticket_that_was_resolved_last(any_db_services, c
 def test_the_only_open_ticket_is_cancelled_and_the_assignee_told(any_db_services):
     view = any_db_services.tickets.submit(repair("me"))
 
-    outcome = any_db_services.tickets.cancel("me")
+    unsure = any_db_services.tickets.cancel("me")
+    assert unsure.result == "confirm" and ticket_row(any_db_services, view.number).status == "assigned"
+
+    outcome = any_db_services.tickets.cancel("me", view.number)
 
     assert outcome.result == "cancelled" and outcome.tickets[0].number == view.number
     assert ticket_row(any_db_services, view.number).status == "cancelled"
     last = events_of(any_db_services, view.number)[-1]
     assert (last.from_status, last.to_status, last.actor) == ("assigned", "cancelled", "resident:me")
-    [(code, _, _, text)] = staff_notifications(any_db_services, "status_changed")
-    assert code == "wang" and view.number in text and "已撤销" in text
+    [(code, _, _, text)] = staff_notifications(any_db_services, "ticket_cancelled")
+    assert code == "wang" and view.number in text and "撤销" in text
 
 
 def test_with_several_open_tickets_the_resident_must_choose(any_db_services, clock):
@@ -576,7 +579,7 @@ def test_an_escalated_ticket_shows_the_duty_managers_role(any_db_services):
 
 def test_an_illegal_step_raises_and_leaves_nothing_behind(any_db_services):
     number = any_db_services.tickets.submit(repair("me")).number
-    any_db_services.tickets.cancel("me")
+    any_db_services.tickets.cancel("me", number)
     events_before, outbox_before = len(events_of(any_db_services, number)), count(any_db_services, Notification)
 
     with pytest.raises(TransitionNotAllowed):

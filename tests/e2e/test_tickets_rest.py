@@ -1,0 +1,388 @@
+"""Residents' requests end to end over HTTP: the real launcher (`make run`) on free ports with a
+database of its own, residents talking through the REST channel, staff steps through the CLI, and
+after each conversation the database itself is read: the ticket, its events and its outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import List
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ROOT
+from tests.e2e.test_make_run import _post, _say, _start_assistant
+
+pytestmark = [pytest.mark.server, pytest.mark.model]
+
+NUMBER = re.compile(r"(?<![A-Z0-9])[A-Z]{2}-\d{8}-\d{4}(?!\d)")  # BX-20261122-0001
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+URGENT_MINUTES = 10  # the demo compound's urgent_minutes (bot/compounds/demo.yml)
+GAS_SAFETY = "⚠️ 燃气危险！请马上：关闭燃气总阀"
+
+
+@pytest.fixture(scope="module")
+def assistant(model_path, tmp_path_factory):
+    """One assistant for every conversation of this file (Rasa needs about a minute to start)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('tickets-rest') / 'red-butler.db'}"
+    started = _start_assistant({"DATABASE_URL": url})
+    yield started
+    process = started["process"]
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def db(assistant):
+    """Services on the assistant's own database, to read what the conversations wrote."""
+    from bot import services, settings
+
+    built = services.build(settings.load({**os.environ, "DATABASE_URL": assistant["database_url"]}))
+    yield built
+    built.factory.kw["bind"].dispose()
+
+
+def _replies(assistant, sender: str, text: str) -> List[str]:
+    """Every reply text to one message (buttons dropped)."""
+    replies = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    return [reply.get("text", "") for reply in replies]
+
+
+def _conversation(assistant, sender: str, *messages: str) -> List[str]:
+    """Send the messages in turn; the reply to each (joined)."""
+    return [_say(assistant, sender, message) for message in messages]
+
+
+def _number(reply: str) -> str:
+    found = NUMBER.findall(reply)
+    assert len(found) == 1, f"expected one ticket number in {reply!r}"
+    return found[0]
+
+
+def _staff(db, code: str):
+    from bot.db.models import Staff
+
+    with db.factory() as session:
+        return session.execute(select(Staff).where(Staff.code == code)).scalar_one()
+
+
+@dataclass
+class Recorded:
+    """A ticket as stored (detached), its events as tuples and its outbox rows, read in one session."""
+
+    ticket: object
+    events: List[tuple]
+    notifications: List[object]
+
+
+def _recorded(db, number: str) -> Recorded:
+    from bot.db.models import Notification, Ticket
+
+    with db.factory() as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        events = [(e.from_status, e.to_status, e.actor, e.assignee_id) for e in ticket.events]
+        notifications = session.execute(select(Notification).where(Notification.ticket_id == ticket.id)
+                                        .order_by(Notification.id)).scalars().all()
+        session.expunge_all()
+        return Recorded(ticket, events, list(notifications))
+
+
+def _assert_due(db, ticket) -> None:
+    """Due by the compound's time limit for the type, counted from when the ticket was recorded
+    (the arithmetic of working hours is tested in tests/bot/tickets/test_priority.py)."""
+    from bot import compounds
+    from bot.services import common
+    from bot.tickets.priority import Priority, due_at
+
+    with db.factory() as session:
+        compound = common.compound(session, db.settings.compound)
+        limit = compounds.time_limit(session, compound, ticket.request_type)
+    local = ticket.created_at.astimezone(db.settings.timezone)
+    assert ticket.due_at == due_at(local, limit, Priority(ticket.priority))
+    assert ticket.due_at > ticket.created_at
+    if ticket.priority != "urgent":
+        assert limit.day_start <= ticket.due_at.astimezone(db.settings.timezone).time() <= limit.day_end
+
+
+def _assert_recorded(db, reply: str, *, request_type: str, staff: str, priority: str, home_visit: bool,
+                     description: str, notification: str = "ticket_assigned") -> Recorded:
+    """The reply names the ticket and its assignee; the row, its events and its outbox are right."""
+    number = _number(reply)
+    assignee = _staff(db, staff)
+    assert assignee.name in reply
+    stored = _recorded(db, number)
+    ticket = stored.ticket
+    assert ticket.request_type == request_type
+    assert ticket.status == "assigned"
+    assert ticket.assignee_id == assignee.id
+    assert (ticket.priority, ticket.home_visit) == (priority, home_visit)
+    assert ticket.description == description
+    assert ticket.intent == request_type
+    assert 0 < ticket.confidence <= 1
+    assert ticket.model_id
+    _assert_due(db, ticket)
+    assert f"{ticket.due_at.astimezone(db.settings.timezone):%H:%M}" in reply
+    assert [(e[0], e[1]) for e in stored.events] == [(None, "new"), ("new", "assigned")]
+    assert stored.events[1][3] == assignee.id
+    to_assignee = [n for n in stored.notifications
+                   if (n.recipient_kind, n.recipient_id) == ("staff", assignee.id)]
+    assert [n.kind for n in to_assignee] == [notification]
+    assert number in to_assignee[0].text and to_assignee[0].sent_at is None
+    return stored
+
+
+def _cli(assistant, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": assistant["database_url"], "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+# -- the four requests ---------------------------------------------------------------------------
+
+def test_a_repair_goes_to_the_butler_of_the_building_with_priority_for_an_elderly_resident(assistant, db):
+    asked, summary, done = _conversation(assistant, "rest-repair", "3栋2单元502厨房水管漏水了", "明天上午", "确认")
+    assert "师傅什么时间上门方便" in asked
+    assert "请确认" in summary and "3栋2单元502" in summary and "明天上午" in summary
+    stored = _assert_recorded(db, done, request_type="repair", staff="wang", priority="high", home_visit=True,
+                              description="3栋2单元502厨房水管漏水了")
+    assert "重点关怀户" in done
+    ticket = stored.ticket
+    assert (ticket.building, ticket.unit, ticket.room, ticket.visit_time) == ("3", "2", "502", "明天上午")
+
+
+def test_a_noise_dispute_goes_to_the_mediation_committee(assistant, db):
+    asked, summary, done = _conversation(assistant, "rest-noise", "楼上天天半夜跺脚，吵得睡不着", "5栋2单元201", "确认")
+    assert "几栋几单元几号" in asked
+    assert "噪音调解" in summary and "对方：楼上" in summary
+    stored = _assert_recorded(db, done, request_type="noise_dispute", staff="mediation", priority="normal",
+                              home_visit=False, description="楼上天天半夜跺脚，吵得睡不着")
+    assert "不会向对方透露" in done
+    assert stored.ticket.other_party.startswith("楼上")
+
+
+def test_a_parcel_goes_to_the_butler_of_the_building(assistant, db):
+    summary, done = _conversation(assistant, "rest-parcel", "17栋1203，快递显示签收了但我没收到", "确认")
+    assert "快递问题" in summary and "17栋1单元1203" in summary
+    stored = _assert_recorded(db, done, request_type="parcel", staff="jin", priority="normal",
+                              home_visit=False, description="17栋1203，快递显示签收了但我没收到")
+    assert stored.ticket.visit_time is None
+
+
+def test_a_pension_certification_goes_to_the_errand_agent_with_a_home_visit(assistant, db):
+    asked, when, summary, done = _conversation(
+        assistant, "rest-pension", "我妈82岁了，不会用手机刷脸认证养老金，能上门帮忙吗", "19栋1101", "周六下午", "确认")
+    assert "几栋几单元几号" in asked and "代办员什么时间上门" in when
+    assert "生存认证代办" in summary
+    stored = _assert_recorded(db, done, request_type="pension_certification", staff="du", priority="high",
+                              home_visit=True, description="我妈82岁了，不会用手机刷脸认证养老金，能上门帮忙吗")
+    assert stored.ticket.visit_time == "周六下午"
+
+
+def test_a_repair_in_a_building_without_a_butler_goes_to_the_duty_manager(assistant, db):
+    *_, done = _conversation(assistant, "rest-building-19", "19栋301卫生间的灯不亮了", "随时都行", "确认")
+    stored = _assert_recorded(db, done, request_type="repair", staff="zhao", priority="normal",
+                              home_visit=False, description="19栋301卫生间的灯不亮了",
+                              notification="ticket_routed_to_manager")
+    assert "暂时没有专职红管家" in done
+    assert "19" in stored.ticket.routing_note
+
+
+# -- after the report ------------------------------------------------------------------------------
+
+def test_check_ticket_lists_the_residents_open_tickets(assistant, db):
+    sender = "rest-check"
+    *_, first = _conversation(assistant, sender, "我住6栋1单元301", "阳台的灯不亮了", "今天下午", "确认")
+    *_, second = _conversation(assistant, sender, "快递被人拿错了，一直没找到", "确认")
+    listing = _say(assistant, sender, "查询工单")
+    for number in (_number(first), _number(second)):
+        assert number in listing
+    assert listing.count("已派单，等待接单") == 2
+    assert "陈美玲" in listing
+
+
+def _report_repair(assistant, sender: str, address: str, problem: str) -> str:
+    *_, done = _conversation(assistant, sender, f"{address}{problem}", "随时都行", "确认")
+    return _number(done)
+
+
+def _accept_and_resolve(assistant, number: str, staff: str) -> None:
+    for step in ("accept", "resolve"):
+        result = _cli(assistant, "ticket", step, number, "--staff", staff)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert number in result.stdout
+
+
+def test_a_resolved_ticket_rated_5_is_closed(assistant, db):
+    sender = "rest-rate-5"
+    number = _report_repair(assistant, sender, "5栋1单元201", "厨房水龙头关不紧")
+    _accept_and_resolve(assistant, number, "chen")
+    assert "请回复1–5给这次服务打分" in _say(assistant, sender, "查询工单")
+    reply = _say(assistant, sender, "5分，师傅修得很好")
+    assert number in reply and "5分" in reply
+    stored = _recorded(db, number)
+    assert (stored.ticket.status, stored.ticket.rating) == ("closed", 5)
+    assert [(e[1], e[2]) for e in stored.events] == [
+        ("new", f"resident:{sender}"), ("assigned", "system"), ("accepted", "staff:chen"),
+        ("resolved", "staff:chen"), ("closed", f"resident:{sender}")]
+    resident_kinds = [n.kind for n in stored.notifications if n.recipient_kind == "resident"]
+    assert resident_kinds == ["status_changed", "ticket_resolved"]
+    assert "没有未完成的工单" in _say(assistant, sender, "查询工单")
+
+
+def test_a_resolved_ticket_not_fixed_is_reopened(assistant, db):
+    sender = "rest-not-fixed"
+    number = _report_repair(assistant, sender, "2栋3单元201", "卫生间水龙头一直滴水")
+    _accept_and_resolve(assistant, number, "liu")
+    reply = _say(assistant, sender, "还是滴水，没修好")
+    assert number in reply and "重新打开" in reply and "刘建华" in reply
+    stored = _recorded(db, number)
+    assert stored.ticket.status == "reopened" and stored.ticket.rating is None
+    assert stored.events[-1][:3] == ("resolved", "reopened", f"resident:{sender}")
+    assert stored.notifications[-1].kind == "reopened"
+    assert stored.notifications[-1].recipient_id == _staff(db, "liu").id
+
+
+def test_a_resident_cancels_their_only_open_ticket(assistant, db):
+    sender = "rest-cancel-one"
+    number = _report_repair(assistant, sender, "1栋3单元601", "卫生间的排气扇不转了")
+    asked = _say(assistant, sender, "撤销工单")
+    assert f"确认的话请回复“撤销 {number}”" in asked  # cancelling is final: the resident names the ticket
+    assert _recorded(db, number).ticket.status == "assigned"
+    reply = _say(assistant, sender, f"撤销 {number}")
+    assert f"已撤销工单 {number}" in reply
+    stored = _recorded(db, number)
+    assert stored.ticket.status == "cancelled"
+    assert stored.events[-1][:3] == ("assigned", "cancelled", f"resident:{sender}")
+    assert (stored.notifications[-1].recipient_id, stored.notifications[-1].kind) == (
+        _staff(db, "liu").id, "ticket_cancelled")
+
+
+def test_a_resident_with_two_open_tickets_cancels_the_one_they_name(assistant, db):
+    sender = "rest-cancel-two"
+    first = _report_repair(assistant, sender, "1栋3单元602", "厨房的灯不亮了")
+    second = _report_repair(assistant, sender, "1栋3单元602", "阳台的晾衣架坏了")
+    choose = _say(assistant, sender, "撤销工单")
+    assert first in choose and second in choose and "撤销+工单号" in choose
+    reply = _say(assistant, sender, f"撤销 {first}")
+    assert f"已撤销工单 {first}" in reply
+    statuses = (_recorded(db, first).ticket.status, _recorded(db, second).ticket.status)
+    assert statuses == ("cancelled", "assigned")
+
+
+def test_typing_repair_does_not_cancel_the_open_ticket(assistant, db):
+    sender = "rest-repair-again"
+    number = _report_repair(assistant, sender, "2栋1单元302", "厨房水龙头关不紧")
+    reply = _say(assistant, sender, "报修")
+    assert "已撤销" not in reply
+    assert _recorded(db, number).ticket.status == "assigned"
+
+
+# -- emergencies -----------------------------------------------------------------------------------
+
+def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_ticket_at_once(assistant, db):
+    sender = "rest-gas"
+    assert "已记住您的住址" in _say(assistant, sender, "我住3栋1单元301")
+    replies = _replies(assistant, sender, "燃气味很大")
+    assert replies[0].startswith(GAS_SAFETY)
+    number = _number("\n".join(replies[1:]))
+    assert "紧急" in replies[1] and "王秀英" in replies[1]
+    assert not any("请确认" in reply or "请问" in reply for reply in replies)  # nothing more is asked
+    stored = _recorded(db, number)
+    ticket = stored.ticket
+    assert (ticket.request_type, ticket.status, ticket.priority, ticket.emergency) == (
+        "repair", "assigned", "urgent", "gas")
+    assert (ticket.building, ticket.unit, ticket.room) == ("3", "1", "301")
+    assert ticket.assignee_id == _staff(db, "wang").id
+    assert ticket.due_at == ticket.created_at + timedelta(minutes=URGENT_MINUTES)
+    _assert_due(db, ticket)
+    assert ticket.description == "燃气味很大" and ticket.confidence > 0 and ticket.model_id
+    alerted = {(n.recipient_id, n.kind, n.urgent) for n in stored.notifications}
+    assert alerted == {(_staff(db, code).id, "emergency_alert", True) for code in ("wang", "zhao")}
+    assert number in _say(assistant, sender, "查询工单")
+
+
+# -- bad input -------------------------------------------------------------------------------------
+
+BAD_INPUT = {
+    "empty": "",
+    "emoji": "😀😀😀",
+    "5000-characters": "漏水" * 2500,
+    "sql": "'; DROP TABLE tickets; --",
+    "html": "<script>alert(1)</script>",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUT))
+def test_bad_input_gets_a_chinese_answer(assistant, name):
+    reply = _say(assistant, f"rest-bad-{name}", BAD_INPUT[name])
+    assert reply.strip() and CHINESE.search(reply), f"reply: {reply!r}"
+
+
+def test_after_bad_input_the_server_is_up_and_no_half_written_ticket_exists(assistant, db):
+    from bot.db.models import Resident, Ticket, TicketEvent, TicketReporter
+
+    assert assistant["process"].poll() is None
+    with urllib.request.urlopen(f"{assistant['rasa']}/status", timeout=10) as response:
+        assert json.loads(response.read())["model_file"]
+    assert "业主接待日是每月" in _say(assistant, "rest-after-bad", "业主接待日是哪天")
+    with db.factory() as session:
+        assert session.execute(select(Ticket).where(~Ticket.events.any())).scalars().all() == []
+        assert session.execute(select(Ticket).where(Ticket.status == "new")).scalars().all() == []
+        assert session.execute(select(Ticket).where(~Ticket.reporters.any())).scalars().all() == []
+        bad_senders = select(Resident.id).where(Resident.openid.like("rest-bad-%"))
+        assert session.execute(select(TicketReporter).where(TicketReporter.resident_id.in_(bad_senders))
+                               ).scalars().all() == []
+        assert session.execute(select(TicketEvent).where(~TicketEvent.ticket_id.in_(select(Ticket.id)))
+                               ).scalars().all() == []
+
+
+# -- the form's questions and the summary ----------------------------------------------------------
+
+def test_a_menu_click_on_repair_asks_what_is_broken(assistant):
+    """A menu click arrives as the intent payload itself, which says nothing about the problem."""
+    asked, then = _conversation(assistant, "rest-menu-click", "/repair", "5栋2单元101")
+    assert "几栋几单元几号" in asked
+    assert "请简单说说是什么问题" in then
+
+
+def test_confirming_while_choosing_what_to_change_records_the_request(assistant):
+    *_, choose, confirmed = _conversation(assistant, "rest-change-mind", "5栋2单元102厨房水管漏水了", "明天上午",
+                                          "不对", "确认")
+    assert "要改哪一项" in choose
+    assert NUMBER.search(confirmed), confirmed
+
+
+def test_the_reception_day_asked_for_the_address_is_answered_and_the_form_goes_on(assistant):
+    asked, answer = _conversation(assistant, "rest-address-question", "楼道灯不亮了", "业主接待日是哪天")
+    assert "几栋几单元几号" in asked
+    assert "业主接待日是每月" in answer and "几栋几单元几号" in answer
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="Known limitation, chosen: the visit_time slot does not exclude ask_reception_day, "
+                          "because answers like 周六上午 look like date questions to the model; so 业主接待日是哪天 "
+                          "asked at this step becomes the visit time (the summary shows it and can be corrected)")
+def test_the_reception_day_asked_for_the_visit_time_is_answered_and_the_form_goes_on(assistant):
+    asked, answer = _conversation(assistant, "rest-visit-question", "3栋1单元302厨房水龙头一直滴水",
+                                  "业主接待日是哪天")
+    assert "上门方便" in asked
+    assert "业主接待日是每月" in answer and "上门方便" in answer
+
+
+def test_the_reception_day_asked_at_the_summary_is_answered_and_the_summary_comes_again(assistant):
+    summary, answer = _conversation(assistant, "rest-summary-question", "3栋1单元302快递显示签收了但我没收到",
+                                    "业主接待日是哪天")
+    assert "请确认" in summary
+    assert "业主接待日是每月" in answer and "请确认" in answer
