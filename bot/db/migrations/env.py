@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from bot.db.models import Base
+import bot.wechat.models  # noqa: F401,E402  (registers the WeChat tables on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -12,6 +12,7 @@ from bot import compounds
 from bot.db.engine import make_engine, make_session_factory, transaction
 from bot.db.migrate import alembic_config, downgrade, upgrade
 from bot.db.models import Base
+import bot.wechat.models  # noqa: F401  (the WeChat tables are part of the schema)
 
 MODEL_TABLES = set(Base.metadata.tables)
 
