@@ -26,7 +26,7 @@ _CN = "零〇一二两三四五六七八九十百千幺"
 NUM = rf"(?:\d+|[{_CN}]+)"
 _DASH = r"\s*[-—–]\s*"
 # A number followed by one of these is a quantity (500-1000元, 3栋500块), not an address.
-_NOT_QUANTITY = r"(?!\s*(?:元|块|米|平|天(?!天)|年|月|日|号楼|號樓|点|分|次|个|人|斤|公斤|岁|层|楼|%|kg|cm))"
+_NOT_QUANTITY = r"(?!\s*(?:元|块|米|平|天(?!天)|年|月|日|号楼|號樓|点|分|次|个|人|斤|公斤|岁|层|楼(?!道|梯|下|上|顶|里|前|后|门|口)|%|kg|cm))"
 
 # Each pattern is tried on the folded text; named groups b/u/r are building, unit, room.
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")

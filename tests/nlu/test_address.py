@@ -15,6 +15,7 @@ def values(text):
 
 @pytest.mark.parametrize("text, expected", [
     ("3栋2单元502卫生间漏水了", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
+    ("17栋1203楼道的灯不亮了", {"building": ["17"], "room": ["1203"]}),  # 楼道 is not "the 1203rd floor"
     ("三号楼一单元五零二", {"building": ["3"], "unit": ["1"], "room": ["502"]}),
     ("十二栋一单元1802室", {"building": ["12"], "unit": ["1"], "room": ["1802"]}),
     ("二十三号楼三单元", {"building": ["23"], "unit": ["3"]}),
