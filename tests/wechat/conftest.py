@@ -44,3 +44,20 @@ def notifier_for(services, config: WeChatConfig, worker: str = "test-worker", **
     config = replace(config, **changes)
     return Notifier(services.factory, client_for(services, config), config,
                     timezone=services.settings.timezone, clock=services.now, worker=worker)
+
+
+@pytest.fixture
+async def serve():
+    """serve(channel, agent) -> the webhook URL of the channel's blueprint, served by Sanic on
+    loopback with ``agent`` as Rasa's on_new_message (tests/wechat/sim.py)."""
+    from contextlib import AsyncExitStack
+
+    from tests.wechat.sim import serving
+
+    async with AsyncExitStack() as stack:
+        async def start(channel, agent) -> str:
+            def mount(app) -> None:
+                app.blueprint(channel.blueprint(agent), url_prefix="/webhooks/wechat")
+            return await stack.enter_async_context(serving(mount))
+
+        yield start

@@ -1,0 +1,146 @@
+"""What the resident sees: the channel's own phrases (replies.yml), the bot's messages turned
+into WeChat text (buttons become "回复1：…"), texts cut to WeChat's length limit, and the
+passive reply's XML.
+
+WeChat's text limit is 2048 bytes of UTF-8 (about 680 Chinese characters) for a passive reply's
+Content and a customer-service text. Texts longer than that are split at sentence boundaries;
+several texts share one message, separated by a blank line, while they fit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import yaml
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import TextReply
+
+REPLIES = Path(__file__).resolve().parent / "replies.yml"
+TEXT_LIMIT = 2048  # bytes of UTF-8
+SEPARATOR = "\n\n"
+# A sentence: up to its end mark (and closing quotes or brackets), a line break, or the end.
+SENTENCE = re.compile(r".+?(?:[。！？!?；;…]+[”’」』）)]*|\n+|$)", re.S)
+# Characters XML 1.0 does not allow: WeChat could not parse a reply containing them.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NUMBER = re.compile(r"^\s*(?:回复)?\s*([0-9０-９]{1,2})\s*[。.．]?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> Dict[str, str]:
+    return yaml.safe_load(REPLIES.read_text(encoding="utf-8"))
+
+
+def phrase(key: str, **values: Any) -> str:
+    """A phrase of replies.yml, its {placeholders} filled in."""
+    return _phrases()[key].format(**values)
+
+
+def size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> List[str]:
+    """``text`` in pieces of at most ``limit`` bytes, cut after whole sentences where possible."""
+    text = text.strip()
+    if size(text) <= limit:
+        return [text] if text else []
+    pieces: List[str] = []
+    current = ""
+    for sentence in SENTENCE.findall(text):
+        for part in _hard_split(sentence, limit):
+            if current and size(current + part) > limit:
+                pieces.append(current.strip())
+                current = ""
+            current += part
+    if current.strip():
+        pieces.append(current.strip())
+    return [p for p in pieces if p]
+
+
+def _hard_split(sentence: str, limit: int) -> List[str]:
+    """A sentence longer than the limit, cut between characters."""
+    if size(sentence) <= limit:
+        return [sentence]
+    parts, current = [], ""
+    for char in sentence:
+        if size(current + char) > limit:
+            parts.append(current)
+            current = ""
+        current += char
+    return parts + [current]
+
+
+def pack(texts: Sequence[str], limit: int = TEXT_LIMIT) -> List[str]:
+    """Messages to send: each text split to fit, neighbours joined by a blank line while they fit."""
+    chunks: List[str] = []
+    for piece in (p for text in texts for p in split_text(text, limit)):
+        if chunks and size(chunks[-1] + SEPARATOR + piece) <= limit:
+            chunks[-1] += SEPARATOR + piece
+        else:
+            chunks.append(piece)
+    return chunks
+
+
+def cdata_safe(text: str) -> str:
+    """Text that survives inside wechatpy's <![CDATA[...]]>: "]]>" is split across two CDATA
+    sections (the reader joins them back), characters XML forbids are dropped."""
+    return XML_INVALID.sub("", text).replace("]]>", "]]]]><![CDATA[>")
+
+
+def render_text_reply(message: BaseMessage, content: str) -> str:
+    """The passive reply's XML: a text message back to the sender of ``message``."""
+    return TextReply(message=message, content=cdata_safe(content), time=int(time.time())).render()
+
+
+def bot_texts(messages: Sequence[Dict[str, Any]]) -> Tuple[List[str], List[str]]:
+    """The bot's messages (as CollectingOutputChannel collects them) as WeChat texts, and the
+    payloads of their buttons in the order they were numbered (回复1 is the first)."""
+    texts: List[str] = []
+    payloads: List[str] = []
+    for message in messages:
+        parts = [str(message[key]) for key in ("text", "image", "attachment") if message.get(key)]
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("text"), str):
+            parts.append(custom["text"])
+        options = []
+        for button in message.get("buttons") or []:
+            payloads.append(str(button.get("payload", button.get("title", ""))))
+            options.append(phrase("button_option", number=len(payloads), title=button.get("title", "")))
+        if options:
+            parts.append(phrase("button_separator").join(options))
+        if parts:
+            texts.append("\n".join(parts))
+    return texts, payloads
+
+
+class ButtonMemory:
+    """The buttons last offered to each resident, valid for their next message only and for at
+    most ``ttl`` seconds. In process memory: a restart forgets them (the resident types instead)."""
+
+    def __init__(self, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._offered: Dict[str, Tuple[float, List[str]]] = {}
+
+    def offer(self, openid: str, payloads: Sequence[str]) -> None:
+        if payloads:
+            self._offered[openid] = (self._clock() + self._ttl, list(payloads))
+
+    def take(self, openid: str, text: Optional[str]) -> Optional[str]:
+        """The payload of the button numbered ``text``, if it was offered; forgets the offer."""
+        self._purge()
+        expires, payloads = self._offered.pop(openid, (0.0, []))
+        match = NUMBER.match(text or "")
+        if not match or expires <= self._clock():
+            return None
+        number = int(match.group(1))  # int() reads full-width digits too
+        return payloads[number - 1] if 1 <= number <= len(payloads) else None
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for openid in [o for o, (expires, _) in self._offered.items() if expires <= now]:
+            del self._offered[openid]

@@ -1,0 +1,165 @@
+"""WeChat's 5-second rule and retries: each push is answered once, in the passive reply when
+ready within the budget, else by customer-service messages (received by the fake WeChat API),
+or, without that API, in the reply to WeChat's next retry. Budgets here are fractions of a
+second; production uses 4 s against WeChat's 5."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable
+
+import pytest
+
+from bot.wechat.channel import ChannelOptions, WeChatInput
+from bot.wechat.outbound import TEXT_LIMIT, phrase, size
+from tests.wechat.conftest import client_for, openid
+from tests.wechat.sim import TOKEN, StubAgent, WeChatSim, event, text
+
+SEND = "/cgi-bin/message/custom/send"
+ALICE = openid("alice")
+BUDGET = 0.25
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def make(serve, services, config):
+    """make(agent, **options) -> (channel, sim); customer-service sends reach the fake API."""
+    async def build(agent: StubAgent, **options):
+        options = {"reply_budget_seconds": BUDGET, **options}
+        channel = WeChatInput(TOKEN, options=ChannelOptions(**options),
+                              client_factory=lambda: client_for(services, config))
+        return channel, WeChatSim(await serve(channel, agent))
+    return build
+
+
+def sent_texts(fake) -> list:
+    return [(r.body["touser"], r.body["text"]["content"]) for r in fake.received(SEND)]
+
+
+# -- exactly once ---------------------------------------------------------------------------------
+
+async def test_a_retry_while_the_first_is_processing_runs_the_agent_once(make, fake):
+    agent = StubAgent("已为您登记。", delay=0.1)
+    channel, sim = await make(agent, reply_budget_seconds=2.0)
+    first, second = await asyncio.gather(sim.push(text(ALICE, "水管漏了", 100)),
+                                         sim.push(text(ALICE, "水管漏了", 100)))
+    assert len(agent.messages) == 1
+    assert sim.read(first.body)["Content"] == sim.read(second.body)["Content"] == "已为您登记。"
+    late = await sim.push(text(ALICE, "水管漏了", 100))  # a retry after the answer: same answer, no rerun
+    assert sim.read(late.body)["Content"] == "已为您登记。" and len(agent.messages) == 1
+    assert fake.received(SEND) == []
+
+
+async def test_events_are_deduplicated_by_sender_and_create_time(make):
+    agent = StubAgent("请描述一下要修什么。")
+    channel, sim = await make(agent)
+    await sim.push(event(ALICE, "CLICK", key="repair", create_time=1700000000))
+    await sim.push(event(ALICE, "CLICK", key="repair", create_time=1700000000))
+    await sim.push(event(ALICE, "CLICK", key="repair", create_time=1700000001))
+    assert agent.texts == ["/repair", "/repair"]
+
+
+async def test_slow_tries_of_one_push_answer_success_and_send_it_once(make, fake):
+    agent = StubAgent("工单已派给王师傅。", delay=0.6)
+    channel, sim = await make(agent)
+    first, second = await asyncio.gather(sim.push(text(ALICE, "修灯", 101)), sim.push(text(ALICE, "修灯", 101)))
+    assert first.body == second.body == "success"
+    await eventually(lambda: len(fake.received(SEND)) == 1)
+    again = await sim.push(text(ALICE, "修灯", 101))
+    assert again.body == "success"
+    await asyncio.sleep(0.2)
+    assert sent_texts(fake) == [(ALICE, "工单已派给王师傅。")] and len(agent.messages) == 1
+
+
+# -- the budget -----------------------------------------------------------------------------------
+
+async def test_a_slow_answer_is_success_then_a_customer_service_message(make, fake):
+    agent = StubAgent("已登记，工单号 BX-20261121-0001。", delay=0.6)
+    channel, sim = await make(agent)
+    started = time.monotonic()
+    answer = await sim.push(text(ALICE, "楼道灯坏了", 102))
+    assert answer.body == "success" and time.monotonic() - started < 0.6  # before the answer exists
+    assert fake.received(SEND) == []
+    await eventually(lambda: len(fake.received(SEND)) == 1)
+    assert sent_texts(fake) == [(ALICE, "已登记，工单号 BX-20261121-0001。")]
+    assert channel.customer_service.failures == type(channel.customer_service.failures)()
+
+
+async def test_without_the_customer_service_api_the_next_retry_gets_the_answer(make, fake):
+    fake.fail_next(SEND, 48001)
+    agent = StubAgent("已登记。", delay=0.4)
+    channel, sim = await make(agent)
+    assert (await sim.push(text(ALICE, "门禁坏了", 103))).body == "success"
+    await eventually(lambda: not channel.customer_service.available)
+    assert channel.customer_service.failures[-1].errcode == 48001
+    retry = await sim.push(text(ALICE, "门禁坏了", 103))
+    assert sim.read(retry.body)["Content"] == "已登记。"
+    assert len(agent.messages) == 1 and channel.inbox.owed_to(ALICE) == []
+
+
+async def test_an_account_without_customer_service_lets_wechat_retry(make, fake):
+    agent = StubAgent("已登记。", delay=0.6)
+    channel, sim = await make(agent, customer_service=False)
+    first = await sim.push(text(ALICE, "门禁坏了", 104), timeout=0.5)  # WeChat hangs up
+    assert first.status is None
+    retry = await sim.push(text(ALICE, "门禁坏了", 104), timeout=0.5)
+    assert sim.read(retry.body)["Content"] == "已登记。"
+    assert len(agent.messages) == 1 and fake.received(SEND) == []
+
+
+async def test_on_the_last_try_the_answer_waits_for_the_next_message(make, fake):
+    agent = StubAgent("已登记。", delay=0.5)
+    channel, sim = await make(agent, customer_service=False, max_attempts=1)
+    first = await sim.push(text(ALICE, "门禁坏了", 105))
+    assert sim.read(first.body)["Content"] == phrase("still_working")
+    await eventually(lambda: channel.inbox.owed_to(ALICE) != [])
+    opened_a_link = await sim.push(event(ALICE, "VIEW", key="https://example.com"))
+    assert opened_a_link.body == "success" and channel.inbox.owed_to(ALICE) != []  # events get no reply
+    agent.delay, agent.replies = 0.0, ["不客气。"]
+    later = await sim.push(text(ALICE, "谢谢", 106))
+    assert sim.read(later.body)["Content"] == "已登记。\n\n不客气。"
+    assert channel.inbox.owed_to(ALICE) == []
+
+
+async def test_failed_customer_service_sends_are_recorded_and_owed(make, fake):
+    fake.set_delay(1.0, SEND)
+    agent = StubAgent("已登记。", delay=0.4)
+    channel, sim = await make(agent, customer_service_timeout_seconds=0.3)
+    assert (await sim.push(text(ALICE, "门禁坏了", 107))).body == "success"
+    await eventually(lambda: len(channel.customer_service.failures) == 1)
+    failure = channel.customer_service.failures[0]
+    assert (failure.openid, failure.key, failure.errcode) == (ALICE, "msg:107", None)
+    assert channel.customer_service.available  # a timeout does not switch the API off
+    fake.set_delay(0)
+    agent.delay, agent.replies = 0.0, ["好的。"]
+    later = await sim.push(text(ALICE, "在吗", 108))
+    assert sim.read(later.body)["Content"] == "已登记。\n\n好的。"
+
+
+# -- WeChat's length limit ------------------------------------------------------------------------
+
+async def test_several_short_messages_share_one_passive_reply(make, fake):
+    channel, sim = await make(StubAgent("第一条。", "第二条。\n\n第三条。"))
+    reply = sim.read((await sim.push(text(ALICE, "你好", 110))).body)
+    assert reply["Content"] == "第一条。\n\n第二条。\n\n第三条。"
+    await asyncio.sleep(0.1)
+    assert fake.received(SEND) == []
+
+
+async def test_a_long_answer_is_split_at_sentences_under_the_limit(make, fake):
+    long = "".join(f"第{i}条：请您在维修师傅上门前把水阀关好，并清理水槽下方的杂物。" for i in range(60))
+    assert size(long) > 2 * TEXT_LIMIT
+    channel, sim = await make(StubAgent(long, "还有别的问题吗？"))
+    passive = sim.read((await sim.push(text(ALICE, "怎么准备", 111))).body)["Content"]
+    await eventually(lambda: sent_texts(fake) and sent_texts(fake)[-1][1].endswith("还有别的问题吗？"))
+    parts = [passive] + [content for _, content in sent_texts(fake)]
+    assert len(parts) == 3 and all(size(part) <= TEXT_LIMIT for part in parts)
+    assert all(part.endswith(("。", "？")) for part in parts)  # cut after whole sentences
+    assert "".join(parts).replace("\n\n", "") == long + "还有别的问题吗？"
