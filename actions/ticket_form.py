@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.tickets import FAILED, say_address_problem
+from actions.tickets import FAILED, HANDLED, say_address_problem
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 
@@ -41,7 +41,7 @@ class ValidateTicketForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        if tracker.get_slot("emergency_ticket") or tracker.get_slot("confirmed") in ("no", FAILED):
+        if tracker.get_slot("emergency_ticket") or tracker.get_slot("confirmed") in ("no", FAILED, HANDLED):
             return []
         request_type = tracker.get_slot("request_type")
         needed = ["address", "description"]

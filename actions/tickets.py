@@ -29,6 +29,7 @@ ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
                     "impossible_room": "utter_address_impossible_room"}
 MISSING_UNIT = "单元号"
 FAILED = "failed"  # set by validate_ticket_form when the form could not go on
+HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
                   "not_yours": "utter_cancel_not_yours"}
 
@@ -67,6 +68,8 @@ class ActionStartTicket(Action):
         if emergency:  # safety first, before anything that could fail
             dispatcher.utter_message(response=SAFETY[emergency.value], elevator_phone=self._elevator_phone())
         services = common.services()
+        if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if common.text(tracker).startswith("/") and tracker.get_slot("pending_review"):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
         facility = common.entity(tracker, "facility")
@@ -82,6 +85,17 @@ class ActionStartTicket(Action):
         if emergency:
             events += self._emergency(dispatcher, tracker, services, message, location, facility)
         return events
+
+    @staticmethod
+    def _reopened(dispatcher: CollectingDispatcher, tracker: Tracker, services, message: str) -> bool:
+        """"没修好 暖气片照样不热" right after a repair was resolved reopens it: no new ticket."""
+        score, not_fixed = conversation.parse_rating(message)
+        if not not_fixed or not any(t.status == "resolved" for t in services.tickets.mine(common.sender(tracker))):
+            return False
+        outcome = services.tickets.rate(common.sender(tracker), score=score, not_fixed=True, comment=message)
+        view = outcome.tickets[0]
+        dispatcher.utter_message(response="utter_rating_reopened", number=view.number, assignee=view.assignee_name)
+        return True
 
     @staticmethod
     def _elevator_phone() -> str:
@@ -155,7 +169,7 @@ class ActionSubmitTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("emergency_ticket"):
             return reset_form()
-        if tracker.get_slot("confirmed") == FAILED:  # the form already apologised
+        if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
             return reset_form()
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
             dispatcher.utter_message(response="utter_request_cancelled")

@@ -415,3 +415,18 @@ async def test_nothing_open_to_cancel(resident, services):
     reply = await resident("wx-li").send(ActionCancelTicket(), "撤销", "cancel_ticket")
 
     assert reply.texts == ["您目前没有可以撤销的工单。"]
+
+
+async def test_not_fixed_said_as_a_new_repair_reopens_the_resolved_ticket(resident, services):
+    """The model may read 没修好 暖气片照样不热 as a new repair; it reopens the resolved one instead."""
+    number = open_ticket(services, "wx-li")
+    services.tickets.step(number, Status.ACCEPTED, staff_code="wang")
+    services.tickets.step(number, Status.RESOLVED, staff_code="wang")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "没修好 暖气片照样不热", "repair")
+
+    assert reply.responses == ["utter_rating_reopened"]
+    assert services.tickets.get(number).status == "reopened"
+    assert len(services.tickets.mine("wx-li")) == 1  # no second ticket
+    # The form then asks nothing, and action_submit_ticket says nothing more.
+    assert {"event": "slot", "timestamp": None, "name": "confirmed", "value": "handled"} in reply.events
