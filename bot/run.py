@@ -25,13 +25,29 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 class Service:
     name: str
     argv: List[str]
-    health_url: str
+    health_url: Optional[str]  # None: up once started (a worker with no HTTP)
     env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
 
 
+# Dev mode (no official account configured): make run brings a fake WeChat API on loopback and
+# the simulator page, and the channel and the notifier talk to them with these values.
+DEV_WECHAT = {"WECHAT_APPID": "wxfake00000000001", "WECHAT_SECRET": "fake-secret", "WECHAT_TOKEN": "red-butler-dev",
+              "WECHAT_RESIDENT_TEMPLATE_ID": "dev-resident-template", "WECHAT_STAFF_TEMPLATE_ID": "dev-staff-template"}
+
+
+def wechat_env(settings: Settings) -> Dict[str, str]:
+    """What the channel (credentials.yml) and the notifier read, in live or in dev mode."""
+    if not settings.wechat_dev_mode:
+        return {"WECHAT_TOKEN": settings.wechat_token, "WECHAT_ENCODING_AES_KEY": settings.wechat_aes_key,
+                "WECHAT_APPID": settings.wechat.appid}
+    return {**DEV_WECHAT, "WECHAT_ENCODING_AES_KEY": settings.wechat_aes_key,
+            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{settings.wechat_fake_api_port}"}
+
+
 def services(settings: Settings, model: Path) -> List[Service]:
     python = sys.executable
+    wechat = wechat_env(settings)
     actions = Service(
         name="actions",
         argv=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
@@ -44,9 +60,28 @@ def services(settings: Settings, model: Path) -> List[Service]:
               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
         health_url=f"http://{settings.rasa_host}:{settings.rasa_port}/status",
-        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url},
+        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, **wechat},
     )
-    return [actions, rasa]
+    notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
+    if not settings.wechat_dev_mode:
+        return [actions, rasa, notifier]
+    fake = Service(
+        name="wechat-api",
+        argv=[python, "-m", "bot.wechat.fake_api", "--port", str(settings.wechat_fake_api_port),
+              "--appid", wechat["WECHAT_APPID"], "--secret", wechat["WECHAT_SECRET"]],
+        health_url=f"http://127.0.0.1:{settings.wechat_fake_api_port}/_fake/requests",
+    )
+    simulator = Service(
+        name="simulator",
+        argv=[python, "-m", "bot.wechat.simulator", "--port", str(settings.simulator_port),
+              "--webhook", f"http://{settings.rasa_host}:{settings.rasa_port}/webhooks/wechat/webhook",
+              "--fake-api", wechat["WECHAT_API_BASE_URL"], "--token", wechat["WECHAT_TOKEN"],
+              "--appid", wechat["WECHAT_APPID"], "--database-url", settings.database_url,
+              "--compound", settings.compound]
+             + (["--aes-key", settings.wechat_aes_key] if settings.wechat_aes_key else []),
+        health_url=f"http://127.0.0.1:{settings.simulator_port}/health",
+    )
+    return [fake, actions, rasa, notifier, simulator]
 
 
 def _relay(name: str, stream) -> None:
@@ -91,8 +126,9 @@ def wait_until_healthy(items: List[Service], stop_request, timeout_s: float = ST
         for service in list(pending):
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
-            if healthy(service.health_url):
-                print(f"==> {service.name} is up: {service.health_url}", flush=True)
+            if service.health_url is None or healthy(service.health_url):
+                print(f"==> {service.name} is up{': ' + service.health_url if service.health_url else ''}",
+                      flush=True)
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             raise RuntimeError(f"not up after {timeout_s:.0f} s: {', '.join(s.name for s in pending)}")
@@ -122,6 +158,9 @@ def banner(settings: Settings, model: Path) -> str:
         f"    REST channel:   POST {rasa}/webhooks/rest/webhook  {{\"sender\": \"…\", \"message\": \"…\"}}",
         f"    NLU parse API:  POST {rasa}/model/parse  {{\"text\": \"…\"}}",
         f"    action server:  {settings.action_endpoint_url}",
+        f"    WeChat webhook: {rasa}/webhooks/wechat/webhook",
+        *([f"    WeChat simulator: http://127.0.0.1:{settings.simulator_port}  "
+           "(open it in a browser: a WeChat chat, no account needed)"] if settings.wechat_dev_mode else []),
         "    talk to it:     make chat   (in another terminal)",
         "    stop:           Ctrl-C",
         "",

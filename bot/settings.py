@@ -10,8 +10,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.wechat.config import WeChatConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +34,16 @@ class Settings:
     models_dir: Path
     database_url: str
     compound: str
+    wechat: "WeChatConfig"  # appid/secret/API/templates (bot/wechat/config.py); empty appid: dev mode
+    wechat_token: str  # the token WeChat signs pushes with (公众号 服务器配置)
+    wechat_aes_key: str  # EncodingAESKey for safe mode; empty: plaintext mode
+    wechat_fake_api_port: int  # dev mode: the fake WeChat API on loopback
+    simulator_port: int  # dev mode: the WeChat simulator page
+
+    @property
+    def wechat_dev_mode(self) -> bool:
+        """No official account configured: make run brings its own fake WeChat and a simulator."""
+        return not self.wechat.configured
 
     @property
     def action_endpoint_url(self) -> str:
@@ -85,7 +98,21 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         models_dir=Path(env.get("MODELS_DIR", str(ROOT / "models"))),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{ROOT / 'data' / 'red-butler.db'}",
         compound=env.get("COMPOUND", "demo"),
+        wechat=_wechat(env),
+        wechat_token=env.get("WECHAT_TOKEN", "").strip(),
+        wechat_aes_key=env.get("WECHAT_ENCODING_AES_KEY", "").strip(),
+        wechat_fake_api_port=_int(env, "WECHAT_FAKE_API_PORT", 8089),
+        simulator_port=_int(env, "SIMULATOR_PORT", 8090),
     )
+
+
+def _wechat(env: Mapping[str, str]) -> "WeChatConfig":
+    from bot.wechat.config import from_env  # it raises SettingsError, defined above
+
+    config = from_env(env)
+    if config.configured and not env.get("WECHAT_TOKEN", "").strip():
+        raise SettingsError("WECHAT_TOKEN is empty: set the token of the account's server configuration")
+    return config
 
 
 @lru_cache(maxsize=1)

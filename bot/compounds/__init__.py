@@ -43,8 +43,10 @@ _UNIT = re.compile(r"[1-9]\d?")
 _ROOM = re.compile(r"[1-9]\d{2,3}")  # floor, then a two-digit door: 502, 1203
 _PHONE = re.compile(r"[0-9+][0-9 -]*")
 _CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+_OPENID = re.compile(r"[A-Za-z0-9_-]{28}")  # as WeChat gives them (bot.wechat.config.openid_pattern)
 _HANDLE_HINT = "use lowercase ASCII letters, digits, - and _"
 _PHONE_HINT = "digits, spaces and dashes in quotes, e.g. \"0571-8888 6666\""
+_OPENID_HINT = "a WeChat openid is 28 characters: ASCII letters, digits, - and _"
 
 
 class CompoundFileError(ValueError):
@@ -58,6 +60,7 @@ class StaffSpec:
     name: str
     role: str
     phone: str
+    openid: Optional[str] = None  # their WeChat openid for the official account: None, no WeChat
 
 
 @dataclass(frozen=True)
@@ -192,16 +195,28 @@ def _phone(check: _Checker, value: Any, key: str, max_len: int) -> str:
 
 def _staff(check: _Checker, items: list) -> Tuple[StaffSpec, ...]:
     staff: Dict[str, StaffSpec] = {}
+    openids: Dict[str, str] = {}  # openid -> key of the staff member who has it
     for i, item in enumerate(items):
         key = f"staff[{i}]"
-        item = check.mapping(item, key, ("code", "name", "role"), ("phone",))
+        item = check.mapping(item, key, ("code", "name", "role"), ("phone", "openid"))
         code = check.text(item["code"], f"{key}.code", 40, _HANDLE, _HANDLE_HINT)
         if code in staff:
             check.fail(f"{key}.code", f"duplicate staff code {code!r}")
+        openid = _openid(check, item.get("openid"), f"{key}.openid")
+        if openid in openids:
+            check.fail(f"{key}.openid", f"duplicate openid {openid!r} (also {openids[openid]})")
+        if openid:
+            openids[openid] = key
         staff[code] = StaffSpec(code, check.text(item["name"], f"{key}.name", 50),
                                 check.choice(item["role"], f"{key}.role", ROLES, "role"),
-                                _phone(check, item.get("phone"), f"{key}.phone", 20))
+                                _phone(check, item.get("phone"), f"{key}.phone", 20), openid)
     return tuple(staff.values())
+
+
+def _openid(check: _Checker, value: Any, key: str) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    return check.text(value, key, 28, _OPENID, _OPENID_HINT)
 
 
 def _staff_ref(check: _Checker, value: Any, key: str, roles: Mapping[str, str], role: str) -> str:
@@ -312,6 +327,7 @@ def load_data(session: Session, data: Any, source: str = "<data>") -> Compound:
     """
     spec = validate(data, source)
     compound = session.execute(select(Compound).where(Compound.code == spec.code)).scalar_one_or_none()
+    _check_openids_free(session, compound, spec, source)
     if compound is None:
         compound = Compound(code=spec.code, name=spec.name)
         session.add(compound)
@@ -351,21 +367,50 @@ def _check_removed_buildings(session: Session, compound: Compound, spec: Compoun
                                     "keep it in the file")
 
 
+def _check_openids_free(session: Session, compound: Optional[Compound], spec: CompoundSpec,
+                        source: str) -> None:
+    """An openid is one person: staff of another compound may not have it already."""
+    keys = {member.openid: f"staff[{i}].openid" for i, member in enumerate(spec.staff) if member.openid}
+    if not keys:
+        return
+    query = (select(Staff.openid, Staff.code, Compound.code).join(Compound, Compound.id == Staff.compound_id)
+             .where(Staff.openid.in_(keys)))
+    if compound is not None:
+        query = query.where(Staff.compound_id != compound.id)
+    taken = session.execute(query.order_by(Staff.openid)).first()
+    if taken is not None:
+        openid, code, other = taken
+        raise CompoundFileError(f"{source}: {keys[openid]}: openid {openid!r} already belongs to staff "
+                                f"{code!r} of compound {other!r}")
+
+
 def _save_staff(session: Session, compound: Compound, specs: Sequence[StaffSpec]) -> Dict[str, Staff]:
     rows = {row.code: row for row in session.execute(
         select(Staff).where(Staff.compound_id == compound.id)).scalars()}
+    _release_openids(session, rows, {spec.code: spec.openid for spec in specs})
     for spec in specs:
         row = rows.get(spec.code)
         if row is None:
             row = rows[spec.code] = Staff(compound_id=compound.id, code=spec.code)
             session.add(row)
-        _assign(row, name=spec.name, role=spec.role, phone=spec.phone, active=True)
+        _assign(row, name=spec.name, role=spec.role, phone=spec.phone, openid=spec.openid, active=True)
     listed = {spec.code for spec in specs}
     for code, row in rows.items():
         if code not in listed:
             _assign(row, active=False)  # tickets and events still reference them
     session.flush()
     return rows
+
+
+def _release_openids(session: Session, rows: Mapping[str, Staff], wanted: Mapping[str, Optional[str]]) -> None:
+    """Clear the openids that change or go (staff no longer listed included) before any is given
+    out again: staff.openid is unique after every statement, so two staff swapping openids, or a
+    departed member's openid going to a newcomer, would otherwise fail half-way."""
+    changing = [row for code, row in rows.items() if row.openid is not None and wanted.get(code) != row.openid]
+    for row in changing:
+        row.openid = None
+    if changing:
+        session.flush()
 
 
 def _save_buildings(session: Session, compound: Compound, specs: Sequence[BuildingSpec],

@@ -3,6 +3,7 @@ as routing tables, time limits and address checks."""
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Callable, Dict, List
@@ -219,6 +220,15 @@ INVALID = {  # name: (mutation, what the message must say after the file name)
     "bad working hours": (
         _set("time_limits.repair.day_start", "8am"), "time_limits.repair.day_start: '8am' is not valid"),
     "typo in a key": (_set("buildings.0.butlr", "liu"), "buildings[0].butlr: unknown key"),
+    "openid too short": (
+        _set("staff.0.openid", "oDEMO_wang"), "staff[0].openid: 'oDEMO_wang' is not valid; a WeChat openid"),
+    "openid too long": (_set("staff.0.openid", "o" * 29), "staff[0].openid: " + repr("o" * 29) + " is not valid"),
+    "openid with other characters": (
+        _set("staff.0.openid", "oDEMO王秀英" + "_" * 20), "staff[0].openid: 'oDEMO王秀英"),
+    "openid not a string": (_set("staff.0.openid", ["oDEMO"]), "staff[0].openid: must be a non-empty"),
+    "duplicate openid": (
+        _set("staff.1.openid", "oDEMO_wang__________________"),
+        "staff[1].openid: duplicate openid 'oDEMO_wang__________________' (also staff[0])"),
 }
 
 
@@ -264,6 +274,57 @@ def test_invalid_yaml_is_a_compound_file_error(tmp_path, factory):
     path.write_text("code: [demo\n", encoding="utf-8")
     with pytest.raises(CompoundFileError, match="bad.yml: .*not valid YAML"):
         load(factory, path)
+
+
+# -- staff openids ---------------------------------------------------------------------------------
+def openids(factory) -> Dict[str, object]:
+    return {row.code: row.openid for row in rows(factory, Staff)}
+
+
+def test_every_demo_staff_member_has_a_fixed_openid_shaped_like_wechats(factory, demo):
+    load(factory)
+    stored = openids(factory)
+    assert stored == {member["code"]: member["openid"] for member in demo["staff"]}
+    assert all(re.fullmatch(r"oDEMO_[A-Za-z0-9_-]{22}", openid) for openid in stored.values())
+    assert len(set(stored.values())) == len(stored)
+
+
+def test_the_openid_is_optional_and_the_file_decides_it(tmp_path, factory, demo):
+    load(factory)
+    del demo["staff"][0]["openid"]  # wang
+    demo["staff"][1]["openid"] = "oPfx0t4Lz-Wq2J9cAbCdEfGhIjKl"  # liu: a new phone, a new WeChat
+    load(factory, write(tmp_path, demo))
+    assert openids(factory)["wang"] is None
+    assert openids(factory)["liu"] == "oPfx0t4Lz-Wq2J9cAbCdEfGhIjKl"
+
+
+def test_staff_can_swap_openids_and_a_departed_members_openid_can_go_to_a_newcomer(tmp_path, factory, demo):
+    load(factory)
+    wang, liu = (member["openid"] for member in demo["staff"][:2])
+    demo["staff"][0]["openid"], demo["staff"][1]["openid"] = liu, wang
+    load(factory, write(tmp_path, demo))
+    assert (openids(factory)["wang"], openids(factory)["liu"]) == (liu, wang)
+
+    zhou = demo["staff"].pop()  # the admin leaves; a new admin gets the same WeChat account
+    demo["staff"].append({**zhou, "code": "qian", "name": "钱进"})
+    load(factory, write(tmp_path, demo))
+    left = rows(factory, Staff, code="zhou")[0]
+    assert (left.active, left.openid) == (False, None)
+    assert openids(factory)["qian"] == zhou["openid"]
+
+
+def test_an_openid_of_another_compounds_staff_is_refused_and_nothing_changes(tmp_path, engine, factory, demo):
+    load(factory)
+    before = snapshot(engine)
+    other = {**demo, "code": "other", "name": "另一个小区", "households": []}
+    other["staff"] = [{**member, "openid": member["openid"] if member["code"] == "du" else None}
+                      for member in demo["staff"]]
+    path = write(tmp_path, other, "other.yml")
+    with pytest.raises(CompoundFileError) as error:
+        load(factory, path)
+    assert str(error.value) == (f"{path}: staff[5].openid: openid 'oDEMO_du____________________' already "
+                                "belongs to staff 'du' of compound 'demo'")
+    assert snapshot(engine) == before
 
 
 # -- reading ---------------------------------------------------------------------------------------

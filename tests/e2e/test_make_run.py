@@ -52,7 +52,7 @@ def _start_assistant(env=None):
 
     The assistant gets a database of its own in a temporary folder (never the developer's
     data/red-butler.db) unless ``env`` names one; ``env`` adds to or overrides the environment."""
-    ports = {"RASA_PORT": str(_free_port()), "ACTION_PORT": str(_free_port())}
+    ports = {name: str(_free_port()) for name in ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT", "SIMULATOR_PORT")}
     env = {"DATABASE_URL": _temporary_database_url(), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **env, **ports},

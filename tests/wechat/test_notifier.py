@@ -226,6 +226,8 @@ def test_staff_get_a_template_with_fields_of_at_most_20_characters(services, fak
 
 
 def test_staff_without_an_openid_are_recorded_as_undeliverable(services, fake, config):
+    with transaction(services.factory) as session:  # the demo compound gives every staff member one
+        session.execute(update(Staff).where(Staff.code == "wang").values(openid=None))
     services.tickets.submit(NewRequest(ALICE, "repair", "厨房水管漏水", building="3", unit="1", room="101"))
 
     assert notifier_for(services, config).deliver_pending() == DeliveryCounts(claimed=1, failed=1)

@@ -1,0 +1,140 @@
+"""The WeChat simulator in a real browser (Playwright driving Debian's chromium, headless),
+against the whole assistant that `make run` starts in WeChat dev mode (no official account
+configured): the fake WeChat API, Rasa with the WeChat channel, the action server, the notifier
+worker and the simulator page.
+
+A resident reports a leak in the simulator and confirms it; the butler of building 3 gets the
+ticket as a template message, and the butler's view in the simulator shows it as a card.
+
+Needs the `playwright` package (requirements.in) and the `chromium` Debian package; it skips,
+saying which is missing, if either cannot be had. Never `playwright install`: the browser is
+Debian's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.e2e.test_make_run import _free_port, _start_assistant
+
+pytestmark = [pytest.mark.server, pytest.mark.model]
+
+SIMULATOR_LINE = re.compile(r"WeChat simulator: (http://127\.0\.0\.1:\d+)")
+TICKET_NUMBER = re.compile(r"工单号\s*(BX-\d{8}-\d{4})")
+BANNER_WAIT_S = 20
+REPLY_WAIT_MS = 60_000  # Rasa on two cores, or the answer coming later as a customer-service message
+NOTIFIER_WAIT_MS = 60_000  # the notifier delivers the outbox every couple of seconds
+
+
+def _sync_playwright():
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install the pinned version from "
+                    "requirements.in; no `playwright install`: the test uses Debian's chromium)")
+    return sync_playwright, expect
+
+
+def _chromium() -> str:
+    """Debian's chromium; installed with apt-get when missing and we are root."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("no chromium (apt-get install -y chromium) and not root to install it")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            pytest.skip(f"could not install chromium ({' '.join(command)}): {result.stderr[-500:]}")
+    return shutil.which("chromium") or pytest.skip("apt-get installed chromium but it is not on PATH")
+
+
+def _simulator_url(lines) -> str:
+    deadline = time.monotonic() + BANNER_WAIT_S
+    while time.monotonic() < deadline:
+        for line in list(lines):
+            found = SIMULATOR_LINE.search(line)
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
+    pytest.fail("`python -m bot.cli run` printed no 'WeChat simulator: http://127.0.0.1:<port>' line in WeChat "
+                "dev mode:\n" + "".join(lines[-40:]))
+
+
+@pytest.fixture(scope="module")
+def browser_tools():
+    sync_playwright, expect = _sync_playwright()
+    return sync_playwright, expect, _chromium()
+
+
+@pytest.fixture(scope="module")
+def simulator(browser_tools, model_path):
+    """The simulator's URL, from the banner of a launcher in WeChat dev mode (free ports of its own;
+    _start_assistant may pick them itself)."""
+    started = _start_assistant({
+        "SIMULATOR_PORT": str(_free_port()), "WECHAT_FAKE_API_PORT": str(_free_port()),
+        "WECHAT_APPID": "", "WECHAT_SECRET": "",  # no official account configured: dev mode
+    })
+    try:
+        yield _simulator_url(started["lines"])
+    finally:
+        if started["process"].poll() is None:
+            os.killpg(started["process"].pid, signal.SIGINT)
+            try:
+                started["process"].wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(started["process"].pid, signal.SIGKILL)
+
+
+def _say(page, expect, text: str, answer_contains: str) -> str:
+    """Type ``text``; the account's answers to it, once one contains ``answer_contains``
+    (the passive reply, or customer-service messages when the answer came later)."""
+    answers = page.locator(".row.theirs .bubble")
+    before = answers.count()
+    page.locator("#input").fill(text)
+    page.locator("#send").click()
+    expect(page.locator(".row.mine .bubble").last).to_have_text(text)
+    deadline = time.monotonic() + REPLY_WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        new = "\n".join(answers.all_inner_texts()[before:])
+        if answer_contains in new:
+            return new
+        page.wait_for_timeout(250)
+    pytest.fail(f"no answer containing {answer_contains!r} to {text!r}; the chat shows:\n"
+                + "\n".join(page.locator("#messages").all_inner_texts()))
+
+
+def test_a_resident_reports_a_leak_and_the_butler_sees_the_template_message(simulator, browser_tools, tmp_path):
+    sync_playwright, expect, chromium = browser_tools
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(locale="zh-CN")
+        try:
+            page.goto(simulator)
+            page.get_by_role("button", name=re.compile("张阿姨")).click()
+            expect(page.locator("#whoami")).to_contain_text("张阿姨")
+
+            _say(page, expect, "3栋2单元502厨房水管漏水了", "什么时间上门")
+            _say(page, expect, "明天上午", "请确认")
+            done = _say(page, expect, "确认", "工单号")
+            number = TICKET_NUMBER.search(done).group(1)
+
+            page.get_by_role("button", name=re.compile("王秀英")).click()
+            expect(page.locator("#whoami")).to_contain_text("王秀英")
+            card = page.locator('.card[data-kind="template"]').filter(has_text=number)
+            expect(card).to_be_visible(timeout=NOTIFIER_WAIT_MS)
+            expect(card).to_contain_text("编号")
+        except (Exception, pytest.fail.Exception):
+            page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
+            print(f"screenshot: {tmp_path / 'simulator.png'}")
+            raise
+        finally:
+            browser.close()
