@@ -46,6 +46,7 @@ from bot.wechat.inbox import Chunks, Entry, Inbox, wait_for
 from bot.wechat.outbound import ButtonMemory, bot_texts, pack, phrase, render_text_reply
 from bot.wechat.security import SignatureError, WeChatCodec
 
+MAX_BODY_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
 
 SUCCESS = "success"  # WeChat's "no reply, do not retry"
@@ -142,6 +143,9 @@ class WeChatInput(InputChannel):
         """Verify, deduplicate, answer within the budget (or hand the answer off)."""
         if not self.enabled:
             return response.text("channel not configured", status=403)
+        if len(body) > MAX_BODY_BYTES:  # WeChat's pushes are a few KB; refuse before parsing or decrypting
+            logger.warning("wechat push refused: %d bytes", len(body))
+            return response.text("request too large", status=413)
         try:
             envelope = self.codec.open(body, args)
         except SignatureError as error:
