@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -94,7 +93,8 @@ def main(argv: Optional[List[str]] = None, environ: Optional[Mapping[str, str]] 
     from bot.wechat.client import build_client
     from bot.wechat.config import from_env
 
-    config = from_env(os.environ if environ is None else environ)
+    # The settings (environment over .env), unless a caller hands in its own environment.
+    config = settings.get().wechat if environ is None else from_env(environ)
     if not config.configured:
         print("error: set WECHAT_APPID and WECHAT_SECRET (see .env.example)", file=sys.stderr)
         return 2
