@@ -12,10 +12,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv model run chat tickets test validate nlu-eval bench lock clean
+.PHONY: help venv model run chat tickets test validate nlu-eval bench bench-wechat lock clean
 
 help:  ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(READY): requirements.lock scripts/bootstrap.sh scripts/find-python.sh
 	@scripts/bootstrap.sh
@@ -25,7 +25,7 @@ venv: $(READY)  ## Build .venv (finds Python 3.10, installs requirements.lock)
 model: $(READY)  ## Train the model if it is missing or its inputs changed
 	@$(PY) -m bot.cli model
 
-run: $(READY)  ## Start the assistant: Rasa server (REST + HTTP API) and action server
+run: $(READY)  ## Start the assistant: Rasa (REST, HTTP API, WeChat), actions, notifier; dev mode: fake WeChat + simulator
 	@$(PY) -m bot.cli run
 
 chat: $(READY)  ## Talk to a running assistant (make run) in the terminal; AS=<id> to be a given resident
@@ -46,6 +46,9 @@ nlu-eval: $(READY)  ## 5-fold cross-validation of our pipeline and Rasa's stock 
 
 bench: $(READY)  ## Held-out accuracy, parse latency and training time: ours vs stock
 	@$(PY) -m bench.nlu_bench
+
+bench-wechat: $(READY)  ## WeChat channel under load vs bare REST → reports/wechat_load.md
+	@$(PY) -m bench.wechat_load
 
 lock:  ## Re-resolve requirements.in into requirements.lock
 	@scripts/lock.sh

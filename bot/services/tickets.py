@@ -255,8 +255,9 @@ class TicketService:
             Ticket.building == request.building, Ticket.facility == request.facility,
             Ticket.created_at >= since, Ticket.status.in_([s.value for s in lifecycle.OPEN]),
         )).scalars().all()
-        new = duplicates.Report("repair", request.building, request.room, request.facility, now)
-        reports = [duplicates.Report("repair", t.building, t.room, t.facility, t.created_at, t.id) for t in candidates]
+        new = duplicates.Report("repair", request.building, request.room, request.facility, now, unit=request.unit)
+        reports = [duplicates.Report("repair", t.building, t.room, t.facility, t.created_at, t.id, unit=t.unit)
+                   for t in candidates]
         match = duplicates.find_duplicate(new, reports)
         return next((t for t in candidates if match and t.id == match.ticket_id), None)
 

@@ -26,6 +26,7 @@ class Report:
     facility: Optional[str]
     at: datetime
     ticket_id: Optional[int] = None
+    unit: Optional[str] = None  # 3栋1单元502 and 3栋2单元502 are different flats
 
 
 def same_problem(new: Report, existing: Report, window: timedelta = DEFAULT_WINDOW) -> bool:
@@ -35,7 +36,8 @@ def same_problem(new: Report, existing: Report, window: timedelta = DEFAULT_WIND
         return False
     if new.building != existing.building or abs(new.at - existing.at) > window:
         return False
-    return new.facility in SHARED_FACILITIES or (bool(new.room) and new.room == existing.room)
+    same_flat = bool(new.room) and (new.unit or "1", new.room) == (existing.unit or "1", existing.room)
+    return new.facility in SHARED_FACILITIES or same_flat
 
 
 def find_duplicate(new: Report, open_tickets: Iterable[Report],

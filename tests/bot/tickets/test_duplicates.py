@@ -27,6 +27,12 @@ def test_a_flat_facility_is_the_same_problem_only_in_the_same_flat():
     assert same_problem(Report("repair", "3", "502", "马桶", T0 + timedelta(minutes=5)), toilet)
 
 
+def test_the_same_room_number_in_another_unit_is_another_flat():
+    kitchen = Report("repair", "3", "502", "水管", T0, unit="2")
+    assert not same_problem(Report("repair", "3", "502", "水管", T0, unit="1"), kitchen)
+    assert same_problem(Report("repair", "3", "502", "水管", T0, unit="2"), kitchen)
+
+
 def test_only_repairs_with_a_known_facility_join():
     assert not same_problem(Report("parcel", "3", "502", "快递柜", T0), Report("parcel", "3", "502", "快递柜", T0))
     assert not same_problem(lift(facility=None), lift(facility=None))
