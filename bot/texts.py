@@ -22,8 +22,18 @@ def label(group: str, key: str) -> str:
     return _all()[group].get(key, key)
 
 
+def labels(group: str) -> Dict[str, str]:
+    """A whole group of bot/texts.yml (e.g. notification_titles by kind)."""
+    return dict(_all()[group])
+
+
 def notification(kind: str, **values: Any) -> str:
-    return _all()["notifications"][kind].format(**values)
+    return text("notifications", kind, **values)
+
+
+def text(group: str, key: str, **values: Any) -> str:
+    """A text of bot/texts.yml with its {placeholders} filled in."""
+    return _all()[group][key].format(**values)
 
 
 def describe_time(moment: datetime, now: datetime) -> str:

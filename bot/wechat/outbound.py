@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import yaml
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
-REPLIES = Path(__file__).resolve().parent / "replies.yml"
+from bot import texts as wording  # ("texts" names the lists of bot messages below)
+
 TEXT_LIMIT = 2048  # bytes of UTF-8
 SEPARATOR = "\n\n"
 # A sentence: up to its end mark (and closing quotes or brackets), a line break, or the end.
@@ -29,14 +27,9 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NUMBER = re.compile(r"^\s*(?:回复)?\s*([0-9０-９]{1,2})\s*[。.．]?\s*$")
 
 
-@lru_cache(maxsize=1)
-def _phrases() -> Dict[str, str]:
-    return yaml.safe_load(REPLIES.read_text(encoding="utf-8"))
-
-
 def phrase(key: str, **values: Any) -> str:
-    """A phrase of replies.yml, its {placeholders} filled in."""
-    return _phrases()[key].format(**values)
+    """A phrase of the channel (bot/texts.yml `wechat`), its {placeholders} filled in."""
+    return wording.text("wechat", key, **values)
 
 
 def size(text: str) -> int:

@@ -7,12 +7,8 @@ holds at most 20 characters: every value is clipped here. Which field shows what
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Optional
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from bot import texts
 from bot.db.models import Notification, Ticket
@@ -20,25 +16,19 @@ from bot.services.common import location
 from bot.wechat.config import TemplateFields
 
 FIELD_LIMIT = 20
-TEXTS = Path(__file__).resolve().parent / "texts.yml"
-
-
-@lru_cache(maxsize=1)
-def _texts() -> dict:
-    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
 
 
 def clip(value: str, limit: int = FIELD_LIMIT) -> str:
     """At most ``limit`` characters, an ellipsis marking a cut; never empty."""
-    value = " ".join(value.split()) or _texts()["missing"]
+    value = " ".join(value.split()) or texts.label("fallbacks", "template_value_missing")
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def field_values(notification: Notification, ticket: Optional[Ticket], timezone: ZoneInfo) -> Dict[str, str]:
     """Every source a template field can show (bot.wechat.config.FIELD_SOURCES), unclipped."""
-    titles = _texts()["titles"]
+    titles = texts.labels("notification_titles")
     values = {
-        "title": titles.get(notification.kind, _texts()["default_title"]),
+        "title": titles.get(notification.kind, titles["default"]),
         "text": notification.text,
         "time": f"{notification.created_at.astimezone(timezone):%Y-%m-%d %H:%M}",
         "number": "", "status": "", "type": "", "location": "",
