@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import MISSING_UNIT, say_address_problem
+from actions.tickets import say_address_problem, say_missing
 from bot.services.common import location
 
 
@@ -29,12 +29,10 @@ class ActionUpdateHousehold(Action):
                 services.residents.set_phone(openid, phone)
                 dispatcher.utter_message(response="utter_phone_saved", phone=phone)
                 return []
-            missing = [label for key, label in (("building", "楼栋号"), ("room", "门牌号"))
-                       if not {"building": building, "room": room}[key]]
-            dispatcher.utter_message(response="utter_address_incomplete", missing="、".join(missing))
+            say_missing(dispatcher, [part for part, given in (("building", building), ("room", room)) if not given])
             return []
         if not unit and (services.residents.units_of(building) or 0) > 1:
-            dispatcher.utter_message(response="utter_address_incomplete", missing=MISSING_UNIT)
+            say_missing(dispatcher, ["unit"])
             return []
         before = services.residents.profile(openid)
         binding = services.residents.bind(openid, building=building, unit=unit, room=room, phone=phone)

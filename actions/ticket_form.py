@@ -12,13 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.tickets import FAILED, HANDLED, say_address_problem
+from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem, say_missing
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 
 logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
-MISSING = {"building": "楼栋号", "unit": "单元号", "room": "门牌号"}
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -63,10 +62,10 @@ class ValidateTicketForm(FormValidationAction):
     def parse_address(value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
         """building/unit/room from free text (merged with what is known), checked against the compound."""
         found = {m.entity: m.value for m in address_parser.extract(value or "") if m.role is None}
-        known = {key: tracker.get_slot(key) for key in MISSING}
+        known = {key: tracker.get_slot(key) for key in ADDRESS_PARTS}
         if found.get("building") and known["building"] and found["building"] != known["building"]:
             known = {"building": None, "unit": None, "room": None}
-        known.update({key: found[key] for key in MISSING if found.get(key)})
+        known.update({key: found[key] for key in ADDRESS_PARTS if found.get(key)})
         services = common.services()
         units = services.residents.units_of(known["building"]) if known["building"] else None
         if known["building"] and units is None:
@@ -74,9 +73,9 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, "building": None, "unit": None, "room": None}
         if units == 1 and not known["unit"]:
             known["unit"] = "1"
-        missing = [label for key, label in MISSING.items() if not known[key]]
-        if missing and len(missing) < len(MISSING):  # nothing at all: the question is simply asked again
-            dispatcher.utter_message(response="utter_address_incomplete", missing="、".join(missing))
+        missing = [key for key in ADDRESS_PARTS if not known[key]]
+        if missing and len(missing) < len(ADDRESS_PARTS):  # nothing at all: the question is simply asked again
+            say_missing(dispatcher, missing)
         if missing:
             return {"address": None, **known}
         problem = services.residents.check_address(known["building"], known["unit"], known["room"])

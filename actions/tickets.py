@@ -27,7 +27,7 @@ SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "u
 ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
                     "unknown_unit": "utter_address_unknown_unit",
                     "impossible_room": "utter_address_impossible_room"}
-MISSING_UNIT = "单元号"
+ADDRESS_PARTS = ("building", "unit", "room")
 FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
@@ -121,7 +121,7 @@ class ActionStartTicket(Action):
         building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
         profile = services.residents.profile(common.sender(tracker))
         if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
-            dispatcher.utter_message(response="utter_address_incomplete", missing=MISSING_UNIT)
+            say_missing(dispatcher, ["unit"])
             return dict(building=building, unit=None, room=room)
         if building and room:
             problem = services.residents.check_address(building, unit, room)
@@ -152,6 +152,12 @@ class ActionStartTicket(Action):
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
         return [SlotSet("emergency_ticket", view.number)]
+
+
+def say_missing(dispatcher: CollectingDispatcher, parts: List[str]) -> None:
+    """还差楼栋号、门牌号 … for the address parts not given."""
+    dispatcher.utter_message(response="utter_address_incomplete",
+                             missing="、".join(texts.label("address_parts", part) for part in parts))
 
 
 def say_address_problem(dispatcher: CollectingDispatcher, problem: str, building, unit, room) -> None:

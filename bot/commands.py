@@ -89,12 +89,12 @@ def ensure_compound(settings: Settings) -> bool:
 
 def _ticket(args: argparse.Namespace, settings: Settings) -> int:
     from bot import services, texts
-    from bot.services.tickets import TicketError, list_tickets
+    from bot.services.tickets import TicketError
     from bot.tickets.lifecycle import Status
     built = services.build(settings)
     try:
         if args.action == "list":
-            for view in list_tickets(built, status=args.status, staff_code=args.staff, open_only=args.open):
+            for view in built.tickets.list(status=args.status, staff_code=args.staff, open_only=args.open):
                 print(_line(view, texts))
             return 0
         if args.action == "show":

@@ -204,6 +204,23 @@ class TicketService:
                                 **self._fields(ticket))
             return self._view(ticket)
 
+    def list(self, *, status: Optional[str] = None, staff_code: Optional[str] = None,
+             open_only: bool = False) -> List[TicketView]:
+        """Tickets of the compound for staff, most urgent and soonest due first."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            query = select(Ticket).where(Ticket.compound_id == compound.id)
+            if status:
+                query = query.where(Ticket.status == status)
+            if open_only:
+                query = query.where(Ticket.status.in_([s.value for s in lifecycle.OPEN]))
+            if staff_code:
+                query = query.where(Ticket.assignee_id == self._staff(session, compound.id, staff_code).id)
+            rank = {"urgent": 0, "high": 1, "normal": 2}
+            rows = session.execute(query).scalars().all()
+            rows.sort(key=lambda t: (rank.get(t.priority, 3), t.due_at or t.created_at))
+            return [self._view(t) for t in rows]
+
     # -- internals -------------------------------------------------------------------------
     def _new_ticket(self, session: Session, compound, resident: Resident, request: NewRequest,
                     now: datetime) -> Ticket:
@@ -411,23 +428,3 @@ def _reopen_reason(score: Optional[int], comment: str) -> str:
     if score is None or str(score) in comment:
         return comment
     return f"评分{score}：{comment}"
-
-
-def list_tickets(services, *, status: Optional[str] = None, staff_code: Optional[str] = None,
-                 open_only: bool = False) -> List[TicketView]:
-    """Tickets of the compound for staff, most urgent and soonest due first."""
-    service = TicketService(services)
-    with transaction(services.factory) as session:
-        compound = common.compound(session, services.settings.compound)
-        query = select(Ticket).where(Ticket.compound_id == compound.id)
-        if status:
-            query = query.where(Ticket.status == status)
-        if open_only:
-            query = query.where(Ticket.status.in_([s.value for s in lifecycle.OPEN]))
-        if staff_code:
-            staff = service._staff(session, compound.id, staff_code)
-            query = query.where(Ticket.assignee_id == staff.id)
-        rank = {"urgent": 0, "high": 1, "normal": 2}
-        rows = session.execute(query).scalars().all()
-        rows.sort(key=lambda t: (rank.get(t.priority, 3), t.due_at or t.created_at))
-        return [service._view(t) for t in rows]

@@ -14,7 +14,7 @@ from actions.tickets import (ActionCancelTicket, ActionCheckTicket, ActionRateTi
                              ActionSubmitTicket)
 from bot import services as services_module
 from bot.db.engine import make_session_factory
-from bot.services.tickets import TicketService, list_tickets
+from bot.services.tickets import TicketService
 
 SORRY = "系统开小差了，这次没能登记，非常抱歉🙏 请稍后再发一次；着急的话请直接拨打物业服务中心电话。"
 READY_TO_SUBMIT = dict(request_type="repair", confirmed="yes", address="ok", building="3", unit="1",
@@ -76,7 +76,7 @@ async def test_a_failure_half_way_through_a_submission_leaves_no_ticket(resident
     reply = await someone.run(ActionSubmitTicket())
 
     assert reply.texts == [SORRY]
-    assert list_tickets(services) == []
+    assert services.tickets.list() == []
     assert not services.residents.profile("wx-qian").bound
 
 

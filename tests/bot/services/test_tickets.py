@@ -22,7 +22,7 @@ from sqlalchemy import event, func, select
 from bot.db.engine import transaction
 from bot.db.models import (DailySequence, Notification, Resident, Staff, Ticket, TicketEvent,
                            TicketReporter)
-from bot.services.tickets import NewRequest, TicketError, list_tickets
+from bot.services.tickets import NewRequest, TicketError
 from bot.tickets.lifecycle import Status, TransitionNotAllowed
 from tests.support.services import SHANGHAI
 
@@ -628,9 +628,9 @@ def test_staff_see_the_most_urgent_tickets_first(any_db_services, clock):
     urgent = any_db_services.tickets.submit(repair("c", "燃气味很大"))
     elsewhere = any_db_services.tickets.submit(repair("d", "灯不亮", building="5", room="101"))
 
-    assert [v.number for v in list_tickets(any_db_services, staff_code="wang")] == [
+    assert [v.number for v in any_db_services.tickets.list(staff_code="wang")] == [
         urgent.number, high.number, normal.number]
-    assert elsewhere.number in [v.number for v in list_tickets(any_db_services, open_only=True)]
+    assert elsewhere.number in [v.number for v in any_db_services.tickets.list(open_only=True)]
 
 
 # -- atomicity ------------------------------------------------------------------------------------
