@@ -89,6 +89,7 @@ def ensure_compound(settings: Settings) -> bool:
 
 def _ticket(args: argparse.Namespace, settings: Settings) -> int:
     from bot import services, texts
+    from bot.services.common import NotSetUp
     from bot.services.tickets import TicketError
     from bot.tickets.lifecycle import Status
     built = services.build(settings)
@@ -103,7 +104,7 @@ def _ticket(args: argparse.Namespace, settings: Settings) -> int:
                                   reason=args.reason, to_staff=args.to)
         print(_line(view, texts))
         return 0
-    except (TicketError, ValueError) as error:
+    except (TicketError, NotSetUp, ValueError) as error:
         print(f"error: {error}")
         return 2
 
