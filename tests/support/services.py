@@ -69,3 +69,24 @@ def any_db_services(request, tmp_path, clock):
     yield built
     services_module.use(None)
     built.factory.kw["bind"].dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path) -> str:
+    """URL of an empty database (nothing created yet), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("fresh_postgres_url")
+
+
+def table_names(url: str) -> set:
+    """The tables that exist in the database at ``url``."""
+    from sqlalchemy import inspect
+
+    from bot.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
