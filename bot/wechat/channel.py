@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
@@ -38,7 +37,7 @@ from wechatpy.messages import BaseMessage
 from bot.wechat import menu
 from bot.wechat.attachments import DbImageSink, ImageSink
 from bot.wechat.channel_options import ChannelOptions
-from bot.wechat.config import WeChatConfig, from_env
+from bot.wechat.config import WeChatConfig
 from bot.wechat.customer_service import ClientFactory, CustomerService
 from bot.wechat.inbound import (AskAgent, Answer, AttachImage, IntentForKey, Silent, Step, dedupe_key,
                                 escape_command, route)
@@ -68,7 +67,8 @@ class _ProcessResources:
 
     @staticmethod
     def config() -> WeChatConfig:
-        return from_env(os.environ)  # bot.wechat.config: entry points pass their environment
+        from bot import settings
+        return settings.get().wechat  # the environment over .env, read by bot.settings only
 
     def client(self) -> Optional[WeChatClient]:
         from bot.wechat.client import build_client

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.exceptions import RasaException
 
+from bot import settings
 from bot.wechat.channel import ChannelOptions, WeChatInput
 from tests.wechat.sim import AES_KEY, APPID
 
@@ -22,10 +23,16 @@ def test_built_from_credentials_with_env_strings():
 def test_customer_service_needs_the_accounts_secret(monkeypatch):
     monkeypatch.delenv("WECHAT_APPID", raising=False)
     monkeypatch.delenv("WECHAT_SECRET", raising=False)
+    settings.get.cache_clear()  # the channel reads the process's settings
     assert not WeChatInput.from_credentials({"token": "t"}).customer_service.available
     monkeypatch.setenv("WECHAT_APPID", APPID)
     monkeypatch.setenv("WECHAT_SECRET", "s3cret")
-    assert WeChatInput.from_credentials({"token": "t"}).customer_service.available
+    monkeypatch.setenv("WECHAT_TOKEN", "t")
+    settings.get.cache_clear()
+    try:
+        assert WeChatInput.from_credentials({"token": "t"}).customer_service.available
+    finally:
+        settings.get.cache_clear()
 
 
 def test_an_empty_token_builds_a_channel_that_refuses_everything():
