@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Text,
-                        UniqueConstraint, types)
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, MetaData,
+                        String, Table, Text, Unicode, UniqueConstraint, types)
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.sql.expression import true
 
 # Stable constraint names, so migrations can alter them on every backend.
 NAMING = {
@@ -50,6 +51,10 @@ class Compound(Base):
     code = Column(String(40), nullable=False, unique=True)
     name = Column(String(100), nullable=False)
     reception_days = Column(String(100), nullable=False, default="3,15")  # days of the month, "3,15"
+    reception_hours = Column(String(20), nullable=False, default="09:00-11:30", server_default="09:00-11:30")
+    reception_place = Column(String(100), nullable=False, default="", server_default="")
+    # keep | next_working_day: what a reception day that falls on a public holiday does
+    reception_on_holiday = Column(String(20), nullable=False, default="keep", server_default="keep")
     elevator_emergency_phone = Column(String(40), nullable=False, default="")
     property_phone = Column(String(40), nullable=False, default="")
     # Routing roles; the duty manager is required (unroutable tickets go there).
@@ -119,6 +124,8 @@ class Resident(Base):
     phone = Column(String(20), nullable=False, default="")
     household_id = Column(Integer, ForeignKey("households.id"), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Reception-day reminders (退订提醒 / 订阅提醒 in chat).
+    reminders = Column(Boolean, nullable=False, default=True, server_default=true())
 
     household = relationship("Household")
 
@@ -174,6 +181,11 @@ class Ticket(Base):
     model_id = Column(String(64), nullable=True)
     rating = Column(Integer, nullable=True)
     rating_comment = Column(String(500), nullable=True)
+    # The reception day whose agenda carries it (marked by staff, or an overdue dispute).
+    reception_date = Column(Date, nullable=True)
+    # Set once by the time-limit job: not accepted in time (escalated) / reminded to rate.
+    overdue_at = Column(UTCDateTime, nullable=True)
+    rating_reminded_at = Column(UTCDateTime, nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -249,3 +261,41 @@ class LowConfidenceMessage(Base):
     label = Column(String(40), nullable=True)
     ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ReminderSend(Base):
+    """The send log of reception-day reminders: one row per compound, reception date, audience
+    and recipient, written with the outbox notification. The unique key makes every send
+    idempotent across restarts and across scheduler processes."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (UniqueConstraint("compound_id", "reception_date", "audience", "recipient_kind",
+                                       "recipient_id", name="uq_reminder_sends_key"),)
+    id = Column(Integer, primary_key=True)
+    compound_id = Column(Integer, ForeignKey("compounds.id"), nullable=False)
+    reception_date = Column(Date, nullable=False)
+    audience = Column(String(30), nullable=False)  # residents_evening | residents_morning | staff_agenda | …
+    recipient_kind = Column(String(10), nullable=False)  # resident | staff
+    recipient_id = Column(Integer, nullable=False)
+    notification_id = Column(Integer, ForeignKey("notifications.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduled jobs: one process holds the lease and renews it; the others wait
+    until it expires (a crashed holder is replaced after at most one lease period)."""
+
+    __tablename__ = "scheduler_leases"
+    name = Column(String(40), primary_key=True)
+    holder = Column(String(80), nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+# APScheduler's SQLAlchemyJobStore table, exactly as the job store defines it, so that the
+# migrations own the whole schema (the job store then finds it and creates nothing).
+apscheduler_jobs = Table(
+    "apscheduler_jobs", Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -66,6 +66,22 @@ class ResidentService:
             compound = common.compound(session, self.services.settings.compound)
             common.resident_or_new(session, openid, compound.id).phone = phone
 
+    def set_reminders(self, openid: str, enabled: bool) -> bool:
+        """Turn the resident's reception-day reminders on or off (退订提醒 / 订阅提醒).
+        True if that changed anything, False if they were already so."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            resident = common.resident_or_new(session, openid, compound.id)
+            changed = resident.reminders != enabled
+            resident.reminders = enabled
+            return changed
+
+    def reminders_enabled(self, openid: str) -> bool:
+        """Whether the resident gets reception-day reminders (everyone does until they opt out)."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            return True if resident is None else bool(resident.reminders)
+
     def bind(self, openid: str, *, building: str, unit: Optional[str], room: str,
              phone: Optional[str] = None) -> Binding:
         """Bind (or re-bind) a resident to a household of the account's compound."""

@@ -119,3 +119,15 @@ def test_units_of_a_building(any_db_services):
     assert any_db_services.residents.units_of("3") == 3
     assert any_db_services.residents.units_of("17") == 1
     assert any_db_services.residents.units_of("4") is None
+
+
+def test_reminders_are_on_until_the_resident_opts_out_and_back_in(any_db_services):
+    residents = any_db_services.residents
+    assert residents.reminders_enabled("oNEW") is True  # never seen: on by default
+
+    assert residents.set_reminders("oNEW", False) is True
+    assert residents.reminders_enabled("oNEW") is False
+    assert residents.set_reminders("oNEW", False) is False  # already off: nothing changed
+
+    assert residents.set_reminders("oNEW", True) is True
+    assert residents.reminders_enabled("oNEW") is True
