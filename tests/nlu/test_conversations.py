@@ -25,7 +25,8 @@ pytestmark = pytest.mark.model
 CONVERSATIONS = ROOT / "tests" / "conversations"
 RASA_TIMEOUT_S = 900
 # Questions that interrupt a form: rules answer them, then the form asks again.
-INTERRUPTIONS = ("ask_reception_day", "check_ticket", "human_handoff")
+INTERRUPTIONS = ("ask_reception_day", "check_ticket", "human_handoff", "unsubscribe_reminders",
+                 "subscribe_reminders")
 # Known NLU mistakes, by message: the test of that message is expected to fail until the data is fixed.
 NLU_BUGS: Dict[str, str] = {}  # message -> why the model gets it wrong (none known)
 
@@ -71,7 +72,7 @@ def test_there_is_a_conversation_test_for_every_flow():
     assert {"test_repair", "test_noise_dispute", "test_parcel", "test_pension_certification",
             "test_emergency", "test_confirmation", "test_check_ticket", "test_rate_ticket",
             "test_cancel_ticket", "test_reception_day", "test_fallback", "test_smalltalk",
-            "test_out_of_scope"} <= flows
+            "test_out_of_scope", "test_reminders"} <= flows
     steps = [step for story in _stories() for step in story["steps"]]
     actions = {step["action"] for step in steps if "action" in step}
     intents = {step["intent"] for step in steps if "intent" in step}

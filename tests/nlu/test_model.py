@@ -63,6 +63,26 @@ def test_near_misses_land_on_the_right_intent(parse, text, intent):
     assert parse(text)["intent"]["name"] == intent
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("退订提醒", "unsubscribe_reminders"),
+    ("TD", "unsubscribe_reminders"),
+    ("订阅提醒", "subscribe_reminders"),
+    ("恢复提醒", "subscribe_reminders"),
+    ("接待日是哪天", "ask_reception_day"),
+    ("取消工单", "cancel_ticket"),
+    ("撤销报修", "cancel_ticket"),
+    ("提醒一下物业来修", "repair"),
+])
+def test_reminder_commands_and_their_near_misses(parse, text, intent):
+    """退订提醒 / 订阅提醒 and the messages that look like them but ask for something else."""
+    assert parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["取消关注", "提醒我明天去医院复查", "微信的消息提醒怎么关"])
+def test_reminders_that_are_not_ours_change_no_subscription(parse, text):
+    assert parse(text)["intent"]["name"] not in ("unsubscribe_reminders", "subscribe_reminders")
+
+
 @pytest.mark.parametrize("text", ["物业费怎么交", "停车位怎么租", "我想学手机刷脸", "今天天气怎么样"])
 def test_things_we_do_not_handle_never_become_tickets(parse, text):
     assert parse(text)["intent"]["name"] not in TICKET_INTENTS

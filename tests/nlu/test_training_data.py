@@ -11,7 +11,8 @@ import yaml
 from tests.conftest import ROOT, TICKET_INTENTS
 
 MINIMUM_EXAMPLES = {**{intent: 150 for intent in TICKET_INTENTS}, "out_of_scope": 150,
-                    "ask_reception_day": 60, "check_ticket": 60}
+                    "ask_reception_day": 60, "check_ticket": 60,
+                    "unsubscribe_reminders": 40, "subscribe_reminders": 40}
 
 
 def _plain(example):
