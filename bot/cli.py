@@ -1,4 +1,4 @@
-"""Command-line entry point behind the Makefile: python -m bot.cli {model,run,chat,db,compound,ticket}."""
+"""Command-line entry point behind the Makefile: python -m bot.cli {model,run,chat,db,compound,ticket,schedule}."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def main(argv=None) -> int:
         from bot.model_store import ensure_model
         ensure_model(settings_module.ROOT, settings.models_dir)
         return 0
-    if args.command in ("db", "compound", "ticket"):
+    if args.command in ("db", "compound", "ticket", "schedule"):
         from bot import commands as admin_commands
         return admin_commands.run(args, settings)
     if args.command == "run":

@@ -11,6 +11,7 @@ Until the staff console exists, butlers' steps can be taken here (and by scripts
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from bot.settings import Settings
@@ -38,6 +39,13 @@ def add_parsers(commands) -> None:
         parser.add_argument("--staff", required=True, help="code of the staff member taking the step")
         parser.add_argument("--to", help="transfer: code of the staff member it goes to")
         parser.add_argument("--reason", default="")
+    agenda = ticket.add_parser("agenda", help="put a ticket on a reception day's agenda (default: the next)")
+    agenda.add_argument("number")
+    agenda.add_argument("--staff", required=True, help="code of the staff member marking it")
+    agenda.add_argument("--date", type=date.fromisoformat, help="the reception day, YYYY-MM-DD")
+    agenda.add_argument("--reason", default="")
+    from bot.scheduler import commands as schedule_commands
+    schedule_commands.add_parser(commands)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,6 +56,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "compound":
         return load_compound(settings, Path(args.file))
+    if args.command == "schedule":
+        from bot.scheduler import commands as schedule_commands
+        return schedule_commands.run(args, settings)
     return _ticket(args, settings)
 
 
@@ -100,6 +111,11 @@ def _ticket(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.action == "show":
             return _show(built, args.number, texts)
+        if args.action == "agenda":
+            day = built.tickets.mark_for_reception(args.number, staff_code=args.staff, day=args.date,
+                                                   reason=args.reason)
+            print(f"{args.number} is on the agenda of the reception day {day}")
+            return 0
         view = built.tickets.step(args.number, Status(STEPS[args.action]), staff_code=args.staff,
                                   reason=args.reason, to_staff=args.to)
         print(_line(view, texts))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bot.scheduler.config import SchedulerConfig
     from bot.wechat.config import WeChatConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ class Settings:
     wechat_aes_key: str  # EncodingAESKey for safe mode; empty: plaintext mode
     wechat_fake_api_port: int  # dev mode: the fake WeChat API on loopback
     simulator_port: int  # dev mode: the WeChat simulator page
+    scheduler: "SchedulerConfig"  # reminder times, time-limit checks (bot/scheduler/config.py)
 
     @property
     def wechat_dev_mode(self) -> bool:
@@ -103,7 +105,14 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         wechat_aes_key=env.get("WECHAT_ENCODING_AES_KEY", "").strip(),
         wechat_fake_api_port=_int(env, "WECHAT_FAKE_API_PORT", 8089),
         simulator_port=_int(env, "SIMULATOR_PORT", 8090),
+        scheduler=_scheduler(env),
     )
+
+
+def _scheduler(env: Mapping[str, str]) -> "SchedulerConfig":
+    from bot.scheduler.config import from_env  # it raises SettingsError, defined above
+
+    return from_env(env)
 
 
 def _wechat(env: Mapping[str, str]) -> "WeChatConfig":

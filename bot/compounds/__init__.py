@@ -22,6 +22,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import reception
 from bot.db.models import Building, Compound, Household, Staff
 from bot.db.models import TimeLimit as TimeLimitRow
 from bot.tickets import REQUEST_TYPES
@@ -36,7 +37,7 @@ TAGS = ("party_member", "elderly_alone", "disabled", "children")
 CARE_COLOURS = ("red", "yellow", "green")
 
 _TOP_REQUIRED = ("code", "name", "staff", "routing", "buildings")
-_TOP_OPTIONAL = ("reception_days", "elevator_emergency_phone", "property_phone", "time_limits", "households")
+_TOP_OPTIONAL = ("reception_days", "reception_hours", "reception_place", "reception_on_holiday", "elevator_emergency_phone", "property_phone", "time_limits", "households")
 _HANDLE = re.compile(r"[a-z][a-z0-9_-]*")
 _BUILDING_NUMBER = re.compile(r"[1-9]\d{0,2}|[A-Z]")  # as bot.nlu.address gives it
 _UNIT = re.compile(r"[1-9]\d?")
@@ -94,6 +95,9 @@ class CompoundSpec:
     code: str
     name: str
     reception_days: str  # "3,15"
+    reception_hours: str  # "09:00-11:30"
+    reception_place: str
+    reception_on_holiday: str  # keep | next_working_day
     elevator_emergency_phone: str
     property_phone: str
     staff: Tuple[StaffSpec, ...]
@@ -168,6 +172,12 @@ def validate(data: Any, source: str = "<data>") -> CompoundSpec:
         code=check.text(data["code"], "code", 40, _HANDLE, _HANDLE_HINT),
         name=check.text(data["name"], "name", 100),
         reception_days=_reception_days(check, data.get("reception_days", [3, 15])),
+        reception_hours=check.text(data.get("reception_hours", reception.DEFAULT_HOURS), "reception_hours", 11,
+                                   reception.HOURS, "write the hours like 09:00-11:30"),
+        reception_place=check.text(data["reception_place"], "reception_place", 100)
+        if data.get("reception_place") is not None else "",
+        reception_on_holiday=check.choice(data.get("reception_on_holiday", reception.KEEP),
+                                          "reception_on_holiday", reception.HOLIDAY_RULES, "holiday rule"),
         elevator_emergency_phone=_phone(check, data.get("elevator_emergency_phone"),
                                         "elevator_emergency_phone", 40),
         property_phone=_phone(check, data.get("property_phone"), "property_phone", 40),
@@ -333,8 +343,9 @@ def load_data(session: Session, data: Any, source: str = "<data>") -> Compound:
         session.add(compound)
     else:
         _check_removed_buildings(session, compound, spec, source)
-    _assign(compound, name=spec.name, reception_days=spec.reception_days, property_phone=spec.property_phone,
-            elevator_emergency_phone=spec.elevator_emergency_phone)
+    _assign(compound, name=spec.name, reception_days=spec.reception_days, reception_hours=spec.reception_hours,
+            reception_place=spec.reception_place, reception_on_holiday=spec.reception_on_holiday,
+            property_phone=spec.property_phone, elevator_emergency_phone=spec.elevator_emergency_phone)
     session.flush()
     staff = _save_staff(session, compound, spec.staff)
     _assign(compound, **{f"{name}_id": staff[code].id if code else None

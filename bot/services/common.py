@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import reception
 from bot.db.models import Compound, Resident
 
 
@@ -48,9 +49,18 @@ class CompoundInfo:
     reception_days: Tuple[int, ...]
     elevator_phone: str
     property_phone: str
+    calendar: Optional[reception.Calendar] = None  # None: a compound without reception days
 
 
 def compound_info(session: Session, code: str) -> CompoundInfo:
     row = compound(session, code)
+    calendar = calendar_of(row) if row.reception_days.strip() else None
+    return CompoundInfo(row.code, row.name, calendar.days_of_month if calendar else (),
+                        row.elevator_emergency_phone, row.property_phone, calendar)
+
+
+def calendar_of(row: Compound) -> reception.Calendar:
+    """The compound's reception-day calendar as stored (validated when the compound was loaded)."""
     days = tuple(sorted(int(day) for day in row.reception_days.split(",") if day.strip()))
-    return CompoundInfo(row.code, row.name, days, row.elevator_emergency_phone, row.property_phone)
+    return reception.Calendar(days or reception.DEFAULT_DAYS_OF_MONTH, row.reception_hours or reception.DEFAULT_HOURS,
+                              row.reception_place or "", row.reception_on_holiday or reception.KEEP)

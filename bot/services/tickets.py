@@ -4,14 +4,14 @@ staff's steps (accept, start, resolve, transfer, escalate, close). Every change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import compounds, texts
+from bot import compounds, reception, texts
 from bot.db.engine import transaction
 from bot.db.models import Building, Compound, DailySequence, Resident, Staff, Ticket, TicketEvent, TicketReporter
 from bot.services import common, outbox
@@ -120,14 +120,14 @@ class TicketService:
             actor = f"resident:{openid}"
             if not_fixed or (score is not None and score <= RATE_REOPENS_AT_OR_BELOW):
                 ticket.rating, ticket.rating_comment = score, comment[:500] or None
-                self._change(session, ticket, Status.REOPENED, actor, reason, ticket.assignee_id)
+                self.change_status(session, ticket, Status.REOPENED, actor, reason, ticket.assignee_id)
                 outbox.to_staff(session, ticket.assignee_id, ticket, "reopened", urgent=False,
                                 number=ticket.number, reason=reason)
                 return Outcome("reopened", (self._view(ticket),))
             if score is None:
                 return Outcome("no_score", (self._view(ticket),))
             ticket.rating, ticket.rating_comment = score, comment[:500]
-            self._change(session, ticket, Status.CLOSED, actor, f"评分{score}")
+            self.change_status(session, ticket, Status.CLOSED, actor, f"评分{score}")
             return Outcome("rated", (self._view(ticket),))
 
     def cancel(self, openid: str, number: Optional[str] = None) -> Outcome:
@@ -149,7 +149,7 @@ class TicketService:
                 return Outcome("not_yours", (self._view(ticket),))
             if not number:  # cancelling is final: the resident names the ticket to confirm it
                 return Outcome("confirm", (self._view(ticket),))
-            self._change(session, ticket, Status.CANCELLED, f"resident:{openid}", "居民撤销")
+            self.change_status(session, ticket, Status.CANCELLED, f"resident:{openid}", "居民撤销")
             outbox.to_staff(session, ticket.assignee_id, ticket, "ticket_cancelled", number=ticket.number,
                             type=texts.label("request_types", ticket.request_type))
             return Outcome("cancelled", (self._view(ticket),))
@@ -194,15 +194,42 @@ class TicketService:
             if to in (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED) and ticket.assignee_id not in (
                     actor.id, None) and actor.role not in ("duty_manager", "admin"):
                 raise TicketError(f"{number} is assigned to someone else")
-            self._change(session, ticket, to, f"staff:{staff_code}", reason,
+            self.change_status(session, ticket, to, f"staff:{staff_code}", reason,
                          target.id if target else (actor.id if to is Status.ACCEPTED else None))
             if target is not None:
                 ticket.assignee_role = target.role
-            self._tell_residents(session, ticket, to)
+            self.tell_residents(session, ticket, to)
             if target is not None:
                 outbox.to_staff(session, target.id, ticket, "ticket_assigned", urgent=bool(ticket.emergency),
-                                **self._fields(ticket))
+                                **self.fields(ticket))
             return self._view(ticket)
+
+    def mark_for_reception(self, number: str, *, staff_code: str, day: Optional[date] = None,
+                           reason: str = "") -> date:
+        """Put an open ticket on the agenda of a reception day (default: the next one that has not
+        begun); the resident is told when and where it will be discussed."""
+        with transaction(self.services.factory) as session:
+            ticket = self._by_number(session, number)
+            self._staff(session, ticket.compound_id, staff_code)
+            if Status(ticket.status) not in lifecycle.OPEN:
+                raise TicketError(f"{number} is {ticket.status}: only open tickets go on an agenda")
+            cal = common.calendar_of(session.get(Compound, ticket.compound_id))
+            now = self.services.now().astimezone(self.tz)
+            if day is None:
+                day = reception.next_session(cal, now).date
+            elif reception.reception_day_on(cal, day) is None or day < now.date():
+                raise TicketError(f"{day} is not a coming reception day")
+            ticket.reception_date = day
+            label = reception.day_label(day)
+            session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                    actor=f"staff:{staff_code}", at=self.services.now(),
+                                    reason=f"列入{label}接待日议程" + (f"：{reason.strip()}" if reason.strip() else "")))
+            for reporter in ticket.reporters:
+                outbox.to_resident(session, reporter.resident_id, ticket, "on_agenda", number=ticket.number,
+                                   type=texts.label("request_types", ticket.request_type), date=label,
+                                   hours=reception.describe_hours(cal.hours),
+                                   place=f"在{cal.place}" if cal.place else "")
+            return day
 
     def list(self, *, status: Optional[str] = None, staff_code: Optional[str] = None,
              open_only: bool = False) -> List[TicketView]:
@@ -256,12 +283,12 @@ class TicketService:
         staff = self._staff(session, compound.id, decision.assignee)
         ticket.assignee_role = decision.role
         ticket.routing_note = decision.fallback_reason
-        self._change(session, ticket, Status.ASSIGNED, "system", decision.fallback_reason, staff.id)
+        self.change_status(session, ticket, Status.ASSIGNED, "system", decision.fallback_reason, staff.id)
         if ticket.emergency:
             self._alert_emergency(session, compound, ticket)
             return
         kind = "ticket_routed_to_manager" if decision.is_fallback else "ticket_assigned"
-        outbox.to_staff(session, staff.id, ticket, kind, **self._fields(ticket))
+        outbox.to_staff(session, staff.id, ticket, kind, **self.fields(ticket))
 
     def _duplicate(self, session: Session, compound_id: int, request: NewRequest, now: datetime) -> Optional[Ticket]:
         if request.request_type != "repair" or not request.facility or not request.building:
@@ -298,7 +325,7 @@ class TicketService:
             if ticket.building else None
         recipients = [ticket.assignee_id, building.butler_id if building else None, compound.duty_manager_id]
         for staff_id in dict.fromkeys(r for r in recipients if r):
-            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, **self._fields(ticket))
+            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, **self.fields(ticket))
 
     def _join(self, session: Session, ticket: Ticket, resident: Resident, request: NewRequest) -> TicketView:
         if not any(r.resident_id == resident.id for r in ticket.reporters):
@@ -329,7 +356,7 @@ class TicketService:
                 continue  # they did: take the next number with the UPDATE
         raise TicketError("could not allocate a ticket number")
 
-    def _change(self, session: Session, ticket: Ticket, to: Status, actor: str, reason: str = "",
+    def change_status(self, session: Session, ticket: Ticket, to: Status, actor: str, reason: str = "",
                 assignee_id: Optional[int] = None) -> None:
         now = self.services.now()
         assignee = str(assignee_id) if assignee_id else None
@@ -348,7 +375,7 @@ class TicketService:
             assignee_id=int(event.assignee) if event.assignee else None))
         session.flush()
 
-    def _tell_residents(self, session: Session, ticket: Ticket, to: Status) -> None:
+    def tell_residents(self, session: Session, ticket: Ticket, to: Status) -> None:
         for reporter in ticket.reporters:
             if to is Status.RESOLVED:
                 outbox.to_resident(session, reporter.resident_id, ticket, "ticket_resolved", number=ticket.number,
@@ -398,7 +425,7 @@ class TicketService:
         resolved again waits for a new rating; the earlier one stays in its events)."""
         return ticket.status == Status.RESOLVED.value
 
-    def _fields(self, ticket: Ticket) -> dict:
+    def fields(self, ticket: Ticket) -> dict:
         due = ticket.due_at.astimezone(self.tz) if ticket.due_at else None
         return dict(number=ticket.number, type=texts.label("request_types", ticket.request_type),
                     priority=texts.label("priorities", ticket.priority),

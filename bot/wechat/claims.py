@@ -39,6 +39,7 @@ class Job:
     attempts: int  # attempts before this one
     ticket_id: Optional[int]
     values: Dict[str, str]  # template field sources (bot.wechat.templates.field_values)
+    kind: str = ""  # the notification's kind (ticket_assigned, reception_agenda, …)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def _job(session: Session, notification: Notification, timezone: ZoneInfo, patte
     ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
     openid, why = _recipient(session, notification, pattern)
     return Job(notification.id, notification.recipient_kind, openid, why, notification.text,
-               notification.attempts, notification.ticket_id, field_values(notification, ticket, timezone))
+               notification.attempts, notification.ticket_id, field_values(notification, ticket, timezone),
+               notification.kind)
 
 
 def _recipient(session: Session, notification: Notification,

@@ -49,6 +49,9 @@ from bot.wechat.token_store import Clock
 FALLBACK_TO_TEMPLATE = frozenset({45015, 45047, 48001})
 PERMANENT = frozenset({40003, 40037, 43004, 43101, 47001, 47003}) | FALLBACK_TO_TEMPLATE
 QUOTA = 45009
+# Long texts (an agenda, a list to phone): a template shows 20 characters of them, so staff get
+# these as customer-service texts first, and the template (title and link) only as a fallback.
+LONG_TEXT_KINDS = frozenset({"reception_agenda", "reminder_unreachable"})
 
 
 @dataclass(frozen=True)
@@ -112,15 +115,25 @@ class Notifier:
         if job.undeliverable:
             return [Call("none", None, None, job.undeliverable, outcome="failed")]
         config = self._config
-        if job.recipient_kind == "staff" and config.staff_template_id:
-            return [self._template(job, config.staff_template_id, config.staff_template_fields,
-                                   link(config.console_url, job.values["number"], job.ticket_id))]
+        staff_template = self._template_for_staff(job) if job.recipient_kind == "staff" else None
+        if staff_template is not None and job.kind not in LONG_TEXT_KINDS:
+            return [staff_template()]
         first = self._call("cs", job.openid, lambda: self._client.message.send_text(job.openid, job.text))
-        if (first.errcode in FALLBACK_TO_TEMPLATE and job.recipient_kind == "resident"
-                and config.resident_template_id):
+        if first.errcode not in FALLBACK_TO_TEMPLATE:
+            return [first]
+        if job.recipient_kind == "resident" and config.resident_template_id:
             return [first, self._template(job, config.resident_template_id,
                                           config.resident_template_fields, None)]
+        if staff_template is not None:
+            return [first, staff_template()]
         return [first]
+
+    def _template_for_staff(self, job: Job) -> Optional[Callable[[], Call]]:
+        config = self._config
+        if not config.staff_template_id:
+            return None
+        return lambda: self._template(job, config.staff_template_id, config.staff_template_fields,
+                                      link(config.console_url, job.values["number"], job.ticket_id))
 
     def _template(self, job: Job, template_id: str, fields: Any, url: Optional[str]) -> Call:
         data = template_data(fields, job.values)
