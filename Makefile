@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv model run chat tickets test validate nlu-eval bench bench-wechat lock clean
+.PHONY: help venv model run chat tickets schedule test validate nlu-eval bench bench-wechat lock clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -25,7 +25,7 @@ venv: $(READY)  ## Build .venv (finds Python 3.10, installs requirements.lock)
 model: $(READY)  ## Train the model if it is missing or its inputs changed
 	@$(PY) -m bot.cli model
 
-run: $(READY)  ## Start the assistant: Rasa (REST, HTTP API, WeChat), actions, notifier; dev mode: fake WeChat + simulator
+run: $(READY)  ## Start the assistant: Rasa (REST, HTTP API, WeChat), actions, notifier, scheduler; dev mode: fake WeChat + simulator
 	@$(PY) -m bot.cli run
 
 chat: $(READY)  ## Talk to a running assistant (make run) in the terminal; AS=<id> to be a given resident
@@ -33,6 +33,9 @@ chat: $(READY)  ## Talk to a running assistant (make run) in the terminal; AS=<i
 
 tickets: $(READY)  ## Open tickets, most urgent first (staff steps: python -m bot.cli ticket --help)
 	@$(PY) -m bot.cli ticket list --open
+
+schedule: $(READY)  ## Upcoming reception days and reminders (more: python -m bot.cli schedule --help)
+	@$(PY) -m bot.cli schedule list
 
 test: $(READY)  ## Run the whole test suite (trains the model once if needed)
 	@echo "==> Running the tests (the first run trains the model: about 2 minutes)"

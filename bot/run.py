@@ -63,8 +63,10 @@ def services(settings: Settings, model: Path) -> List[Service]:
         env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, **wechat},
     )
     notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
+    # Reception-day reminders, agendas, time limits: queues into the outbox the notifier delivers.
+    scheduler = Service(name="scheduler", argv=[python, "-m", "bot.scheduler"], health_url=None)
     if not settings.wechat_dev_mode:
-        return [actions, rasa, notifier]
+        return [actions, rasa, notifier, scheduler]
     fake = Service(
         name="wechat-api",
         argv=[python, "-m", "bot.wechat.fake_api", "--port", str(settings.wechat_fake_api_port),
@@ -81,7 +83,7 @@ def services(settings: Settings, model: Path) -> List[Service]:
              + (["--aes-key", settings.wechat_aes_key] if settings.wechat_aes_key else []),
         health_url=f"http://127.0.0.1:{settings.simulator_port}/health",
     )
-    return [fake, actions, rasa, notifier, simulator]
+    return [fake, actions, rasa, notifier, scheduler, simulator]
 
 
 def _relay(name: str, stream) -> None:
@@ -162,6 +164,7 @@ def banner(settings: Settings, model: Path) -> str:
         *([f"    WeChat simulator: http://127.0.0.1:{settings.simulator_port}  "
            "(open it in a browser: a WeChat chat, no account needed)"] if settings.wechat_dev_mode else []),
         "    talk to it:     make chat   (in another terminal)",
+        "    reminders:      make schedule   (reception days; the scheduler's log above shows the next)",
         "    stop:           Ctrl-C",
         "",
     ])

@@ -47,16 +47,26 @@ def describe_schedule(services, count: int = 2) -> str:
 
 
 class SchedulerProcess:
-    def __init__(self, settings: Settings, holder: Optional[str] = None) -> None:
+    """Lease, scheduler and jobs of one process. Tests give it their services (and clock), a
+    scheduler class they step by hand and a synchronous executor; `make run` the defaults."""
+
+    def __init__(self, settings: Settings, holder: Optional[str] = None, *, services=None,
+                 scheduler_class=None, executor: Optional[dict] = None) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         from bot.scheduler.lease import Lease
 
         self.settings = settings
-        self.services = services_module.build(settings)
+        self.services = services or services_module.build(settings)
         services_module.use(self.services)
         self.engine = self.services.factory.kw["bind"]
         holder = holder or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.lease = Lease(self.services.factory, holder, seconds=settings.scheduler.lease_seconds)
+        self.lease = Lease(self.services.factory, holder, seconds=settings.scheduler.lease_seconds,
+                           clock=self.services.now)
+        self.scheduler_class = scheduler_class or BackgroundScheduler
+        self.executor = executor
         self.scheduler = None
+        self.job_engine = None
         self.stopping = False
 
     def step(self) -> None:
@@ -72,7 +82,8 @@ class SchedulerProcess:
         from bot.scheduler.jobs import build_scheduler, job_specs, sync_jobs
 
         tz = self.settings.timezone.key
-        self.scheduler, self.job_engine = build_scheduler(self.settings.database_url, tz)
+        self.scheduler, self.job_engine = build_scheduler(self.settings.database_url, tz, self.scheduler_class,
+                                                          self.executor)
         self.scheduler.start(paused=True)
         outcome = sync_jobs(self.scheduler, job_specs(self.settings.scheduler, tz))
         self.scheduler.resume()  # a run missed within its grace time happens now, once
@@ -80,6 +91,11 @@ class SchedulerProcess:
               + ", ".join(f"{job_id.split(':', 1)[1]} {what}" for job_id, what in outcome.items()), flush=True)
         for job in self.scheduler.get_jobs():
             print(f"scheduler:   {job.name}: next {job.next_run_time:%Y-%m-%d %H:%M %Z}", flush=True)
+
+    def stop(self) -> None:
+        """Stop the jobs and give the lease up (a clean exit)."""
+        self._stop()
+        self.lease.release()
 
     def _stop(self) -> None:
         if self.scheduler is not None:

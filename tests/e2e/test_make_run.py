@@ -133,12 +133,32 @@ def test_the_banner_says_where_things_listen(assistant):
     assert f"{assistant['rasa']}/model/parse" in output
 
 
+def test_the_log_shows_the_next_reminders(assistant):
+    """The scheduler starts with everything else and says what it will send when."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.reception import Calendar, reception_days
+
+    deadline = time.monotonic() + 30
+    while "running the jobs" not in "".join(assistant["lines"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    output = "".join(assistant["lines"])
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    following = [d.date for d in reception_days(Calendar((3, 15)), now.date(), 3)
+                 if d.date - timedelta(days=1) > now.date()][0]
+    assert "[scheduler] scheduler: running the jobs" in output
+    assert f"{following - timedelta(days=1)} 18:00  residents_evening" in output
+    assert f"{following} 08:00  residents_morning" in output
+
+
 def test_ctrl_c_stops_every_process(assistant):
     process = assistant["process"]
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=60) == 0
     assert _ports_closed(assistant["ports"], within_s=10)
     assert "stopped rasa" in "".join(assistant["lines"])
+    assert "stopped scheduler" in "".join(assistant["lines"])
 
 
 def test_servers_do_not_outlive_a_launcher_that_is_killed(model_path):
