@@ -66,6 +66,13 @@ class ResidentService:
             compound = common.compound(session, self.services.settings.compound)
             common.resident_or_new(session, openid, compound.id).phone = phone
 
+    def followed(self, openid: str) -> None:
+        """Someone followed the official account: a resident of its compound from now on (they get
+        reception-day reminders until they say 退订提醒; following again keeps that choice)."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            common.resident_or_new(session, openid, compound.id)
+
     def set_reminders(self, openid: str, enabled: bool) -> bool:
         """Turn the resident's reception-day reminders on or off (退订提醒 / 订阅提醒).
         True if that changed anything, False if they were already so."""

@@ -39,9 +39,11 @@ from bot.wechat.attachments import DbImageSink, ImageSink
 from bot.wechat.channel_options import ChannelOptions
 from bot.wechat.config import WeChatConfig
 from bot.wechat.customer_service import ClientFactory, CustomerService
-from bot.wechat.inbound import (AskAgent, Answer, AttachImage, IntentForKey, Silent, Step, dedupe_key,
+from bot.wechat.inbound import (AskAgent, Answer, AttachImage, IntentForKey, Silent, Step, Welcome, dedupe_key,
                                 escape_command, route)
 from bot.wechat.inbox import Chunks, Entry, Inbox, wait_for
+
+FollowSink = Callable[[str], Awaitable[None]]  # a new follower's openid: record them as a resident
 from bot.wechat.outbound import ButtonMemory, bot_texts, pack, phrase, render_text_reply
 from bot.wechat.security import SignatureError, WeChatCodec
 
@@ -78,6 +80,10 @@ class _ProcessResources:
     async def attach(self, openid: str, media_id: str, url: str, key: str) -> Optional[str]:
         return await DbImageSink(self.session_factory())(openid, media_id, url, key)
 
+    async def follow(self, openid: str) -> None:
+        from bot import services
+        await asyncio.get_running_loop().run_in_executor(None, services.current().residents.followed, openid)
+
 
 class WeChatInput(InputChannel):
     """Serves WeChat's URL check (GET) and pushes (POST) at /webhooks/wechat/webhook."""
@@ -89,6 +95,7 @@ class WeChatInput(InputChannel):
     def __init__(self, token: str, encoding_aes_key: str = "", appid: str = "", *,
                  options: ChannelOptions = ChannelOptions(), client_factory: Optional[ClientFactory] = None,
                  image_sink: Optional[ImageSink] = None,
+                 follow_sink: Optional[FollowSink] = None,
                  intent_for_key: IntentForKey = menu.intent_for_key) -> None:
         self.codec = WeChatCodec(token, encoding_aes_key, appid)
         self.enabled = bool(token)
@@ -99,6 +106,7 @@ class WeChatInput(InputChannel):
                                                 enabled=options.customer_service,
                                                 timeout=options.customer_service_timeout_seconds)
         self._image_sink = image_sink
+        self._follow_sink = follow_sink
         self._intent_for_key = intent_for_key
         self._background: Set["asyncio.Task[None]"] = set()
 
@@ -113,7 +121,7 @@ class WeChatInput(InputChannel):
             options = replace(options, customer_service=False)
         return cls(str(credentials.get("token") or ""), str(credentials.get("encoding_aes_key") or ""),
                    str(credentials.get("appid") or ""), options=options, client_factory=resources.client,
-                   image_sink=resources.attach if options.attach_images else None)
+                   image_sink=resources.attach if options.attach_images else None, follow_sink=resources.follow)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         module = inspect.getmodule(self)
@@ -229,6 +237,11 @@ class WeChatInput(InputChannel):
         self.buttons.take(message.source, None)  # a button number means something in the next message only
         if isinstance(step, AttachImage):
             return [await self._attach(message.source, step, dedupe_key(message))]
+        if isinstance(step, Welcome) and self._follow_sink is not None:
+            try:
+                await self._follow_sink(message.source)
+            except Exception:  # noqa: BLE001 - the welcome still goes out; they are recorded when they talk
+                logger.exception("wechat: recording the new follower %s failed", dedupe_key(message))
         return [phrase(step.key)] if isinstance(step, Answer) else []
 
     async def _ask_agent(self, message: BaseMessage, step: AskAgent,

@@ -35,6 +35,14 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Welcome(Answer):
+    """A new follower: record them as a resident of the account's compound (so that reception-day
+    reminders reach them), then answer with the welcome."""
+
+    key: str = "welcome"
+
+
+@dataclass(frozen=True)
 class AttachImage:
     media_id: str
     pic_url: str
@@ -45,7 +53,7 @@ class Silent:
     """Nothing to say (unsubscribe, template-send reports, other events)."""
 
 
-Step = Union[AskAgent, Answer, AttachImage, Silent]
+Step = Union[AskAgent, Answer, Welcome, AttachImage, Silent]
 IntentForKey = Callable[[str], Optional[str]]
 
 
@@ -82,7 +90,7 @@ def route(message: BaseMessage, intent_for_key: IntentForKey) -> Step:
 
 def _event(event: events.BaseEvent, intent_for_key: IntentForKey) -> Step:
     if isinstance(event, (events.SubscribeEvent, events.SubscribeScanEvent)):
-        return Answer("welcome")
+        return Welcome()
     if isinstance(event, events.ClickEvent):
         intent = intent_for_key(event.key or "")
         return AskAgent(PAYLOAD_PREFIX + intent, typed=False) if intent else Answer("unknown_menu")

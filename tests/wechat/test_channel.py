@@ -155,6 +155,32 @@ async def test_subscribe_is_welcomed_and_asked_for_the_address(serve):
     assert agent.messages == []
 
 
+async def test_a_new_follower_becomes_a_resident_who_gets_the_reception_reminders(serve, services):
+    from datetime import date
+
+    from bot.scheduler.reminders import ReminderService
+    from bot.wechat.channel import _ProcessResources
+
+    sim = WeChatSim(await serve(WeChatInput(TOKEN, options=ChannelOptions(customer_service=False),
+                                            follow_sink=_ProcessResources().follow), StubAgent("不该出现")),
+                    token=TOKEN)
+    reply = sim.read((await sim.push(event(ALICE, "subscribe"))).body)
+
+    assert reply["Content"] == phrase("welcome")
+    report = ReminderService(services).send("demo", "residents_evening", date(2026, 12, 3), dry_run=True)
+    assert [r.name for r, _ in report.queued] == [f"未登记住址（{ALICE[:12]}）"]
+
+
+async def test_the_welcome_goes_out_even_if_recording_the_follower_fails(serve):
+    async def broken(openid):
+        raise RuntimeError("database down")
+
+    sim = WeChatSim(await serve(WeChatInput(TOKEN, options=ChannelOptions(customer_service=False),
+                                            follow_sink=broken), StubAgent("不该出现")), token=TOKEN)
+    reply = sim.read((await sim.push(event(ALICE, "subscribe"))).body)
+    assert reply["Content"] == phrase("welcome")
+
+
 async def test_unsubscribe_gets_no_reply(serve):
     agent = StubAgent("不该出现")
     sim = await started(serve, agent)

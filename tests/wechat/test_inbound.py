@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from wechatpy import parse_message
 
-from bot.wechat.inbound import (AskAgent, Answer, AttachImage, Silent, dedupe_key, escape_command, route)
+from bot.wechat.inbound import (AskAgent, Answer, Welcome, AttachImage, Silent, dedupe_key, escape_command, route)
 from tests.wechat.sim import event, message_xml, text
 
 WHO = "oAlice______________________"
@@ -40,8 +40,8 @@ def test_kinds_of_pushes():
 
 
 def test_events():
-    assert routed(event(WHO, "subscribe")) == Answer("welcome")
-    assert routed(event(WHO, "subscribe", key="qrscene_12")) == Answer("welcome")
+    assert routed(event(WHO, "subscribe")) == Welcome()
+    assert routed(event(WHO, "subscribe", key="qrscene_12")) == Welcome()
     assert routed(event(WHO, "unsubscribe")) == Silent()
     assert routed(event(WHO, "CLICK", key="parcel")) == AskAgent("/parcel", typed=False)
     assert routed(event(WHO, "CLICK", key="other")) == Answer("unknown_menu")
