@@ -1,4 +1,5 @@
-"""Answers "when is the reception day" from the compound's calendar (RECEPTION_DAYS when it has none)."""
+"""Answers "when is the reception day" from the compound's calendar (RECEPTION_DAYS when it has
+none): the next two days, the hours and place with the next one, and a day moved by a holiday."""
 
 from datetime import date, datetime
 from typing import Any, Dict, List, Text
@@ -8,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from bot import reception, settings
+from bot import reception, settings, texts
 
 
 class ActionReceptionDay(Action):
@@ -24,12 +25,22 @@ class ActionReceptionDay(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         config = settings.get()
         today = self.today(config)
-        days = common.services().compound_info().reception_days or config.reception_days
-        following, after = reception.upcoming(today, days, count=2)
+        cal = common.services().compound_info().calendar or reception.Calendar(config.reception_days)
+        following, after = reception.reception_days(cal, today, 2)
+        where = f"，在{cal.place}" if cal.place else ""
         dispatcher.utter_message(
             response="utter_reception_days",
-            days_of_month=reception.describe_days(days),
-            next_date=reception.describe_date(following, today),
-            after_date=reception.describe_date(after, today),
+            days_of_month=reception.describe_days(cal.days_of_month),
+            next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}{where}",
+            after_date=_day(after, today),
         )
         return []
+
+
+def _day(day: reception.ReceptionDay, today: date) -> str:
+    """12月3日（周四）, and why when a holiday moved it: 10月8日（周四，国庆节顺延）."""
+    text = reception.describe_date(day.date, today)
+    if day.moved:
+        holiday = texts.label("holidays", day.holiday or "")
+        text = text[:-1] + f"，{day.nominal.month}月{day.nominal.day}日{holiday}顺延）"
+    return text

@@ -56,14 +56,14 @@ async def test_answers_with_the_next_two_reception_days(resident):
 
     assert reply.events == []
     assert reply.texts == [
-        "业主接待日是每月3日和15日。下一次是12月3日（周四），再下一次是12月15日（周二）。"
+        "业主接待日是每月3日和15日。下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月15日（周二）。"
         "有什么问题可以当面反映，能解决的现场解决。"]
 
 
 async def test_after_the_last_one_of_the_year_the_next_are_in_january(resident):
     reply = await ask(resident, date(2026, 12, 20))
 
-    assert "下一次是1月3日（周日），再下一次是1月15日（周五）" in reply.texts[0]
+    assert "下一次是1月3日（周日）9:00–11:30，在党群服务站（3号楼一层），再下一次是1月15日（周五）" in reply.texts[0]
 
 
 async def test_a_day_the_month_does_not_have_is_skipped(resident, reception_days):
@@ -71,7 +71,7 @@ async def test_a_day_the_month_does_not_have_is_skipped(resident, reception_days
 
     reply = await ask(resident, date(2026, 11, 21))  # November has no 31st
 
-    assert "每月15日和31日。下一次是12月15日（周二），再下一次是12月31日（周四）" in reply.texts[0]
+    assert "每月15日和31日。下一次是12月15日（周二）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月31日（周四）" in reply.texts[0]
 
 
 async def test_a_reception_day_today_is_said_to_be_today(resident):
@@ -87,7 +87,7 @@ async def test_follows_the_days_changed_in_the_database(resident, reception_days
     reply = await ask(resident, date(2026, 11, 22), "逢三说事是哪天")
 
     assert "每月3日、13日和23日" in reply.texts[0]
-    assert "下一次是明天 11月23日（周一），再下一次是12月3日（周四）" in reply.texts[0]
+    assert "下一次是明天 11月23日（周一）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月3日（周四）" in reply.texts[0]
 
 
 async def test_a_compound_without_days_uses_the_setting(resident, services, fallback_days):
@@ -102,3 +102,22 @@ async def test_a_compound_without_days_uses_the_setting(resident, services, fall
 
 def test_action_name_is_declared_in_the_domain(domain):
     assert ActionReceptionDay().name() in domain["actions"]
+
+
+@pytest.fixture
+def holiday_rule(services):
+    def change(rule):
+        data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+        data["reception_on_holiday"] = rule
+        with transaction(services.factory) as session:
+            compounds.load_data(session, data, source="edited demo")
+
+    return change
+
+
+async def test_a_day_moved_by_a_holiday_says_so(resident, holiday_rule):
+    holiday_rule("next_working_day")
+
+    reply = await ask(resident, date(2026, 9, 28))
+
+    assert "下一次是10月8日（周四，10月3日国庆节顺延）9:00–11:30，在党群服务站（3号楼一层），再下一次是10月15日（周四）" in reply.texts[0]
