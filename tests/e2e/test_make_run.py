@@ -72,6 +72,7 @@ def _start_assistant(env=None):
         pytest.fail("make run did not come up:\n" + "".join(lines[-60:]))
     return {"process": process, "lines": lines, "rasa": f"http://127.0.0.1:{ports['RASA_PORT']}",
             "ports": [int(port) for port in ports.values()],
+            "port_of": {name: int(port) for name, port in ports.items()},
             "database_url": env["DATABASE_URL"]}
 
 

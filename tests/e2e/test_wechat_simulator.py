@@ -4,7 +4,9 @@ configured): the fake WeChat API, Rasa with the WeChat channel, the action serve
 worker and the simulator page.
 
 A resident reports a leak in the simulator and confirms it; the butler of building 3 gets the
-ticket as a template message, and the butler's view in the simulator shows it as a card.
+ticket as a template message, and the butler's view in the simulator shows it as a card. Two
+residents opt out of the reception-day reminders (one opts back in); a reminder sent now with
+the admin's command reaches exactly the residents who should get it.
 
 Needs the `playwright` package (requirements.in) and the `chromium` Debian package; it skips,
 saying which is missing, if either cannot be had. Never `playwright install`: the browser is
@@ -13,15 +15,21 @@ Debian's.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
+import urllib.request
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.e2e.test_make_run import _free_port, _start_assistant
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
@@ -84,7 +92,8 @@ def simulator(browser_tools, model_path):
         "WECHAT_APPID": "", "WECHAT_SECRET": "",  # no official account configured: dev mode
     })
     try:
-        yield _simulator_url(started["lines"])
+        yield SimpleNamespace(url=_simulator_url(started["lines"]), database_url=started["database_url"],
+                              fake_api=f"http://127.0.0.1:{started['port_of']['WECHAT_FAKE_API_PORT']}")
     finally:
         if started["process"].poll() is None:
             os.killpg(started["process"].pid, signal.SIGINT)
@@ -92,6 +101,23 @@ def simulator(browser_tools, model_path):
                 started["process"].wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(started["process"].pid, signal.SIGKILL)
+
+
+@contextmanager
+def _page(browser_tools, tmp_path):
+    """A headless chromium page; a screenshot of it in tmp_path when the test fails."""
+    sync_playwright, _, chromium = browser_tools
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(locale="zh-CN")
+        try:
+            yield page
+        except (Exception, pytest.fail.Exception):
+            page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
+            print(f"screenshot: {tmp_path / 'simulator.png'}")
+            raise
+        finally:
+            browser.close()
 
 
 def _say(page, expect, text: str, answer_contains: str) -> str:
@@ -113,28 +139,77 @@ def _say(page, expect, text: str, answer_contains: str) -> str:
 
 
 def test_a_resident_reports_a_leak_and_the_butler_sees_the_template_message(simulator, browser_tools, tmp_path):
-    sync_playwright, expect, chromium = browser_tools
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(locale="zh-CN")
-        try:
-            page.goto(simulator)
-            page.get_by_role("button", name=re.compile("张阿姨")).click()
-            expect(page.locator("#whoami")).to_contain_text("张阿姨")
+    expect = browser_tools[1]
+    with _page(browser_tools, tmp_path) as page:
+        page.goto(simulator.url)
+        page.get_by_role("button", name=re.compile("张阿姨")).click()
+        expect(page.locator("#whoami")).to_contain_text("张阿姨")
 
-            _say(page, expect, "3栋2单元502厨房水管漏水了", "什么时间上门")
-            _say(page, expect, "明天上午", "请确认")
-            done = _say(page, expect, "确认", "工单号")
-            number = TICKET_NUMBER.search(done).group(1)
+        _say(page, expect, "3栋2单元502厨房水管漏水了", "什么时间上门")
+        _say(page, expect, "明天上午", "请确认")
+        done = _say(page, expect, "确认", "工单号")
+        number = TICKET_NUMBER.search(done).group(1)
 
-            page.get_by_role("button", name=re.compile("王秀英")).click()
-            expect(page.locator("#whoami")).to_contain_text("王秀英")
-            card = page.locator('.card[data-kind="template"]').filter(has_text=number)
-            expect(card).to_be_visible(timeout=NOTIFIER_WAIT_MS)
-            expect(card).to_contain_text("编号")
-        except (Exception, pytest.fail.Exception):
-            page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
-            print(f"screenshot: {tmp_path / 'simulator.png'}")
-            raise
-        finally:
-            browser.close()
+        page.get_by_role("button", name=re.compile("王秀英")).click()
+        expect(page.locator("#whoami")).to_contain_text("王秀英")
+        card = page.locator('.card[data-kind="template"]').filter(has_text=number)
+        expect(card).to_be_visible(timeout=NOTIFIER_WAIT_MS)
+        expect(card).to_contain_text("编号")
+
+
+def _reminded(fake_api: str) -> set:
+    """openids the fake WeChat API received a reception-day reminder for (as a customer-service text)."""
+    with urllib.request.urlopen(f"{fake_api}/_fake/requests", timeout=10) as response:
+        received = json.loads(response.read().decode("utf-8"))
+    return {r["body"]["touser"] for r in received if r["path"] == "/cgi-bin/message/custom/send"
+            and "是业主接待日" in r["body"].get("text", {}).get("content", "")}
+
+
+def _residents_with_reminders(database_url: str) -> set:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(database_url, future=True)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text("SELECT openid FROM residents WHERE reminders")).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_residents_opt_out_and_in_and_a_reminder_sent_now_reaches_exactly_the_others(simulator, browser_tools,
+                                                                                      tmp_path):
+    expect = browser_tools[1]
+    with _page(browser_tools, tmp_path) as page:
+        page.goto(simulator.url)
+        page.get_by_role("button", name=re.compile("李先生")).click()
+        expect(page.locator("#whoami")).to_contain_text("李先生")
+        _say(page, expect, "退订提醒", "不再给您发接待日提醒")
+
+        page.get_by_role("button", name=re.compile("王奶奶")).click()
+        expect(page.locator("#whoami")).to_contain_text("王奶奶")
+        _say(page, expect, "以后别给我发接待日的提醒了", "不再给您发接待日提醒")
+        _say(page, expect, "订阅提醒", "恢复接待日提醒")
+
+        page.get_by_role("button", name=re.compile("赵女士")).click()
+        expect(page.locator("#whoami")).to_contain_text("赵女士")
+        _say(page, expect, "TD", "不再给您发接待日提醒")
+
+        # The admin sends the evening reminder of the next reception day now.
+        env = {**os.environ, "DATABASE_URL": simulator.database_url}
+        sent = subprocess.run([sys.executable, "-m", "bot.cli", "schedule", "send", "residents_evening"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "opted out 2" in sent.stdout
+
+        page.get_by_role("button", name=re.compile("王奶奶")).click()
+        reminder = page.locator(".row.theirs .bubble").filter(has_text="是业主接待日")
+        expect(reminder).to_be_visible(timeout=NOTIFIER_WAIT_MS)
+        expect(reminder).to_contain_text("回复“退订提醒”不再接收")
+
+        should = _residents_with_reminders(simulator.database_url)
+        deadline = time.monotonic() + NOTIFIER_WAIT_MS / 1000
+        while _reminded(simulator.fake_api) != should and time.monotonic() < deadline:
+            time.sleep(0.5)
+        reminded = _reminded(simulator.fake_api)
+        assert reminded == should
+        assert "oSIM_wang_nainai____________" in reminded
+        assert not reminded & {"oSIM_li_xiansheng___________", "oSIM_zhao_nvshi_____________"}
