@@ -47,8 +47,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "send":
             report = reminders.send(code, args.audience, day, dry_run=args.dry_run)
             print(report.summary())
+            by_text: dict = {}  # the same text to many residents is shown once
             for recipient, text in report.queued:
-                print(f"  → {recipient.kind} {recipient.id} {recipient.name}")
+                by_text.setdefault(text, []).append(recipient)
+            for text, recipients in by_text.items():
+                for recipient in recipients:
+                    print(f"  → {recipient.kind} {recipient.id} {recipient.name}")
                 if args.dry_run:
                     print("    " + text.replace("\n", "\n    "))
             if not args.dry_run and report.queued:
