@@ -118,7 +118,7 @@ class Assistant:
 
     def __init__(self, folder: Path, aes_key: str) -> None:
         self.ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT",
-                                                    "SIMULATOR_PORT")}
+                                                    "SIMULATOR_PORT", "CONSOLE_PORT")}
         self.database_url = f"sqlite:///{folder / 'red-butler.db'}"
         self.env = {**os.environ, **{k: str(v) for k, v in self.ports.items()},
                     "DATABASE_URL": self.database_url, "COMPOUND": "demo",

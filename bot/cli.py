@@ -27,7 +27,7 @@ def main(argv=None) -> int:
         from bot.model_store import ensure_model
         ensure_model(settings_module.ROOT, settings.models_dir)
         return 0
-    if args.command in ("db", "compound", "ticket", "schedule"):
+    if args.command in ("db", "compound", "ticket", "schedule", "staff"):
         from bot import commands as admin_commands
         return admin_commands.run(args, settings)
     if args.command == "run":

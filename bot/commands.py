@@ -46,6 +46,10 @@ def add_parsers(commands) -> None:
     agenda.add_argument("--reason", default="")
     from bot.scheduler import commands as schedule_commands
     schedule_commands.add_parser(commands)
+    staff = commands.add_parser("staff", help="staff accounts of the console").add_subparsers(dest="action", required=True)
+    password = staff.add_parser("password", help="set a staff member's console password (asked, or read from stdin)")
+    password.add_argument("code")
+    password.add_argument("--stdin", action="store_true", help="read the password from standard input")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -56,6 +60,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "compound":
         return load_compound(settings, Path(args.file))
+    if args.command == "staff":
+        return _staff_password(args, settings)
     if args.command == "schedule":
         from bot.scheduler import commands as schedule_commands
         return schedule_commands.run(args, settings)
@@ -123,6 +129,24 @@ def _ticket(args: argparse.Namespace, settings: Settings) -> int:
     except (TicketError, NotSetUp, ValueError) as error:
         print(f"error: {error}")
         return 2
+
+
+def _staff_password(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+    import sys
+
+    from bot import services
+    from bot.console.service import ConsoleService
+    from bot.services.common import NotSetUp
+    from bot.services.tickets import TicketError
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass(f"console password for {args.code}: ")
+    try:
+        ConsoleService(services.build(settings)).set_password(args.code, password)
+    except (TicketError, NotSetUp, ValueError) as error:
+        print(f"error: {error}")
+        return 2
+    print(f"==> {args.code} can log in to the console with the new password (their other sessions ended)")
+    return 0
 
 
 def _line(view, texts) -> str:

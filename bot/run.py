@@ -42,7 +42,9 @@ def wechat_env(settings: Settings) -> Dict[str, str]:
         return {"WECHAT_TOKEN": settings.wechat_token, "WECHAT_ENCODING_AES_KEY": settings.wechat_aes_key,
                 "WECHAT_APPID": settings.wechat.appid}
     return {**DEV_WECHAT, "WECHAT_ENCODING_AES_KEY": settings.wechat_aes_key,
-            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{settings.wechat_fake_api_port}"}
+            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{settings.wechat_fake_api_port}",
+            # Template messages to staff link to the ticket in the console.
+            "WECHAT_CONSOLE_URL": f"http://{settings.console_host}:{settings.console_port}/tickets/{{number}}"}
 
 
 def services(settings: Settings, model: Path) -> List[Service]:
@@ -65,8 +67,10 @@ def services(settings: Settings, model: Path) -> List[Service]:
     notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
     # Reception-day reminders, agendas, time limits: queues into the outbox the notifier delivers.
     scheduler = Service(name="scheduler", argv=[python, "-m", "bot.scheduler"], health_url=None)
+    console = Service(name="console", argv=[python, "-m", "bot.console"],
+                      health_url=f"http://{settings.console_host}:{settings.console_port}/health")
     if not settings.wechat_dev_mode:
-        return [actions, rasa, notifier, scheduler]
+        return [actions, rasa, notifier, scheduler, console]
     fake = Service(
         name="wechat-api",
         argv=[python, "-m", "bot.wechat.fake_api", "--port", str(settings.wechat_fake_api_port),
@@ -83,7 +87,18 @@ def services(settings: Settings, model: Path) -> List[Service]:
              + (["--aes-key", settings.wechat_aes_key] if settings.wechat_aes_key else []),
         health_url=f"http://127.0.0.1:{settings.simulator_port}/health",
     )
-    return [fake, actions, rasa, notifier, scheduler, simulator]
+    return [fake, actions, rasa, notifier, scheduler, console, simulator]
+
+
+def dev_logins(settings: Settings):
+    """Dev mode: the demo staff without a console password get the dev one (printed in the banner)."""
+    from bot import services as services_module
+    from bot.console.service import ConsoleService
+    built = services_module.build(settings)
+    try:
+        return ConsoleService(built).give_dev_passwords(settings.console_dev_password)
+    finally:
+        built.factory.kw["bind"].dispose()
 
 
 def _relay(name: str, stream) -> None:
@@ -151,8 +166,10 @@ def stop(items: List[Service], grace_s: float = 15) -> None:
         print(f"==> stopped {service.name}", flush=True)
 
 
-def banner(settings: Settings, model: Path) -> str:
+def banner(settings: Settings, model: Path, logins=()) -> str:
     rasa = f"http://{settings.rasa_host}:{settings.rasa_port}"
+    console = f"http://{settings.console_host}:{settings.console_port}"
+    accounts = "，".join(f"{code}（{name}）" for code, name, _ in logins)
     return "\n".join([
         "",
         "==> 红管家 is running",
@@ -163,6 +180,9 @@ def banner(settings: Settings, model: Path) -> str:
         f"    WeChat webhook: {rasa}/webhooks/wechat/webhook",
         *([f"    WeChat simulator: http://127.0.0.1:{settings.simulator_port}  "
            "(open it in a browser: a WeChat chat, no account needed)"] if settings.wechat_dev_mode else []),
+        f"    staff console:  {console}",
+        *([f"                    dev log-in: username {accounts}; password {settings.console_dev_password}"]
+          if logins else []),
         "    talk to it:     make chat   (in another terminal)",
         "    reminders:      make schedule   (reception days; the scheduler's log above shows the next)",
         "    stop:           Ctrl-C",
@@ -188,6 +208,7 @@ def main(settings: Settings) -> int:
     from bot.commands import ensure_compound
     if not ensure_compound(settings):
         return 2
+    logins = dev_logins(settings) if settings.wechat_dev_mode else []
     model = ensure_model(ROOT, settings.models_dir)
     items = services(settings, model)
     stop_request = _StopRequest()
@@ -199,7 +220,7 @@ def main(settings: Settings) -> int:
             start(service)
         print("==> waiting for the servers (Rasa takes about a minute to load)", flush=True)
         wait_until_healthy(items, stop_request)
-        print(banner(settings, model), flush=True)
+        print(banner(settings, model, logins), flush=True)
         while not stop_request.requested:
             exited = [s for s in items if s.process.poll() is not None]
             if exited:

@@ -41,6 +41,10 @@ class Settings:
     wechat_fake_api_port: int  # dev mode: the fake WeChat API on loopback
     simulator_port: int  # dev mode: the WeChat simulator page
     scheduler: "SchedulerConfig"  # reminder times, time-limit checks (bot/scheduler/config.py)
+    console_host: str = "127.0.0.1"  # the staff console (behind the reverse proxy in production)
+    console_port: int = 8091
+    console_secure_cookies: bool = False  # true behind HTTPS: cookies only over TLS
+    console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
 
     @property
     def wechat_dev_mode(self) -> bool:
@@ -106,6 +110,10 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         wechat_fake_api_port=_int(env, "WECHAT_FAKE_API_PORT", 8089),
         simulator_port=_int(env, "SIMULATOR_PORT", 8090),
         scheduler=_scheduler(env),
+        console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        console_port=_int(env, "CONSOLE_PORT", 8091),
+        console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+        console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
     )
 
 

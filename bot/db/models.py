@@ -80,6 +80,8 @@ class Staff(Base):
     phone = Column(String(20), nullable=False, default="")
     openid = Column(String(64), nullable=True, unique=True)
     active = Column(Boolean, nullable=False, default=True)
+    # The console log-in (username: the code): scrypt hash, NULL until a password is set.
+    password_hash = Column(String(200), nullable=True)
 
 
 class Building(Base):
@@ -299,3 +301,35 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class ConsoleSession(Base):
+    """A staff member logged in to the console. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "console_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False, index=True)
+    csrf = Column(String(64), nullable=False)  # every form of the session carries it
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class LoginAttempt(Base):
+    """Every console log-in attempt, for rate limiting and the audit."""
+
+    __tablename__ = "login_attempts"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(40), nullable=False, index=True)
+    client = Column(String(64), nullable=False)
+    ok = Column(Boolean, nullable=False)
+    at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class PhoneReveal(Base):
+    """A staff member looked at a resident's full phone number (the console masks it otherwise)."""
+
+    __tablename__ = "phone_reveals"
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False)
+    at = Column(UTCDateTime, nullable=False)

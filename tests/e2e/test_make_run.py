@@ -52,7 +52,8 @@ def _start_assistant(env=None):
 
     The assistant gets a database of its own in a temporary folder (never the developer's
     data/red-butler.db) unless ``env`` names one; ``env`` adds to or overrides the environment."""
-    ports = {name: str(_free_port()) for name in ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT", "SIMULATOR_PORT")}
+    ports = {name: str(_free_port())
+             for name in ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT", "SIMULATOR_PORT", "CONSOLE_PORT")}
     env = {"DATABASE_URL": _temporary_database_url(), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **env, **ports},
@@ -153,6 +154,24 @@ def test_the_log_shows_the_next_reminders(assistant):
     assert f"{following} 08:00  residents_morning" in output
 
 
+def test_the_staff_console_is_up_with_the_printed_dev_log_in(assistant):
+    """A new user logs in as the demo butler with what the banner printed, over real HTTP."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    output = "".join(assistant["lines"])
+    console = re.search(r"staff console:\s+(http://127\.0\.0\.1:\d+)", output).group(1)
+    login = re.search(r"dev log-in: username (.+); password (\S+)", output)
+    assert "wang（王秀英）" in login.group(1)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = opener.open(f"{console}/login", timeout=30).read().decode("utf-8")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"csrf": csrf, "username": "wang", "password": login.group(2)}).encode()
+    page = opener.open(f"{console}/login", data=data, timeout=30).read().decode("utf-8")
+    assert "待办工单" in page and "王秀英" in page
+
+
 def test_ctrl_c_stops_every_process(assistant):
     process = assistant["process"]
     os.killpg(process.pid, signal.SIGINT)
@@ -160,6 +179,7 @@ def test_ctrl_c_stops_every_process(assistant):
     assert _ports_closed(assistant["ports"], within_s=10)
     assert "stopped rasa" in "".join(assistant["lines"])
     assert "stopped scheduler" in "".join(assistant["lines"])
+    assert "stopped console" in "".join(assistant["lines"])
 
 
 def test_servers_do_not_outlive_a_launcher_that_is_killed(model_path):

@@ -1,0 +1,198 @@
+"""The console's web app (aiohttp, already in Rasa's dependencies).
+
+Every page but /login, /health and /static needs a session (an HttpOnly, SameSite=Lax cookie
+whose token the database keeps only hashed); every POST carries the session's CSRF token (the
+log-in form a double-submit cookie); what a staff member may see is checked on every route by
+the service (a ticket that is not theirs is a 404). Pages are escaped HTML under a strict
+Content-Security-Policy. Blocking work (SQLAlchemy, scrypt) runs in the executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from aiohttp import web
+
+from bot.console import pages, security
+from bot.console.service import ConsoleService, NotVisible
+from bot.services.tickets import TicketError
+
+logger = logging.getLogger("red_butler.console")
+SESSION_COOKIE = "rb_session"
+LOGIN_COOKIE = "rb_login"
+STATIC = __import__("pathlib").Path(__file__).resolve().parent / "static"
+PUBLIC = ("/login", "/health", "/static/")
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+}
+SERVICE = web.AppKey("service", ConsoleService)
+SECURE = web.AppKey("secure_cookies", bool)
+
+
+async def _run(request: web.Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.update(HEADERS)
+    return response
+
+
+@web.middleware
+async def sessions(request: web.Request, handler) -> web.StreamResponse:
+    """Who is logged in (request["user"], request["csrf"]); the CSRF check of every POST."""
+    if request.path.startswith(PUBLIC):
+        return await handler(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = await _run(request, request.app[SERVICE].session_user, token)
+    if found is None:
+        if request.method == "GET":
+            raise web.HTTPFound("/login")
+        return _html(pages.forbidden(), 403)
+    request["user"], request["csrf"] = found
+    request["token"] = token
+    if request.method == "POST":
+        form = await request.post()
+        if not security.same(str(form.get("csrf", "")), request["csrf"]):
+            return _html(pages.forbidden(), 403)
+        request["form"] = form
+    return await handler(request)
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def login_page(request: web.Request, problem: str = "", username: str = "") -> web.Response:
+    token = security.new_token()
+    response = _html(pages.login(token, problem, username), 401 if problem else 200)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE],
+                        path="/login")
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    if not security.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "") or "\0"):
+        return await login_page(request, "expired")
+    username = str(form.get("username", ""))[:40]
+    result = await _run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
+                        request.remote or "")
+    if result.user is None:
+        return await login_page(request, result.problem, username)
+    response = web.HTTPFound("/")
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=request.app[SECURE],
+                        max_age=12 * 3600, path="/")
+    response.del_cookie(LOGIN_COOKIE, path="/login")
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    await _run(request, request.app[SERVICE].log_out, request["token"])
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def index(request: web.Request) -> web.Response:
+    show_all = request.query.get("all") == "1"
+    rows = await _run(request, request.app[SERVICE].list, request["user"], open_only=not show_all)
+    return _html(pages.ticket_list(request["user"], request["csrf"], rows, show_all))
+
+
+async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: str = "", error: str = "",
+                 status: int = 200) -> web.Response:
+    service: ConsoleService = request.app[SERVICE]
+    user, number = request["user"], request.match_info["number"]
+    try:
+        detail = await _run(request, service.detail, user, number)
+    except NotVisible:
+        return _html(pages.not_found(user, request["csrf"]), 404)
+    colleagues = await _run(request, service.colleagues, user) if "transfer" in detail.steps else []
+    return _html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error),
+                 status)
+
+
+def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
+    """A POST on a ticket: do it, then show the ticket (404 if not theirs, 409 if not possible now)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            notice = await action(request)
+        except NotVisible:
+            return _html(pages.not_found(request["user"], request["csrf"]), 404)
+        except TicketError as error:
+            logger.info("console: %s refused for %s: %s", request.path, request["user"].code, error)
+            return await ticket(request, error="这一步现在做不了，请刷新看看工单的最新状态。", status=409)
+        if notice is None:
+            return await ticket(request)
+        raise web.HTTPSeeOther(f"/tickets/{request.match_info['number']}?done={notice}")
+
+    return handler
+
+
+STEP_NOTICES = {"accept": "accepted", "start": "started", "resolve": "resolved", "transfer": "transferred"}
+NOTICES = {"accepted": "已接单，居民会收到通知。", "started": "已开始处理，居民会收到通知。",
+           "resolved": "已标记处理完毕，居民会收到评价邀请。", "transferred": "已转交，对方会收到通知。",
+           "noted": "备注已添加。"}
+
+
+@_ticket_action
+async def step(request: web.Request) -> Optional[str]:
+    form = request["form"]
+    name = str(form.get("step", ""))
+    if name not in STEP_NOTICES:
+        raise TicketError(f"unknown step {name!r}")
+    to = str(form.get("to", "")) or None
+    await _run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
+               reason=str(form.get("reason", "")), to=to)
+    return STEP_NOTICES[name]
+
+
+@_ticket_action
+async def note(request: web.Request) -> Optional[str]:
+    await _run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
+               str(request["form"].get("text", "")))
+    return "noted"
+
+
+async def reveal_phone(request: web.Request) -> web.Response:
+    try:
+        phone = await _run(request, request.app[SERVICE].reveal_phone, request["user"], request.match_info["number"])
+    except NotVisible:
+        return _html(pages.not_found(request["user"], request["csrf"]), 404)
+    return await ticket(request, phone=phone, notice="完整号码已显示，本次查看已记录。")
+
+
+async def ticket_page(request: web.Request) -> web.Response:
+    return await ticket(request, notice=NOTICES.get(request.query.get("done", ""), ""))
+
+
+def create_app(service: ConsoleService, *, secure_cookies: bool = False) -> web.Application:
+    app = web.Application(middlewares=[security_headers, sessions], client_max_size=64 * 1024)
+    app[SERVICE] = service
+    app[SECURE] = secure_cookies
+    app.add_routes([
+        web.get("/health", health),
+        web.get("/login", login_page),
+        web.post("/login", login),
+        web.post("/logout", logout),
+        web.get("/", index),
+        web.get("/tickets/{number}", ticket_page),
+        web.post("/tickets/{number}/step", step),
+        web.post("/tickets/{number}/note", note),
+        web.post("/tickets/{number}/phone", reveal_phone),
+        web.static("/static", STATIC),
+    ])
+    return app

@@ -1,0 +1,127 @@
+"""The console's pages: HTML with every value escaped, Simplified Chinese, one small stylesheet."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import List, Optional, Sequence, Tuple
+
+from bot import texts
+from bot.console.access import StaffUser
+from bot.console.service import Detail, Row
+
+STEP_LABELS = {"accept": "接单", "start": "开始处理", "resolve": "标记已处理", "transfer": "转交"}
+
+
+def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "") -> str:
+    who = ""
+    if user is not None:
+        who = (f'<span>{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
+               f'<form class="inline" method="post" action="/logout">{_csrf(csrf)}<button>退出</button></form>')
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(title)} · 红管家工作台</title><link rel="stylesheet" href="/static/console.css"></head>'
+            f'<body><header><a href="/">红管家工作台</a>{who}</header><main>{body}</main></body></html>')
+
+
+def _csrf(token: str) -> str:
+    return f'<input type="hidden" name="csrf" value="{escape(token)}">'
+
+
+def login(csrf: str, problem: str = "", username: str = "") -> str:
+    message = {"bad_credentials": "用户名或密码不对，请再试一次。",
+               "too_many": "尝试次数太多了，请15分钟后再试。",
+               "expired": "页面已过期，请重新登录。"}.get(problem, "")
+    body = (f'<h1>工作人员登录</h1>{_msg(message, "error")}'
+            f'<form class="card" method="post" action="/login">{_csrf(csrf)}'
+            f'<label>用户名<input type="text" name="username" value="{escape(username)}" autocomplete="username" required></label>'
+            f'<label>密码<input type="password" name="password" autocomplete="current-password" required></label>'
+            f'<button type="submit">登录</button></form>')
+    return _page("登录", body)
+
+
+def ticket_list(user: StaffUser, csrf: str, rows: Sequence[Row], show_all: bool) -> str:
+    scope = "全部工单" if show_all else "待办工单"
+    switch = '<a href="/">只看待办</a>' if show_all else '<a href="/?all=1">含已完成</a>'
+    items = "".join(_row(row) for row in rows) or '<p class="card">现在没有要处理的工单。</p>'
+    return _page(scope, f'<h1>{scope}（{len(rows)}）</h1><p class="meta">{switch}</p>{items}', user, csrf)
+
+
+def _row(row: Row) -> str:
+    return (f'<div class="card"><a href="/tickets/{escape(row.number)}">'
+            f'<h2>{_badges(row)}{escape(row.location)}</h2>'
+            f'<div>{escape(row.description[:80])}</div>'
+            f'<div class="meta">{escape(row.number)} · {escape(texts.label("statuses", row.status))}'
+            f'{" · " + escape(row.assignee) if row.assignee else ""}{_due(row)}</div></a></div>')
+
+
+def _badges(row: Row) -> str:
+    priority = texts.label("priorities", row.priority)
+    kind = texts.label("request_types", row.request_type)
+    cls = row.priority if row.priority in ("urgent", "high") else ""
+    return f'<span class="badge {cls}">{escape(priority)}</span><span class="badge">{escape(kind)}</span>'
+
+
+def _due(row: Row) -> str:
+    if not row.due:
+        return ""
+    text = f" · 应在{escape(row.due)}前接单"
+    return f'<span class="overdue">{text}（已超时）</span>' if row.overdue else text
+
+
+def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, str]], *,
+           phone: Optional[str] = None, notice: str = "", error: str = "") -> str:
+    row = d.row
+    base = f"/tickets/{escape(row.number)}"
+    facts = [("位置", row.location), ("状态", texts.label("statuses", row.status)), ("负责人", row.assignee or "未派单")]
+    if d.visit_time:
+        facts.append(("上门时间", d.visit_time))
+    if d.other_party:
+        facts.append(("对方", d.other_party))
+    if d.reporters > 1:
+        facts.append(("反映户数", str(d.reporters)))
+    if d.reception_date:
+        facts.append(("接待日议程", d.reception_date))
+    if d.routing_note:
+        facts.append(("转派原因", d.routing_note))
+    tags = "".join(f'<span class="badge tag">{escape(t)}</span>' for t in d.tags)
+    if d.home_visit:
+        tags += '<span class="badge tag">需上门</span>'
+    shown = phone if phone is not None else d.phone_masked
+    phone_html = (f'<div>居民电话：{escape(shown) or "未留"}'
+                  + (f'<form class="inline" method="post" action="{base}/phone">{_csrf(csrf)}'
+                     f'<button class="secondary">查看完整号码</button></form>' if phone is None and d.phone_masked else "")
+                  + '</div>')
+    steps = "".join(f'<form class="inline" method="post" action="{base}/step">{_csrf(csrf)}'
+                    f'<input type="hidden" name="step" value="{s}"><button>{STEP_LABELS[s]}</button></form>'
+                    for s in d.steps if s != "transfer")
+    transfer = ""
+    if "transfer" in d.steps and colleagues:
+        options = "".join(f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in colleagues)
+        transfer = (f'<form class="card" method="post" action="{base}/step">{_csrf(csrf)}'
+                    f'<input type="hidden" name="step" value="transfer"><label>转交给<select name="to">{options}'
+                    f'</select></label><label>原因<input type="text" name="reason" maxlength="200" required></label>'
+                    f'<button>转交</button></form>')
+    note = (f'<form class="card" method="post" action="{base}/note">{_csrf(csrf)}<label>备注'
+            f'<textarea name="text" rows="2" maxlength="500" required></textarea></label><button>添加备注</button></form>'
+            if d.can_note else "")
+    events = "".join(f'<li>{escape(at)} {escape(status)} · {escape(who)}{"：" + escape(reason) if reason else ""}</li>'
+                     for at, status, who, reason in d.events)
+    body = (f'{_msg(notice, "notice")}{_msg(error, "error")}'
+            f'<div class="card"><h1>{_badges(row)}{escape(row.number)}</h1>{tags}'
+            f'<p>{escape(row.description)}</p>'
+            + "".join(f'<div><span class="meta">{escape(k)}：</span>{escape(v)}</div>' for k, v in facts)
+            + f'{_due(row)}{phone_html}<div>{steps}</div></div>{transfer}{note}'
+            f'<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
+    return _page(row.number, body, user, csrf)
+
+
+def not_found(user: Optional[StaffUser], csrf: str) -> str:
+    return _page("找不到", '<p class="card">没有这张工单，或者它不归您处理。<a href="/">返回</a></p>', user, csrf)
+
+
+def forbidden() -> str:
+    return _page("无法完成", '<p class="card error">页面已过期或请求不完整，请返回重试。<a href="/">返回</a></p>')
+
+
+def _msg(text: str, cls: str) -> str:
+    return f'<p class="{cls}">{escape(text)}</p>' if text else ""
