@@ -24,7 +24,7 @@ logger = logging.getLogger("red_butler.console")
 SESSION_COOKIE = "rb_session"
 LOGIN_COOKIE = "rb_login"
 STATIC = __import__("pathlib").Path(__file__).resolve().parent / "static"
-PUBLIC = ("/login", "/health", "/static/")
+PUBLIC = ("/login", "/health", "/static/", "/favicon.ico")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
@@ -74,8 +74,14 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def no_icon(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 async def login_page(request: web.Request, problem: str = "", username: str = "") -> web.Response:
-    token = security.new_token()
+    # Reuse the browser's token: a second log-in page (another tab, a favicon request sent to the
+    # log-in) must not invalidate the form already shown.
+    token = request.cookies.get(LOGIN_COOKIE, "") or security.new_token()
     response = _html(pages.login(token, problem, username), 401 if problem else 200)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE],
                         path="/login")
@@ -185,6 +191,7 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False) -> web.
     app[SECURE] = secure_cookies
     app.add_routes([
         web.get("/health", health),
+        web.get("/favicon.ico", no_icon),
         web.get("/login", login_page),
         web.post("/login", login),
         web.post("/logout", logout),

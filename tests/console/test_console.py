@@ -152,6 +152,16 @@ async def test_a_log_in_form_without_its_token_is_refused(browser):
     assert response.status == 401 and "页面已过期" in page
 
 
+async def test_a_second_log_in_page_does_not_invalidate_the_first(browser):
+    """Browsers fetch /favicon.ico and open tabs: the form already shown must still work."""
+    b = await browser()
+    await b.get("/login")
+    form_token = b.csrf
+    await b.client.get("/login")  # another tab
+    response, page = await b.post("/login", {"username": "wang", "password": "correct-horse-1"}, csrf=form_token)
+    assert response.status == 200 and "待办工单" in page
+
+
 async def test_log_out_and_expiry_end_the_session(services, browser):
     b = await browser()
     await b.log_in("wang")

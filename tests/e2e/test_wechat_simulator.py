@@ -93,6 +93,7 @@ def simulator(browser_tools, model_path):
     })
     try:
         yield SimpleNamespace(url=_simulator_url(started["lines"]), database_url=started["database_url"],
+                              console=f"http://127.0.0.1:{started['port_of']['CONSOLE_PORT']}",
                               fake_api=f"http://127.0.0.1:{started['port_of']['WECHAT_FAKE_API_PORT']}")
     finally:
         if started["process"].poll() is None:
@@ -213,3 +214,42 @@ def test_residents_opt_out_and_in_and_a_reminder_sent_now_reaches_exactly_the_ot
         assert reminded == should
         assert "oSIM_wang_nainai____________" in reminded
         assert not reminded & {"oSIM_li_xiansheng___________", "oSIM_zhao_nvshi_____________"}
+
+
+def _sent_to(fake_api: str, openid: str) -> list:
+    with urllib.request.urlopen(f"{fake_api}/_fake/requests", timeout=10) as response:
+        received = json.loads(response.read().decode("utf-8"))
+    return [r["body"]["text"]["content"] for r in received
+            if r["path"] == "/cgi-bin/message/custom/send" and r["body"]["touser"] == openid]
+
+
+def test_a_butler_accepts_and_resolves_in_the_console_and_the_resident_hears_of_it(simulator, browser_tools,
+                                                                                   tmp_path):
+    expect = browser_tools[1]
+    li = "oSIM_li_xiansheng___________"
+    with _page(browser_tools, tmp_path) as page:
+        page.goto(simulator.url)
+        page.get_by_role("button", name=re.compile("李先生")).click()
+        expect(page.locator("#whoami")).to_contain_text("李先生")
+        _say(page, expect, "1栋1单元502阳台下水道堵了", "什么时间上门")
+        _say(page, expect, "今天下午", "请确认")
+        number = TICKET_NUMBER.search(_say(page, expect, "确认", "工单号")).group(1)
+
+        # 刘建华, the butler of building 1, on the console (the dev log-in make run printed).
+        page.goto(simulator.console)
+        page.get_by_label("用户名").fill("liu")
+        page.get_by_label("密码").fill("hongguanjia")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text(number).click()
+        expect(page.locator("h1")).to_contain_text(number)
+        page.get_by_role("button", name="接单").click()
+        expect(page.locator(".notice")).to_contain_text("已接单")
+        page.get_by_role("button", name="标记已处理").click()
+        expect(page.locator(".notice")).to_contain_text("已标记处理完毕")
+
+        deadline = time.monotonic() + NOTIFIER_WAIT_MS / 1000
+        while time.monotonic() < deadline and not any("已处理完毕" in t for t in _sent_to(simulator.fake_api, li)):
+            time.sleep(0.5)
+        told = _sent_to(simulator.fake_api, li)
+        assert f"您的工单 {number}（报修）负责人已接单。" in told
+        assert any(t.startswith(f"您的工单 {number}（报修）已处理完毕") for t in told)
