@@ -193,6 +193,8 @@ class ActionSubmitTicket(Action):
             facility=slot("facility"), visit_time=slot("visit_time"), other_party=slot("other_party"),
             intent=slot("request_type"), confidence=started.get("confidence"), model_id=started.get("model_id")))
         self._announce(dispatcher, view, services, slot("request_type"))
+        if not view.joined_existing:  # from a message the model was unsure about: link it for the review
+            services.review.link_ticket(openid, slot("request_type"), view.number)
         if not profile.bound and slot("building") and slot("room"):
             binding = services.residents.bind(openid, building=slot("building"), unit=slot("unit"),
                                               room=slot("room"), phone=slot("phone"))

@@ -45,6 +45,7 @@ class Settings:
     console_port: int = 8091
     console_secure_cookies: bool = False  # true behind HTTPS: cookies only over TLS
     console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
+    reviewed_examples_file: Path = ROOT / "nlu_data" / "nlu" / "reviewed.yml"  # the NLU inbox writes here
 
     @property
     def wechat_dev_mode(self) -> bool:
@@ -114,6 +115,7 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_port=_int(env, "CONSOLE_PORT", 8091),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
+        reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
     )
 
 

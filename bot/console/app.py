@@ -17,7 +17,8 @@ from typing import Any, Awaitable, Callable, Optional
 from aiohttp import web
 
 from bot.console import pages, security
-from bot.console.service import ConsoleService, NotVisible
+from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
+from bot.services.review import ReviewError
 from bot.services.tickets import TicketError
 
 logger = logging.getLogger("red_butler.console")
@@ -181,6 +182,34 @@ async def reveal_phone(request: web.Request) -> web.Response:
     return await ticket(request, phone=phone, notice="完整号码已显示，本次查看已记录。")
 
 
+INBOX_NOTICES = {"accepted": "已采纳，写进了训练数据。", "relabelled": "已改标，写进了训练数据；相关工单已重新派单。",
+                 "ignored": "已忽略。"}
+
+
+async def inbox(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
+    user = request["user"]
+    try:
+        items = await _run(request, request.app[SERVICE].inbox, user)
+    except NotAllowed:
+        return _html(pages.not_allowed(user, request["csrf"]), 403)
+    return _html(pages.inbox(user, request["csrf"], items, known_intents(),
+                             INBOX_NOTICES.get(request.query.get("done", ""), ""), error), status)
+
+
+async def decide(request: web.Request) -> web.Response:
+    user, form = request["user"], request["form"]
+    try:
+        message_id = int(request.match_info["id"])
+        item = await _run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
+                          str(form.get("intent", "")) or None)
+    except NotAllowed:
+        return _html(pages.not_allowed(user, request["csrf"]), 403)
+    except (ReviewError, TicketError, ValueError) as error:
+        logger.info("console: inbox decision refused for %s: %s", user.code, error)
+        return await inbox(request, error="没有完成：这条留言可能已被处理，或者选的意图不对。", status=409)
+    raise web.HTTPSeeOther(f"/admin/inbox?done={item.status}")
+
+
 async def ticket_page(request: web.Request) -> web.Response:
     return await ticket(request, notice=NOTICES.get(request.query.get("done", ""), ""))
 
@@ -200,6 +229,8 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False) -> web.
         web.post("/tickets/{number}/step", step),
         web.post("/tickets/{number}/note", note),
         web.post("/tickets/{number}/phone", reveal_phone),
+        web.get("/admin/inbox", inbox),
+        web.post("/admin/inbox/{id}", decide),
         web.static("/static", STATIC),
     ])
     return app

@@ -15,7 +15,8 @@ STEP_LABELS = {"accept": "接单", "start": "开始处理", "resolve": "标记�
 def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "") -> str:
     who = ""
     if user is not None:
-        who = (f'<span>{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
+        admin = '<a href="/admin/inbox">留言复核</a> ' if user.is_admin else ""
+        who = (f'<span>{admin}{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
                f'<form class="inline" method="post" action="/logout">{_csrf(csrf)}<button>退出</button></form>')
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -113,6 +114,38 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
             + f'{_due(row)}{phone_html}<div>{steps}</div></div>{transfer}{note}'
             f'<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
     return _page(row.number, body, user, csrf)
+
+
+def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: str = "") -> str:
+    def name(intent) -> str:
+        return texts.label("intents", intent) if intent else "—"
+
+    options = "".join(f'<option value="{escape(i)}">{escape(name(i))}</option>' for i in intents)
+    cards = []
+    for item in items:
+        ranking = "、".join(f"{escape(name(r.name))} {r.confidence:.0%}" for r in item.ranking[:3])
+        guess = item.resident_label or item.top_intent
+        chose = f'<div class="meta">居民选了：{escape(name(item.resident_label))}</div>' if item.resident_label else ""
+        ticket = (f'<div class="meta">已生成工单 <a href="/tickets/{escape(item.ticket_number)}">'
+                  f'{escape(item.ticket_number)}</a></div>' if item.ticket_number else "")
+        action = f"/admin/inbox/{item.id}"
+        cards.append(
+            f'<div class="card"><h2>{escape(item.text)}</h2><div class="meta">模型判断：{ranking or "无"}</div>'
+            f'{chose}{ticket}'
+            f'<form class="inline" method="post" action="{action}">{_csrf(csrf)}'
+            f'<input type="hidden" name="decision" value="accept"><button>采纳：{escape(name(guess))}</button></form>'
+            f'<form class="inline" method="post" action="{action}">{_csrf(csrf)}'
+            f'<input type="hidden" name="decision" value="ignore"><button class="secondary">忽略</button></form>'
+            f'<form method="post" action="{action}">{_csrf(csrf)}<input type="hidden" name="decision" value="relabel">'
+            f'<label>改为<select name="intent">{options}</select></label><button>改标</button></form></div>')
+    body = (f'{_msg(notice, "notice")}{_msg(error, "error")}<h1>待复核的留言（{len(items)}）</h1>'
+            f'<p class="meta">模型没把握的留言。采纳或改标的会写进训练数据（下次训练生效）；改标会把已生成的工单重新派给对的人。</p>'
+            + ("".join(cards) or '<p class="card">没有待复核的留言。</p>'))
+    return _page("留言复核", body, user, csrf)
+
+
+def not_allowed(user: StaffUser, csrf: str) -> str:
+    return _page("没有权限", '<p class="card">这个页面只有管理员能打开。<a href="/">返回</a></p>', user, csrf)
 
 
 def not_found(user: Optional[StaffUser], csrf: str) -> str:

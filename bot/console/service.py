@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import List, Optional, Tuple
+
+import yaml
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +25,7 @@ from bot.services.tickets import TicketError, TicketService
 from bot.tickets import lifecycle
 from bot.tickets.lifecycle import Status
 
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 SESSION_HOURS = 12
 MAX_FAILURES = 5  # failed log-ins per username (or 4x per client) within the window ...
 FAILURE_WINDOW = timedelta(minutes=15)  # ... before log-in is refused for a while
@@ -76,11 +81,31 @@ class Colleagues:
     choices: List[Tuple[str, str]] = field(default_factory=list)  # (code, "role name")
 
 
+class NotAllowed(PermissionError):
+    """The page or step is for another role (the console answers 403)."""
+
+
 class ConsoleService:
-    def __init__(self, services) -> None:
+    def __init__(self, services, examples_file: Optional[Path] = None) -> None:
         self.services = services
         self.tz = services.settings.timezone
         self.tickets = TicketService(services)
+        self.examples_file = examples_file or services.settings.reviewed_examples_file
+
+    # -- the admins' NLU inbox -----------------------------------------------------------
+    def inbox(self, user: StaffUser):
+        self._admin(user)
+        return self.services.review.inbox()
+
+    def decide(self, user: StaffUser, message_id: int, decision: str, intent: Optional[str] = None):
+        self._admin(user)
+        return self.services.review.decide(message_id, decision, admin=user.code, intent=intent,
+                                           known_intents=known_intents(), examples_file=self.examples_file)
+
+    @staticmethod
+    def _admin(user: StaffUser) -> None:
+        if not user.is_admin:
+            raise NotAllowed(f"{user.code} is not an admin")
 
     # -- log-in and sessions -------------------------------------------------------------
     def log_in(self, username: str, password: str, client: str) -> LoginResult:
@@ -261,3 +286,9 @@ class ConsoleService:
             staff = session.execute(select(Staff).where(Staff.code == ident)).scalars().first()
             return staff.name if staff else ident
         return {"resident": "居民", "system": "系统"}.get(kind, actor)
+
+
+@lru_cache(maxsize=1)
+def known_intents() -> Tuple[str, ...]:
+    """The intents of domain.yml: what a message can be relabelled to."""
+    return tuple(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["intents"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 
 from bot.db.engine import transaction
-from bot.db.models import LowConfidenceMessage
+from bot.db.models import LowConfidenceMessage, Ticket
 from bot.services import common, outbox
+from bot.tickets import REQUEST_TYPES
 
 MAX_TEXT = 2000
 
@@ -19,6 +22,27 @@ MAX_TEXT = 2000
 class Ranked:
     name: str
     confidence: float
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    text: str
+    ranking: Tuple[Ranked, ...]
+    top_intent: Optional[str]
+    confidence: Optional[float]
+    resident_label: Optional[str]  # what the resident picked from the choices offered
+    status: str
+    ticket_number: Optional[str]
+    created_at: datetime
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be taken (unknown intent, already decided)."""
+
+
+DECISIONS = ("accept", "relabel", "ignore")
+LINK_WINDOW = timedelta(hours=1)
 
 
 class ReviewService:
@@ -67,3 +91,62 @@ class ReviewService:
             return list(session.execute(select(LowConfidenceMessage).where(
                 LowConfidenceMessage.status.in_(("pending", "handed_to_butler"))).order_by(
                 LowConfidenceMessage.id.desc()).limit(limit)).scalars())
+
+    # -- the admins' NLU inbox ----------------------------------------------------------------
+    def link_ticket(self, sender: str, request_type: str, number: str) -> None:
+        """A ticket was recorded after the resident picked ``request_type`` from the choices offered
+        for a message the model was unsure about: link the two, so that relabelling the message
+        reroutes the ticket."""
+        with transaction(self.services.factory) as session:
+            since = self.services.now() - LINK_WINDOW
+            row = session.execute(select(LowConfidenceMessage).where(
+                LowConfidenceMessage.sender == sender, LowConfidenceMessage.label == request_type,
+                LowConfidenceMessage.ticket_id.is_(None), LowConfidenceMessage.created_at >= since)
+                .order_by(LowConfidenceMessage.id.desc()).limit(1)).scalar_one_or_none()
+            ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
+            if row is not None and ticket is not None:
+                row.ticket_id = ticket.id
+
+    def inbox(self, limit: int = 50) -> List[InboxItem]:
+        """Messages waiting for an admin's decision, newest first."""
+        with transaction(self.services.factory) as session:
+            rows = session.execute(select(LowConfidenceMessage).where(
+                LowConfidenceMessage.status.in_(("pending", "handed_to_butler")))
+                .order_by(LowConfidenceMessage.id.desc()).limit(limit)).scalars().all()
+            return [self._item(session, row) for row in rows]
+
+    def decide(self, message_id: int, decision: str, *, admin: str, intent: Optional[str] = None,
+               known_intents: Sequence[str], examples_file: Path) -> InboxItem:
+        """accept (the resident's choice, else the model's top intent, is right), relabel (to
+        ``intent``) or ignore. Accepted and relabelled messages are added to ``examples_file``; a
+        linked ticket is rerouted (or withdrawn when the message was no request)."""
+        from bot.nlu import reviewed
+        from bot.services.tickets import TicketService
+        if decision not in DECISIONS:
+            raise ReviewError(f"unknown decision {decision!r}")
+        with transaction(self.services.factory) as session:
+            row = session.get(LowConfidenceMessage, message_id)
+            if row is None or row.status not in ("pending", "handed_to_butler"):
+                raise ReviewError(f"message {message_id} is not waiting for a decision")
+            label = intent if decision == "relabel" else (row.label or row.top_intent)
+            if decision != "ignore" and label not in known_intents:
+                raise ReviewError(f"unknown intent {label!r}")
+            text, ticket = row.text, session.get(Ticket, row.ticket_id) if row.ticket_id else None
+            number, ticket_type = (ticket.number, ticket.request_type) if ticket else (None, None)
+            row.status = {"accept": "accepted", "relabel": "relabelled", "ignore": "ignored"}[decision]
+            row.label = label if decision != "ignore" else row.label
+        if decision != "ignore":
+            reviewed.add(examples_file, label, text)
+        if decision == "relabel" and number and label != ticket_type:
+            target = label if label in REQUEST_TYPES else None
+            TicketService(self.services).reclassify(number, target, actor=f"staff:{admin}",
+                                                    reason=f"管理员复核留言“{text[:40]}”")
+        with transaction(self.services.factory) as session:
+            return self._item(session, session.get(LowConfidenceMessage, message_id))
+
+    @staticmethod
+    def _item(session, row: LowConfidenceMessage) -> InboxItem:
+        ranking = tuple(Ranked(r["name"], float(r["confidence"])) for r in json.loads(row.ranking or "[]"))
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        return InboxItem(row.id, row.text, ranking, row.top_intent, row.confidence, row.label, row.status,
+                         ticket.number if ticket else None, row.created_at)

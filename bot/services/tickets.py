@@ -204,6 +204,43 @@ class TicketService:
                                 **self.fields(ticket))
             return self._view(ticket)
 
+    def reclassify(self, number: str, request_type: Optional[str], *, actor: str, reason: str) -> TicketView:
+        """An admin found the ticket's request misread: route it as ``request_type`` (the people it
+        leaves and reaches are told), or withdraw it when it is no request at all (None)."""
+        with transaction(self.services.factory) as session:
+            ticket = self._by_number(session, number)
+            if Status(ticket.status) not in lifecycle.OPEN:
+                raise TicketError(f"{number} is {ticket.status}: only open tickets can be rerouted")
+            previous = ticket.assignee_id
+            if request_type is None:
+                self.change_status(session, ticket, Status.CANCELLED, actor, reason)
+                outbox.to_staff(session, previous, ticket, "ticket_withdrawn_staff", number=ticket.number)
+                for reporter in ticket.reporters:
+                    outbox.to_resident(session, reporter.resident_id, ticket, "ticket_withdrawn", number=ticket.number)
+                return self._view(ticket)
+            if request_type not in numbers.PREFIXES:
+                raise TicketError(f"unknown request type {request_type!r}")
+            if request_type == ticket.request_type:
+                return self._view(ticket)
+            compound = session.get(Compound, ticket.compound_id)
+            ticket.request_type = request_type
+            now = self.services.now()
+            limit = compounds.time_limit(session, compound, request_type)
+            ticket.due_at = priority.due_at(now.astimezone(self.tz), limit, priority.Priority(ticket.priority))
+            decision = routing.route(compounds.routing_table(session, compound), request_type, ticket.building)
+            staff = self._staff(session, compound.id, decision.assignee)
+            ticket.assignee_role, ticket.routing_note = decision.role, decision.fallback_reason
+            label = texts.label("request_types", request_type)
+            if staff.id == previous:
+                session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                        actor=actor, at=now, reason=f"改判为{label}：{reason}"))
+                return self._view(ticket)
+            self.change_status(session, ticket, Status.TRANSFERRED, actor, f"改判为{label}：{reason}", staff.id)
+            outbox.to_staff(session, staff.id, ticket, "ticket_assigned", **self.fields(ticket))
+            outbox.to_staff(session, previous, ticket, "ticket_moved", number=ticket.number, type=label,
+                            assignee=staff.name)
+            return self._view(ticket)
+
     def mark_for_reception(self, number: str, *, staff_code: str, day: Optional[date] = None,
                            reason: str = "") -> date:
         """Put an open ticket on the agenda of a reception day (default: the next one that has not

@@ -51,8 +51,14 @@ class Browser:
 
 
 @pytest.fixture
-def console(services):
-    service = ConsoleService(services)
+def examples_file(tmp_path):
+    """Where the NLU inbox writes reviewed examples in tests (never the repository's nlu_data)."""
+    return tmp_path / "nlu_data" / "nlu" / "reviewed.yml"
+
+
+@pytest.fixture
+def console(services, examples_file):
+    service = ConsoleService(services, examples_file=examples_file)
     for code in ("wang", "liu", "mediation", "du", "zhao", "zhou"):
         service.set_password(code, PASSWORD)
     return service
