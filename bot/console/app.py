@@ -127,8 +127,9 @@ async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: s
     except NotVisible:
         return _html(pages.not_found(user, request["csrf"]), 404)
     colleagues = await _run(request, service.colleagues, user) if "transfer" in detail.steps else []
-    return _html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error),
-                 status)
+    days = await _run(request, service.session_days) if detail.row.request_type == "noise_dispute" else []
+    return _html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error,
+                              session_days=days), status)
 
 
 def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
@@ -152,7 +153,7 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
 STEP_NOTICES = {"accept": "accepted", "start": "started", "resolve": "resolved", "transfer": "transferred"}
 NOTICES = {"accepted": "已接单，居民会收到通知。", "started": "已开始处理，居民会收到通知。",
            "resolved": "已标记处理完毕，居民会收到评价邀请。", "transferred": "已转交，对方会收到通知。",
-           "noted": "备注已添加。"}
+           "noted": "备注已添加。", "scheduled": "已安排在接待日当面调解，居民会收到时间和地点。"}
 
 
 @_ticket_action
@@ -165,6 +166,13 @@ async def step(request: web.Request) -> Optional[str]:
     await _run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
                reason=str(form.get("reason", "")), to=to)
     return STEP_NOTICES[name]
+
+
+@_ticket_action
+async def mediation_session(request: web.Request) -> Optional[str]:
+    await _run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
+               str(request["form"].get("day", "")))
+    return "scheduled"
 
 
 @_ticket_action
@@ -228,6 +236,7 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False) -> web.
         web.get("/tickets/{number}", ticket_page),
         web.post("/tickets/{number}/step", step),
         web.post("/tickets/{number}/note", note),
+        web.post("/tickets/{number}/session", mediation_session),
         web.post("/tickets/{number}/phone", reveal_phone),
         web.get("/admin/inbox", inbox),
         web.post("/admin/inbox/{id}", decide),

@@ -70,7 +70,8 @@ def _due(row: Row) -> str:
 
 
 def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, str]], *,
-           phone: Optional[str] = None, notice: str = "", error: str = "") -> str:
+           phone: Optional[str] = None, notice: str = "", error: str = "",
+           session_days: Sequence[Tuple[str, str]] = ()) -> str:
     row = d.row
     base = f"/tickets/{escape(row.number)}"
     facts = [("位置", row.location), ("状态", texts.label("statuses", row.status)), ("负责人", row.assignee or "未派单")]
@@ -92,9 +93,21 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
                   + (f'<form class="inline" method="post" action="{base}/phone">{_csrf(csrf)}'
                      f'<button class="secondary">查看完整号码</button></form>' if phone is None and d.phone_masked else "")
                   + '</div>')
+    dispute = row.request_type == "noise_dispute"
     steps = "".join(f'<form class="inline" method="post" action="{base}/step">{_csrf(csrf)}'
                     f'<input type="hidden" name="step" value="{s}"><button>{STEP_LABELS[s]}</button></form>'
-                    for s in d.steps if s != "transfer")
+                    for s in d.steps if s != "transfer" and not (dispute and s == "resolve"))
+    mediation = ""
+    if dispute and d.can_note and session_days:
+        options = "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in session_days)
+        mediation = (f'<form class="card" method="post" action="{base}/session">{_csrf(csrf)}'
+                     f'<label>安排当面调解（接待日）<select name="day">{options}</select></label>'
+                     f'<button>安排调解</button></form>')
+    if dispute and "resolve" in d.steps:
+        mediation += (f'<form class="card" method="post" action="{base}/step">{_csrf(csrf)}'
+                      f'<input type="hidden" name="step" value="resolve"><label>调解结果'
+                      f'<textarea name="reason" rows="2" maxlength="500" required></textarea></label>'
+                      f'<button>记录结果并结案</button></form>')
     transfer = ""
     if "transfer" in d.steps and colleagues:
         options = "".join(f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in colleagues)
@@ -111,7 +124,7 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
             f'<div class="card"><h1>{_badges(row)}{escape(row.number)}</h1>{tags}'
             f'<p>{escape(row.description)}</p>'
             + "".join(f'<div><span class="meta">{escape(k)}：</span>{escape(v)}</div>' for k, v in facts)
-            + f'{_due(row)}{phone_html}<div>{steps}</div></div>{transfer}{note}'
+            + f'{_due(row)}{phone_html}<div>{steps}</div></div>{mediation}{transfer}{note}'
             f'<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
     return _page(row.number, body, user, csrf)
 

@@ -206,6 +206,27 @@ class ConsoleService:
                 raise TicketError(f"{step} is not possible for {number} now")
         self.tickets.step(number, STEPS[step], staff_code=user.code, reason=reason.strip()[:500], to_staff=to)
 
+    def session_days(self, count: int = 3) -> List[Tuple[str, str]]:
+        """The next reception days that have not begun: (YYYY-MM-DD, 12月3日（周四）)."""
+        from bot import reception
+        with transaction(self.services.factory) as session:
+            cal = common.calendar_of(common.compound(session, self.services.settings.compound))
+        now = self.services.now().astimezone(self.tz)
+        first = reception.next_session(cal, now)
+        days = [d for d in reception.reception_days(cal, first.date, count)]
+        return [(d.date.isoformat(), reception.day_label(d.date)) for d in days]
+
+    def schedule_session(self, user: StaffUser, number: str, day: str) -> None:
+        """Put the ticket on a reception day's agenda (a mediation session); the resident is told."""
+        from datetime import date as date_type
+        with transaction(self.services.factory) as session:
+            self._visible(session, user, number)
+        try:
+            when = date_type.fromisoformat(day)
+        except ValueError:
+            raise TicketError(f"not a date: {day!r}") from None
+        self.tickets.mark_for_reception(number, staff_code=user.code, day=when)
+
     def note(self, user: StaffUser, number: str, text: str) -> None:
         text = " ".join(text.split())[:500]
         if not text:

@@ -174,3 +174,34 @@ async def test_log_out_and_expiry_end_the_session(services, browser):
     services.now.advance(hours=13)
     response, _ = await c.get("/", allow_redirects=False)
     assert response.status == 302
+
+
+async def test_the_mediation_committee_schedules_a_session_and_records_the_outcome(services, browser):
+    dispute = report(services, "zhang", "noise_dispute", "楼上半夜拖椅子", "3", "2", "502", other_party="楼上602")
+    b = await browser()
+    await b.log_in("mediation")
+
+    _, page = await b.get(f"/tickets/{dispute.number}")
+    assert "安排当面调解" in page and '<option value="2026-12-03">12月3日（周四）</option>' in page
+    assert "楼上602" in page  # the other party, for the committee
+    await b.post(f"/tickets/{dispute.number}/step", {"step": "accept"})
+    _, page = await b.post(f"/tickets/{dispute.number}/session", {"day": "2026-12-15"})
+
+    assert "已安排在接待日当面调解" in page and "12月15日" in page
+    from tests.console.test_console import outbox as sent
+    assert sent(services, "on_agenda")[0].text.startswith(f"您的工单 {dispute.number}（噪音调解）已列入12月15日（周二）接待日的议程")
+
+    await b.post(f"/tickets/{dispute.number}/step", {"step": "resolve", "reason": "双方同意晚十点后不拖椅子"})
+    assert status(services, dispute.number) == "resolved"
+    assert services.tickets.events(dispute.number)[-1].reason == "双方同意晚十点后不拖椅子"
+
+
+async def test_a_session_on_a_day_that_is_no_reception_day_is_refused(services, browser):
+    dispute = report(services, "zhang", "noise_dispute", "楼上半夜拖椅子", "3", "2", "502", other_party="楼上")
+    b = await browser()
+    await b.log_in("mediation")
+    await b.get(f"/tickets/{dispute.number}")
+
+    refused, _ = await b.post(f"/tickets/{dispute.number}/session", {"day": "2026-12-04"})
+
+    assert refused.status == 409 and services.tickets.get(dispute.number).status == "assigned"
