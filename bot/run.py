@@ -43,6 +43,7 @@ def wechat_env(settings: Settings) -> Dict[str, str]:
                 "WECHAT_APPID": settings.wechat.appid}
     return {**DEV_WECHAT, "WECHAT_ENCODING_AES_KEY": settings.wechat_aes_key,
             "WECHAT_API_BASE_URL": f"http://127.0.0.1:{settings.wechat_fake_api_port}",
+            "WECHAT_OAUTH_BASE_URL": f"http://127.0.0.1:{settings.wechat_fake_api_port}",
             # Template messages to staff link to the ticket in the console.
             "WECHAT_CONSOLE_URL": f"http://{settings.console_host}:{settings.console_port}/tickets/{{number}}"}
 
@@ -67,8 +68,10 @@ def services(settings: Settings, model: Path) -> List[Service]:
     notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
     # Reception-day reminders, agendas, time limits: queues into the outbox the notifier delivers.
     scheduler = Service(name="scheduler", argv=[python, "-m", "bot.scheduler"], health_url=None)
-    console = Service(name="console", argv=[python, "-m", "bot.console"],
-                      health_url=f"http://{settings.console_host}:{settings.console_port}/health")
+    console_url = f"http://{settings.console_host}:{settings.console_port}"
+    console = Service(name="console", argv=[python, "-m", "bot.console"], health_url=f"{console_url}/health",
+                      env={**wechat, "CONSOLE_PUBLIC_URL": settings.console_public_url or console_url}
+                      if settings.wechat_dev_mode else {})
     if not settings.wechat_dev_mode:
         return [actions, rasa, notifier, scheduler, console]
     fake = Service(

@@ -44,6 +44,7 @@ class Settings:
     console_host: str = "127.0.0.1"  # the staff console (behind the reverse proxy in production)
     console_port: int = 8091
     console_secure_cookies: bool = False  # true behind HTTPS: cookies only over TLS
+    console_public_url: str = ""  # how browsers reach it (WeChat log-in returns there); empty: no WeChat log-in
     console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
     reviewed_examples_file: Path = ROOT / "nlu_data" / "nlu" / "reviewed.yml"  # the NLU inbox writes here
 
@@ -114,6 +115,7 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
         console_port=_int(env, "CONSOLE_PORT", 8091),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+        console_public_url=env.get("CONSOLE_PUBLIC_URL", "").strip().rstrip("/"),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
         reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
     )

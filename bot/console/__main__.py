@@ -24,7 +24,8 @@ def main(argv=None) -> int:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     built = services.build(config)
     services.use(built)
-    app = create_app(ConsoleService(built), secure_cookies=config.console_secure_cookies)
+    app = create_app(ConsoleService(built), secure_cookies=config.console_secure_cookies, wechat=config.wechat,
+                     public_url=config.console_public_url)
     web.run_app(app, host=args.host, port=args.port,
                 print=lambda _: print(f"console: http://{args.host}:{args.port}", flush=True))
     return 0

@@ -16,7 +16,9 @@ from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
-from bot.console import pages, security
+from urllib.parse import urlencode
+
+from bot.console import oauth, pages, security
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
 from bot.services.review import ReviewError
 from bot.services.tickets import TicketError
@@ -25,13 +27,21 @@ logger = logging.getLogger("red_butler.console")
 SESSION_COOKIE = "rb_session"
 LOGIN_COOKIE = "rb_login"
 STATIC = __import__("pathlib").Path(__file__).resolve().parent / "static"
-PUBLIC = ("/login", "/health", "/static/", "/favicon.ico")
+PUBLIC = ("/login", "/health", "/static/", "/favicon.ico", "/oauth/")
+OAUTH_COOKIE = "rb_oauth"
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 }
 SERVICE = web.AppKey("service", ConsoleService)
 SECURE = web.AppKey("secure_cookies", bool)
+WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
+PUBLIC_URL = web.AppKey("public_url", str)
+
+
+def _next(value: str) -> str:
+    """Where to go after logging in: a path of this console only (never another site)."""
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
 
 
 async def _run(request: web.Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -59,7 +69,7 @@ async def sessions(request: web.Request, handler) -> web.StreamResponse:
     found = await _run(request, request.app[SERVICE].session_user, token)
     if found is None:
         if request.method == "GET":
-            raise web.HTTPFound("/login")
+            raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}) if request.path != "/" else "/login")
         return _html(pages.forbidden(), 403)
     request["user"], request["csrf"] = found
     request["token"] = token
@@ -80,10 +90,14 @@ async def no_icon(request: web.Request) -> web.Response:
 
 
 async def login_page(request: web.Request, problem: str = "", username: str = "") -> web.Response:
+    wechat = request.app[WECHAT] is not None
+    after = _next(request.query.get("next", "/"))
+    if wechat and not problem and "MicroMessenger" in request.headers.get("User-Agent", ""):
+        raise web.HTTPFound("/oauth/start?" + urlencode({"next": after}))  # inside WeChat: no password
     # Reuse the browser's token: a second log-in page (another tab, a favicon request sent to the
     # log-in) must not invalidate the form already shown.
     token = request.cookies.get(LOGIN_COOKIE, "") or security.new_token()
-    response = _html(pages.login(token, problem, username), 401 if problem else 200)
+    response = _html(pages.login(token, problem, username, after, wechat), 401 if problem else 200)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE],
                         path="/login")
     return response
@@ -98,10 +112,43 @@ async def login(request: web.Request) -> web.Response:
                         request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem, username)
-    response = web.HTTPFound("/")
+    response = web.HTTPFound(_next(str(form.get("next", "/"))))
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=request.app[SECURE],
                         max_age=12 * 3600, path="/")
     response.del_cookie(LOGIN_COOKIE, path="/login")
+    raise response
+
+
+async def oauth_start(request: web.Request) -> web.Response:
+    """Off to WeChat's authorisation page; it comes back to /oauth/callback with a code."""
+    config = request.app[WECHAT]
+    if config is None:
+        raise web.HTTPFound("/login")
+    state = security.new_token()
+    where = oauth.authorize_url(config, f"{request.app[PUBLIC_URL]}/oauth/callback", state)
+    response = web.HTTPFound(where)
+    response.set_cookie(OAUTH_COOKIE, f"{state}|{_next(request.query.get('next', '/'))}", httponly=True,
+                        samesite="Lax", secure=request.app[SECURE], max_age=600, path="/oauth/")
+    raise response
+
+
+async def oauth_callback(request: web.Request) -> web.Response:
+    config = request.app[WECHAT]
+    state, _, after = request.cookies.get(OAUTH_COOKIE, "").partition("|")
+    if config is None or not state or not security.same(request.query.get("state", ""), state):
+        return await login_page(request, "expired")
+    try:
+        openid = await _run(request, oauth.openid_for, config, request.query.get("code", ""))
+    except oauth.OAuthError as error:
+        logger.warning("console: WeChat log-in failed: %s", error)
+        return await login_page(request, "wechat_failed")
+    result = await _run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
+    if result.user is None:
+        return await login_page(request, result.problem)
+    response = web.HTTPFound(_next(after))
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Lax", secure=request.app[SECURE],
+                        max_age=12 * 3600, path="/")
+    response.del_cookie(OAUTH_COOKIE, path="/oauth/")
     raise response
 
 
@@ -222,16 +269,23 @@ async def ticket_page(request: web.Request) -> web.Response:
     return await ticket(request, notice=NOTICES.get(request.query.get("done", ""), ""))
 
 
-def create_app(service: ConsoleService, *, secure_cookies: bool = False) -> web.Application:
+def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=None,
+               public_url: str = "") -> web.Application:
+    """``wechat`` (a configured WeChatConfig) and ``public_url`` (the console's address as WeChat
+    sends people back to it) turn on log-in with WeChat."""
     app = web.Application(middlewares=[security_headers, sessions], client_max_size=64 * 1024)
     app[SERVICE] = service
     app[SECURE] = secure_cookies
+    app[WECHAT] = wechat if wechat is not None and wechat.configured and public_url else None
+    app[PUBLIC_URL] = public_url.rstrip("/")
     app.add_routes([
         web.get("/health", health),
         web.get("/favicon.ico", no_icon),
         web.get("/login", login_page),
         web.post("/login", login),
         web.post("/logout", logout),
+        web.get("/oauth/start", oauth_start),
+        web.get("/oauth/callback", oauth_callback),
         web.get("/", index),
         web.get("/tickets/{number}", ticket_page),
         web.post("/tickets/{number}/step", step),

@@ -28,12 +28,18 @@ def _csrf(token: str) -> str:
     return f'<input type="hidden" name="csrf" value="{escape(token)}">'
 
 
-def login(csrf: str, problem: str = "", username: str = "") -> str:
+def login(csrf: str, problem: str = "", username: str = "", after: str = "/", wechat: bool = False) -> str:
     message = {"bad_credentials": "用户名或密码不对，请再试一次。",
                "too_many": "尝试次数太多了，请15分钟后再试。",
-               "expired": "页面已过期，请重新登录。"}.get(problem, "")
-    body = (f'<h1>工作人员登录</h1>{_msg(message, "error")}'
+               "expired": "页面已过期，请重新登录。",
+               "not_staff": "这个微信号还没有登记为工作人员，请联系管理员。",
+               "wechat_failed": "微信登录没有成功，请再试一次，或者用密码登录。"}.get(problem, "")
+    from urllib.parse import urlencode
+    link = (f'<p class="card"><a href="/oauth/start?{escape(urlencode({"next": after}))}">用微信登录</a></p>'
+            if wechat else "")
+    body = (f'<h1>工作人员登录</h1>{_msg(message, "error")}{link}'
             f'<form class="card" method="post" action="/login">{_csrf(csrf)}'
+            f'<input type="hidden" name="next" value="{escape(after)}">'
             f'<label>用户名<input type="text" name="username" value="{escape(username)}" autocomplete="username" required></label>'
             f'<label>密码<input type="password" name="password" autocomplete="current-password" required></label>'
             f'<button type="submit">登录</button></form>')

@@ -125,11 +125,28 @@ class ConsoleService:
             session.add(LoginAttempt(username=username, client=client, ok=ok, at=now))
             if not ok:
                 return LoginResult(problem="bad_credentials")
-            token = security.new_token()
-            session.add(ConsoleSession(token_hash=security.token_hash(token), staff_id=staff.id,
-                                       csrf=security.new_token(), created_at=now,
-                                       expires_at=now + timedelta(hours=SESSION_HOURS)))
-            return LoginResult(self._user(session, staff), token)
+            return LoginResult(self._user(session, staff), self._open_session(session, staff, now))
+
+    @staticmethod
+    def _open_session(session: Session, staff: Staff, now) -> str:
+        token = security.new_token()
+        session.add(ConsoleSession(token_hash=security.token_hash(token), staff_id=staff.id,
+                                   csrf=security.new_token(), created_at=now,
+                                   expires_at=now + timedelta(hours=SESSION_HOURS)))
+        return token
+
+    def log_in_openid(self, openid: str, client: str) -> LoginResult:
+        """WeChat said who opened the console (snsapi_base): the active staff member with that openid."""
+        now = self.services.now()
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            staff = session.execute(select(Staff).where(Staff.compound_id == compound.id, Staff.openid == openid,
+                                                        Staff.active.is_(True))).scalar_one_or_none()
+            session.add(LoginAttempt(username=f"wechat:{openid}"[:40], client=client[:64], ok=staff is not None,
+                                     at=now))
+            if staff is None:
+                return LoginResult(problem="not_staff")
+            return LoginResult(self._user(session, staff), self._open_session(session, staff, now))
 
     def session_user(self, token: str) -> Optional[Tuple[StaffUser, str]]:
         """The staff member and the CSRF token of a live session, or None."""

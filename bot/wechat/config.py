@@ -22,6 +22,7 @@ class WeChatConfig:
     appid: str = ""
     secret: str = ""
     api_base_url: str = "https://api.weixin.qq.com"  # scheme://host[:port], no /cgi-bin
+    oauth_base_url: str = "https://open.weixin.qq.com"  # web authorisation page (/connect/oauth2/authorize)
     timeout: float = 5.0  # seconds, for every HTTP call to WeChat
     resident_template_id: str = ""  # fallback when a resident is outside the 48-hour window
     resident_template_fields: TemplateFields = (("character_string1", "number"), ("thing2", "status"),
@@ -94,6 +95,7 @@ def from_env(environ: Mapping[str, str]) -> WeChatConfig:
         appid=_secret(environ, "WECHAT_APPID"),
         secret=_secret(environ, "WECHAT_SECRET"),
         api_base_url=(environ.get("WECHAT_API_BASE_URL") or d.api_base_url).rstrip("/"),
+        oauth_base_url=(environ.get("WECHAT_OAUTH_BASE_URL") or d.oauth_base_url).rstrip("/"),
         resident_template_id=environ.get("WECHAT_RESIDENT_TEMPLATE_ID", ""),
         staff_template_id=environ.get("WECHAT_STAFF_TEMPLATE_ID", ""),
         console_url=environ.get("WECHAT_CONSOLE_URL", ""),

@@ -1,7 +1,10 @@
 """A fake of WeChat's API on loopback, answering like api.weixin.qq.com for what we use.
 
 Endpoints: GET /cgi-bin/token, POST /cgi-bin/message/custom/send, POST
-/cgi-bin/message/template/send, POST /cgi-bin/menu/create, GET /cgi-bin/media/get. Errors are
+/cgi-bin/message/template/send, POST /cgi-bin/menu/create, GET /cgi-bin/media/get, and web
+authorisation (snsapi_base): GET /connect/oauth2/authorize (WeChat's page, which knows who holds
+the phone; the fake is told with ``&fake_openid=``) redirecting back with a one-time code, and
+GET /sns/oauth2/access_token exchanging it for the openid. Errors are
 HTTP 200 JSON {"errcode", "errmsg"}, as WeChat sends them. Every request is recorded
 (``received()``, GET /_fake/requests) and errors can be injected (Python API, or POST
 /_fake/inject with the same names as JSON keys).
@@ -21,10 +24,11 @@ from collections import defaultdict, deque
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 TOKEN_TTL = 7200
 OLD_TOKEN_GRACE = 300  # a replaced token still works this long
+OAUTH_CODE_TTL = 300  # WeChat: a code works once, within 5 minutes
 OPENID = re.compile(r"^[\w-]{28}$")
 ERRMSG = {
     -1: "system error", 0: "ok", 40001: "invalid credential, access_token is invalid or not latest",
@@ -80,6 +84,7 @@ class FakeWeChatAPI:
             self.quota_exceeded: Set[str] = set()  # paths answering 45009
             self.media: Dict[str, Tuple[bytes, str]] = {}
             self.menu: Optional[Dict[str, Any]] = None
+            self._codes: Dict[str, Tuple[str, float]] = {}  # OAuth code -> (openid, expiry)
 
     def fail_next(self, path: str, errcode: int, times: int = 1) -> None:
         """The next ``times`` requests to ``path`` answer ``errcode``."""
@@ -144,7 +149,39 @@ class FakeWeChatAPI:
             return answer
         return "application/json; encoding=utf-8", json.dumps(answer, ensure_ascii=False).encode("utf-8")
 
+    def authorize(self, query: Dict[str, str]) -> Tuple[int, str]:
+        """GET /connect/oauth2/authorize: (302, where to) with a one-time code, or (400, why)."""
+        with self._lock:
+            self._received.append(Received("GET", "/connect/oauth2/authorize", query, None, self.clock()))
+            if query.get("appid") != self.appid:
+                return 400, "fake WeChat: appid is not this account's (WeChat shows an error page)"
+            if query.get("response_type") != "code" or query.get("scope") not in ("snsapi_base", "snsapi_userinfo"):
+                return 400, "fake WeChat: response_type=code and scope=snsapi_base expected"
+            openid = query.get("fake_openid", "")
+            if not OPENID.match(openid):
+                return 400, "fake WeChat: add &fake_openid=<28-character openid> (who opens the link in WeChat)"
+            code = uuid.uuid4().hex
+            self._codes[code] = (openid, self.clock() + OAUTH_CODE_TTL)
+        target = query.get("redirect_uri", "")
+        joiner = "&" if "?" in target else "?"
+        return 302, f"{target}{joiner}code={code}&state={quote(query.get('state', ''), safe='')}"
+
+    def _sns_token(self, query: Dict[str, str], _body: Any) -> Dict[str, Any]:
+        if query.get("grant_type") != "authorization_code":
+            return error(40002)
+        if query.get("appid") != self.appid:
+            return error(40013)
+        if query.get("secret") != self.secret:
+            return error(40125)
+        openid, expiry = self._codes.pop(query.get("code", ""), ("", 0.0))  # a code works once
+        if not openid or self.clock() > expiry:
+            return error(40029)  # invalid code
+        return {"access_token": f"FAKE_SNS_{uuid.uuid4().hex}", "expires_in": 7200,
+                "refresh_token": f"FAKE_REFRESH_{uuid.uuid4().hex}", "openid": openid, "scope": "snsapi_base"}
+
     def _answer(self, method: str, path: str, query: Dict[str, str], body: Any) -> Any:
+        if path == "/sns/oauth2/access_token" and method == "GET":
+            return error(self._queued[path].popleft()) if self._queued[path] else self._sns_token(query, body)
         routes = {"/cgi-bin/token": ("GET", self._token),
                   "/cgi-bin/message/custom/send": ("POST", self._custom),
                   "/cgi-bin/message/template/send": ("POST", self._template),
@@ -274,6 +311,17 @@ def _handler_for(fake: FakeWeChatAPI) -> type:
             elif parts.path == "/_fake/inject" and method == "POST":
                 fake.inject(body if isinstance(body, dict) else {})
                 reply = "application/json", b'{"errcode":0,"errmsg":"ok"}'
+            elif parts.path == "/connect/oauth2/authorize" and method == "GET":
+                status, where = fake.authorize(query)
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", where)
+                text = where.encode("utf-8") if status != 302 else b""
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+                return
             else:
                 reply = fake.handle(method, parts.path, query, body)
             self.send_response(200)
