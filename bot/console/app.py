@@ -18,7 +18,9 @@ from aiohttp import web
 
 from urllib.parse import urlencode
 
-from bot.console import oauth, pages, security
+from datetime import date, datetime, timedelta
+
+from bot.console import dashboard, oauth, pages, security
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
 from bot.services.review import ReviewError
 from bot.services.tickets import TicketError
@@ -265,6 +267,35 @@ async def decide(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/admin/inbox?done={item.status}")
 
 
+def _month(request: web.Request) -> date:
+    raw = request.query.get("month", "")
+    try:
+        return datetime.strptime(raw, "%Y-%m").date() if raw else datetime.now(request.app[SERVICE].tz).date()
+    except ValueError:
+        return datetime.now(request.app[SERVICE].tz).date()
+
+
+async def dashboard_page(request: web.Request) -> web.Response:
+    user = request["user"]
+    if not user.is_admin:
+        return _html(pages.not_allowed(user, request["csrf"]), 403)
+    month = _month(request).replace(day=1)
+    data = await _run(request, dashboard.build, request.app[SERVICE].services, month)
+    previous = (month - timedelta(days=1)).strftime("%Y-%m")
+    following = (month + timedelta(days=32)).replace(day=1).strftime("%Y-%m")
+    return _html(pages.dashboard(user, request["csrf"], data, previous, following))
+
+
+async def dashboard_csv(request: web.Request) -> web.Response:
+    user = request["user"]
+    if not user.is_admin:
+        return _html(pages.not_allowed(user, request["csrf"]), 403)
+    month = _month(request).replace(day=1)
+    text = await _run(request, dashboard.csv_export, request.app[SERVICE].services, month)
+    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="tickets-{month:%Y-%m}.csv"', "Cache-Control": "no-store"})
+
+
 async def ticket_page(request: web.Request) -> web.Response:
     return await ticket(request, notice=NOTICES.get(request.query.get("done", ""), ""))
 
@@ -293,6 +324,8 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.post("/tickets/{number}/session", mediation_session),
         web.post("/tickets/{number}/phone", reveal_phone),
         web.get("/admin/inbox", inbox),
+        web.get("/admin/dashboard", dashboard_page),
+        web.get("/admin/dashboard.csv", dashboard_csv),
         web.post("/admin/inbox/{id}", decide),
         web.static("/static", STATIC),
     ])

@@ -15,7 +15,7 @@ STEP_LABELS = {"accept": "接单", "start": "开始处理", "resolve": "标记�
 def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "") -> str:
     who = ""
     if user is not None:
-        admin = '<a href="/admin/inbox">留言复核</a> ' if user.is_admin else ""
+        admin = '<a href="/admin/inbox">留言复核</a> <a href="/admin/dashboard">数据</a> ' if user.is_admin else ""
         who = (f'<span>{admin}{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
                f'<form class="inline" method="post" action="/logout">{_csrf(csrf)}<button>退出</button></form>')
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -161,6 +161,54 @@ def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: s
             f'<p class="meta">模型没把握的留言。采纳或改标的会写进训练数据（下次训练生效）；改标会把已生成的工单重新派给对的人。</p>'
             + ("".join(cards) or '<p class="card">没有待复核的留言。</p>'))
     return _page("留言复核", body, user, csrf)
+
+
+def _bars(items, label=lambda k: k) -> str:
+    """A horizontal bar chart as inline SVG (presentation attributes only: no styles, no script)."""
+    if not items:
+        return '<p class="meta">这个月没有数据。</p>'
+    top = max(value for _, value in items) or 1
+    row, width = 26, 320
+    parts = [f'<svg viewBox="0 0 {width + 150} {row * len(items)}" width="100%" role="img">']
+    for i, (key, value) in enumerate(items):
+        y = i * row
+        bar = max(2, int(width * value / top))
+        parts.append(f'<text x="0" y="{y + 17}" font-size="14" fill="#444">{escape(label(key))}</text>'
+                     f'<rect x="120" y="{y + 5}" width="{bar}" height="16" rx="3" fill="#c0392b"></rect>'
+                     f'<text x="{124 + bar}" y="{y + 18}" font-size="13" fill="#222">{value}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def dashboard(user: StaffUser, csrf: str, m, previous: str, following: str) -> str:
+    def pct(part: int, whole: int) -> str:
+        return f"{part / whole:.0%}" if whole else "—"
+
+    month = f"{m.start.year}年{m.start.month}月"
+    key = f"{m.start:%Y-%m}"
+    summary = [("工单", str(m.total)), ("按时接单", f"{pct(m.accepted_in_time, m.accepted)}（{m.accepted_in_time}/{m.accepted}）"),
+               ("接单用时中位数", f"{m.median_accept_minutes:.0f} 分钟" if m.median_accept_minutes is not None else "—"),
+               ("处理完用时中位数", f"{m.median_resolve_hours:.1f} 小时" if m.median_resolve_hours is not None else "—"),
+               ("邻里纠纷调解", f"{m.disputes_mediated}/{m.disputes}")]
+    flags = {"red": "🚩 挂红旗", "yellow": "🟨 挂黄旗", "": ""}
+    butlers = "".join(
+        f'<tr><td>{escape(b.name)}</td><td>{b.tickets}</td><td>{b.rated}</td>'
+        f'<td>{"—" if b.average is None else f"{b.average:.1f}"}</td>'
+        f'<td>{"—" if b.on_time is None else f"{b.on_time:.0%}"}</td><td>{flags[b.flag]}</td></tr>'
+        for b in m.butlers) or '<tr><td colspan="6">这个月还没有楼栋红管家的工单。</td></tr>'
+    body = (f'<h1>{month}数据</h1><p class="meta"><a href="/admin/dashboard?month={previous}">上个月</a> · '
+            f'<a href="/admin/dashboard?month={following}">下个月</a> · '
+            f'<a href="/admin/dashboard.csv?month={key}">导出本月工单（CSV）</a></p>'
+            '<div class="card">' + "".join(f'<div><span class="meta">{escape(k)}：</span>{escape(v)}</div>'
+                                           for k, v in summary) + '</div>'
+            f'<div class="card"><h2>按类型</h2>{_bars(m.by_type, lambda k: texts.label("request_types", k))}</div>'
+            f'<div class="card"><h2>按状态</h2>{_bars(m.by_status, lambda k: texts.label("statuses", k))}</div>'
+            f'<div class="card"><h2>按楼栋</h2>{_bars(m.by_building, lambda k: k if k == "—" else f"{k}栋")}</div>'
+            '<div class="card"><h2>红管家满意度与红黄旗</h2><table width="100%"><tr><th>红管家</th><th>工单</th>'
+            f'<th>评价数</th><th>平均分</th><th>按时接单</th><th></th></tr>{butlers}</table>'
+            '<p class="meta">挂红旗：本月至少3个评价、平均4.5分以上且按时接单90%以上；挂黄旗：平均低于3.5分或按时接单不到70%。</p></div>'
+            f'<div class="card"><h2>模型没把握的留言（每周）</h2>{_bars(m.unsure_per_week)}</div>')
+    return _page(f"{month}数据", body, user, csrf)
 
 
 def not_allowed(user: StaffUser, csrf: str) -> str:
