@@ -275,10 +275,21 @@ def _month(request: web.Request) -> date:
         return datetime.now(request.app[SERVICE].tz).date()
 
 
+def admin_only(handler):
+    """Admins' pages: anyone else gets 403."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if not request["user"].is_admin:
+            return _html(pages.not_allowed(request["user"], request["csrf"]), 403)
+        return await handler(request)
+
+    return checked
+
+
+@admin_only
 async def dashboard_page(request: web.Request) -> web.Response:
     user = request["user"]
-    if not user.is_admin:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
     month = _month(request).replace(day=1)
     data = await _run(request, dashboard.build, request.app[SERVICE].services, month)
     previous = (month - timedelta(days=1)).strftime("%Y-%m")
@@ -286,10 +297,8 @@ async def dashboard_page(request: web.Request) -> web.Response:
     return _html(pages.dashboard(user, request["csrf"], data, previous, following))
 
 
+@admin_only
 async def dashboard_csv(request: web.Request) -> web.Response:
-    user = request["user"]
-    if not user.is_admin:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
     month = _month(request).replace(day=1)
     text = await _run(request, dashboard.csv_export, request.app[SERVICE].services, month)
     return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8", headers={
