@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
@@ -28,7 +29,7 @@ from bot.services.tickets import TicketError
 logger = logging.getLogger("red_butler.console")
 SESSION_COOKIE = "rb_session"
 LOGIN_COOKIE = "rb_login"
-STATIC = __import__("pathlib").Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent / "static"
 PUBLIC = ("/login", "/health", "/static/", "/favicon.ico", "/oauth/")
 OAUTH_COOKIE = "rb_oauth"
 HEADERS = {

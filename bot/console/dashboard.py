@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
 from bot.db.engine import transaction
@@ -70,7 +70,9 @@ def month_bounds(month: date, tz: ZoneInfo) -> Tuple[datetime, datetime]:
 
 def _tickets(session: Session, compound_id: int, start: datetime, end: datetime) -> List[Ticket]:
     return list(session.execute(select(Ticket).where(Ticket.compound_id == compound_id, Ticket.created_at >= start,
-                                                     Ticket.created_at < end).order_by(Ticket.id)).scalars())
+                                                     Ticket.created_at < end)
+                                .options(selectinload(Ticket.events), selectinload(Ticket.assignee))
+                                .order_by(Ticket.id)).scalars())
 
 
 def _first(events: List[TicketEvent], status: str) -> Optional[datetime]:

@@ -5,7 +5,7 @@ transaction; results are plain dataclasses."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -235,11 +235,10 @@ class ConsoleService:
 
     def schedule_session(self, user: StaffUser, number: str, day: str) -> None:
         """Put the ticket on a reception day's agenda (a mediation session); the resident is told."""
-        from datetime import date as date_type
         with transaction(self.services.factory) as session:
             self._visible(session, user, number)
         try:
-            when = date_type.fromisoformat(day)
+            when = date.fromisoformat(day)
         except ValueError:
             raise TicketError(f"not a date: {day!r}") from None
         self.tickets.mark_for_reception(number, staff_code=user.code, day=when)
@@ -308,8 +307,9 @@ class ConsoleService:
     def _detail(self, session: Session, ticket: Ticket, user: StaffUser) -> Detail:
         household = ticket.household
         tags = tuple(texts.label("household_tags", t) for t in sorted(household.tag_set)) if household else ()
+        names = dict(session.execute(select(Staff.code, Staff.name).where(Staff.compound_id == ticket.compound_id)).all())
         events = tuple((f"{e.at.astimezone(self.tz):%m-%d %H:%M}", texts.label("statuses", e.to_status),
-                        self._who(session, e.actor), e.reason) for e in ticket.events)
+                        _who(e.actor, names), e.reason) for e in ticket.events)
         phone = ticket.resident.phone if ticket.resident else ""
         return Detail(self._row(ticket, user), tags, ticket.home_visit, ticket.visit_time or "",
                       ticket.other_party or "", security.mask_phone(phone), len(ticket.reporters), events,
@@ -317,13 +317,14 @@ class ConsoleService:
                       f"{ticket.reception_date.month}月{ticket.reception_date.day}日" if ticket.reception_date else "",
                       ticket.routing_note)
 
-    @staticmethod
-    def _who(session: Session, actor: str) -> str:
-        kind, _, ident = actor.partition(":")
-        if kind == "staff":
-            staff = session.execute(select(Staff).where(Staff.code == ident)).scalars().first()
-            return staff.name if staff else ident
-        return {"resident": "居民", "system": "系统"}.get(kind, actor)
+
+
+def _who(actor: str, staff_names: dict) -> str:
+    """Who took a step, as the console shows it: a staff name, 居民 (never which resident), 系统."""
+    kind, _, ident = actor.partition(":")
+    if kind == "staff":
+        return staff_names.get(ident, ident)
+    return {"resident": "居民", "system": "系统"}.get(kind, actor)
 
 
 @lru_cache(maxsize=1)

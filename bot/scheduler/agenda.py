@@ -45,9 +45,6 @@ class Agenda:
     def empty(self) -> bool:
         return not any(items for _, items in self.sections)
 
-    def numbers(self) -> List[str]:
-        return [item.number for _, items in self.sections for item in items]
-
 
 def build(session: Session, compound: Compound, day: date, now: datetime, tz: ZoneInfo,
           previous: Optional[date]) -> Agenda:

@@ -15,18 +15,21 @@ from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot import reception, texts
 from bot.db.engine import transaction
 from bot.db.models import Building, Compound, Household, Notification, ReminderSend, Resident, Staff
 from bot.scheduler import agenda as agenda_module
 from bot.scheduler import plan
+from bot.services import common
 from bot.services.common import calendar_of, location
 from bot.wechat.models import NotificationDispatch
 
 STAFF_AGENDA_ROLES = ("butler", "mediation_committee", "duty_manager")
-ELDERLY_FIRST = ("elderly_alone", "disabled")  # households phoned first when a reminder fails
+ELDERLY_FIRST = ("elderly_alone", "disabled")
+# A resident's address and butler, loaded with the residents (not one query per resident).
+WITH_ADDRESS = selectinload(Resident.household).selectinload(Household.building).selectinload(Building.butler)  # households phoned first when a reminder fails
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class ReminderService:
         """The compound's next reception day (today's counts until it is over)."""
         today = self.services.now().astimezone(self.tz).date()
         with transaction(self.services.factory) as session:
-            return reception.reception_days(calendar_of(self._compound(session, compound_code)), today, 1,
+            return reception.reception_days(calendar_of(common.compound(session, compound_code)), today, 1,
                                             self.holidays)[0]
 
     # -- sending ---------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class ReminderService:
         if audience not in plan.AUDIENCES:
             raise ValueError(f"unknown audience {audience!r}; expected one of {', '.join(plan.AUDIENCES)}")
         with transaction(self.services.factory) as session:
-            compound = self._compound(session, compound_code)
+            compound = common.compound(session, compound_code)
             cal = calendar_of(compound)
             day = reception.reception_day_on(cal, reception_date, self.holidays)
             if day is None:
@@ -144,7 +147,7 @@ class ReminderService:
                   audience: str) -> Tuple[List[Tuple[Recipient, str]], int]:
         if audience in plan.RESIDENT_AUDIENCES:
             residents = session.execute(select(Resident).where(Resident.compound_id == compound.id)
-                                        .order_by(Resident.id)).scalars().all()
+                                        .options(WITH_ADDRESS).order_by(Resident.id)).scalars().all()
             text = self._resident_text(cal, day, audience)
             return ([(Recipient("resident", r.id, _address(r)), text) for r in residents if r.reminders],
                     sum(1 for r in residents if not r.reminders))
@@ -220,7 +223,7 @@ class ReminderService:
     def unreachable(self, compound_code: str, reception_date: date) -> List[Unreachable]:
         """Residents whose reminder of ``reception_date`` failed for good, elderly households first."""
         with transaction(self.services.factory) as session:
-            return self._unreachable(session, self._compound(session, compound_code), reception_date)
+            return self._unreachable(session, common.compound(session, compound_code), reception_date)
 
     def _unreachable(self, session: Session, compound: Compound, reception_date: date) -> List[Unreachable]:
         rows = session.execute(
@@ -230,7 +233,7 @@ class ReminderService:
             .join(NotificationDispatch, NotificationDispatch.notification_id == Notification.id)
             .where(ReminderSend.compound_id == compound.id, ReminderSend.reception_date == reception_date,
                    ReminderSend.audience.in_(plan.RESIDENT_AUDIENCES), NotificationDispatch.state == "failed")
-            .order_by(Resident.id)).all()
+            .options(WITH_ADDRESS).order_by(Resident.id)).all()
         found = {}
         for resident, error in rows:  # a resident missed by both reminders is listed once
             household: Optional[Household] = resident.household
@@ -243,7 +246,7 @@ class ReminderService:
     def delivery(self, compound_code: str, reception_date: date) -> List[Tuple[str, str, int]]:
         """(audience, state, count) of the reminders of ``reception_date``: sent, pending, failed."""
         with transaction(self.services.factory) as session:
-            compound = self._compound(session, compound_code)
+            compound = common.compound(session, compound_code)
             rows = session.execute(
                 select(ReminderSend.audience, NotificationDispatch.state, Notification.sent_at)
                 .join(Notification, Notification.id == ReminderSend.notification_id)
@@ -258,16 +261,11 @@ class ReminderService:
     def agenda(self, compound_code: str, reception_date: date) -> Tuple[agenda_module.Agenda, str]:
         """The agenda of a reception day as it stands now, and its full text."""
         with transaction(self.services.factory) as session:
-            compound = self._compound(session, compound_code)
+            compound = common.compound(session, compound_code)
             cal = calendar_of(compound)
             built = agenda_module.build(session, compound, reception_date, self.services.now(), self.tz,
                                         agenda_module.previous_day(cal, reception_date, self.holidays))
             return built, agenda_module.render(built, cal, limit=None)
-
-    @staticmethod
-    def _compound(session: Session, code: str) -> Compound:
-        from bot.services.common import compound
-        return compound(session, code)
 
 
 def _address(resident: Resident) -> str:

@@ -115,12 +115,8 @@ class TimeLimitService:
             return  # already on a coming agenda (marked by staff)
         cal = calendar_of(session.get(Compound, ticket.compound_id))
         day = reception.next_session(cal, now.astimezone(self.tz), self.holidays)
-        ticket.reception_date = day.date
-        self._note(session, ticket, now, f"超时未调解，列入{reception.day_label(day.date)}接待日议程")
-        for reporter in ticket.reporters:
-            outbox.to_resident(session, reporter.resident_id, ticket, "dispute_on_agenda", number=ticket.number,
-                               date=reception.day_label(day.date), hours=reception.describe_hours(cal.hours),
-                               place=f"在{cal.place}" if cal.place else "")
+        self.tickets.put_on_agenda(session, ticket, cal, day.date, actor=SYSTEM, kind="dispute_on_agenda",
+                                   reason=f"超时未调解，列入{reception.day_label(day.date)}接待日议程")
         report.on_agenda.append(ticket.number)
 
     def _remind_rating(self, session: Session, ticket: Ticket, now: datetime, report: SweepReport) -> None:

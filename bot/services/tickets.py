@@ -256,17 +256,23 @@ class TicketService:
                 day = reception.next_session(cal, now).date
             elif reception.reception_day_on(cal, day) is None or day < now.date():
                 raise TicketError(f"{day} is not a coming reception day")
-            ticket.reception_date = day
-            label = reception.day_label(day)
-            session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
-                                    actor=f"staff:{staff_code}", at=self.services.now(),
-                                    reason=f"列入{label}接待日议程" + (f"：{reason.strip()}" if reason.strip() else "")))
-            for reporter in ticket.reporters:
-                outbox.to_resident(session, reporter.resident_id, ticket, "on_agenda", number=ticket.number,
-                                   type=texts.label("request_types", ticket.request_type), date=label,
-                                   hours=reception.describe_hours(cal.hours),
-                                   place=f"在{cal.place}" if cal.place else "")
+            self.put_on_agenda(session, ticket, cal, day, actor=f"staff:{staff_code}", kind="on_agenda",
+                               reason=f"列入{reception.day_label(day)}接待日议程"
+                               + (f"：{reason.strip()}" if reason.strip() else ""))
             return day
+
+    def put_on_agenda(self, session: Session, ticket: Ticket, cal: "reception.Calendar", day: date, *, actor: str,
+                      kind: str, reason: str) -> None:
+        """Record ``ticket`` for the reception day ``day`` (an event, no status change) and tell its
+        residents when and where (``kind``: on_agenda, dispute_on_agenda). Used by staff marking a
+        ticket and by the scheduler's overdue-dispute sweep, in the caller's transaction."""
+        ticket.reception_date = day
+        session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                actor=actor, at=self.services.now(), reason=reason))
+        for reporter in ticket.reporters:
+            outbox.to_resident(session, reporter.resident_id, ticket, kind, number=ticket.number,
+                               type=texts.label("request_types", ticket.request_type), date=reception.day_label(day),
+                               hours=reception.describe_hours(cal.hours), place=f"在{cal.place}" if cal.place else "")
 
     def list(self, *, status: Optional[str] = None, staff_code: Optional[str] = None,
              open_only: bool = False) -> List[TicketView]:

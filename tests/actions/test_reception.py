@@ -23,16 +23,21 @@ class FixedDay(ActionReceptionDay):
 
 
 @pytest.fixture
-def reception_days(services):
-    """reception_days([3, 13, 23]) reloads the demo compound with other reception days."""
+def edited_demo(services):
+    """edited_demo(reception_days=[3, 13, 23]) reloads the demo compound with keys changed."""
 
-    def change(days):
-        data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-        data["reception_days"] = days
+    def change(**keys):
+        data = {**yaml.safe_load(DEMO.read_text(encoding="utf-8")), **keys}
         with transaction(services.factory) as session:
             compounds.load_data(session, data, source="edited demo")
 
     return change
+
+
+@pytest.fixture
+def reception_days(edited_demo):
+    """reception_days([3, 13, 23]) reloads the demo compound with other reception days."""
+    return lambda days: edited_demo(reception_days=days)
 
 
 @pytest.fixture
@@ -104,19 +109,8 @@ def test_action_name_is_declared_in_the_domain(domain):
     assert ActionReceptionDay().name() in domain["actions"]
 
 
-@pytest.fixture
-def holiday_rule(services):
-    def change(rule):
-        data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-        data["reception_on_holiday"] = rule
-        with transaction(services.factory) as session:
-            compounds.load_data(session, data, source="edited demo")
-
-    return change
-
-
-async def test_a_day_moved_by_a_holiday_says_so(resident, holiday_rule):
-    holiday_rule("next_working_day")
+async def test_a_day_moved_by_a_holiday_says_so(resident, edited_demo):
+    edited_demo(reception_on_holiday="next_working_day")
 
     reply = await ask(resident, date(2026, 9, 28))
 

@@ -121,6 +121,12 @@ def _page(browser_tools, tmp_path):
             browser.close()
 
 
+def _be(page, expect, name: str) -> None:
+    """Pick ``name`` in the simulator's list of residents and staff."""
+    page.get_by_role("button", name=re.compile(name)).click()
+    expect(page.locator("#whoami")).to_contain_text(name)
+
+
 def _say(page, expect, text: str, answer_contains: str) -> str:
     """Type ``text``; the account's answers to it, once one contains ``answer_contains``
     (the passive reply, or customer-service messages when the answer came later)."""
@@ -143,16 +149,14 @@ def test_a_resident_reports_a_leak_and_the_butler_sees_the_template_message(simu
     expect = browser_tools[1]
     with _page(browser_tools, tmp_path) as page:
         page.goto(simulator.url)
-        page.get_by_role("button", name=re.compile("张阿姨")).click()
-        expect(page.locator("#whoami")).to_contain_text("张阿姨")
+        _be(page, expect, "张阿姨")
 
         _say(page, expect, "3栋2单元502厨房水管漏水了", "什么时间上门")
         _say(page, expect, "明天上午", "请确认")
         done = _say(page, expect, "确认", "工单号")
         number = TICKET_NUMBER.search(done).group(1)
 
-        page.get_by_role("button", name=re.compile("王秀英")).click()
-        expect(page.locator("#whoami")).to_contain_text("王秀英")
+        _be(page, expect, "王秀英")
         card = page.locator('.card[data-kind="template"]').filter(has_text=number)
         expect(card).to_be_visible(timeout=NOTIFIER_WAIT_MS)
         expect(card).to_contain_text("编号")
@@ -181,17 +185,14 @@ def test_residents_opt_out_and_in_and_a_reminder_sent_now_reaches_exactly_the_ot
     expect = browser_tools[1]
     with _page(browser_tools, tmp_path) as page:
         page.goto(simulator.url)
-        page.get_by_role("button", name=re.compile("李先生")).click()
-        expect(page.locator("#whoami")).to_contain_text("李先生")
+        _be(page, expect, "李先生")
         _say(page, expect, "退订提醒", "不再给您发接待日提醒")
 
-        page.get_by_role("button", name=re.compile("王奶奶")).click()
-        expect(page.locator("#whoami")).to_contain_text("王奶奶")
+        _be(page, expect, "王奶奶")
         _say(page, expect, "以后别给我发接待日的提醒了", "不再给您发接待日提醒")
         _say(page, expect, "订阅提醒", "恢复接待日提醒")
 
-        page.get_by_role("button", name=re.compile("赵女士")).click()
-        expect(page.locator("#whoami")).to_contain_text("赵女士")
+        _be(page, expect, "赵女士")
         _say(page, expect, "TD", "不再给您发接待日提醒")
 
         # The admin sends the evening reminder of the next reception day now.
@@ -229,8 +230,7 @@ def test_a_butler_accepts_and_resolves_in_the_console_and_the_resident_hears_of_
     li = "oSIM_li_xiansheng___________"
     with _page(browser_tools, tmp_path) as page:
         page.goto(simulator.url)
-        page.get_by_role("button", name=re.compile("李先生")).click()
-        expect(page.locator("#whoami")).to_contain_text("李先生")
+        _be(page, expect, "李先生")
         _say(page, expect, "1栋1单元502阳台下水道堵了", "什么时间上门")
         _say(page, expect, "今天下午", "请确认")
         number = TICKET_NUMBER.search(_say(page, expect, "确认", "工单号")).group(1)

@@ -63,6 +63,23 @@ def at(clock, *args):
     clock.now = datetime(*args, tzinfo=SH)
 
 
+def down_from(services, clock, *when):
+    """A scheduler process ran until ``when`` (storing its jobs) and stopped."""
+    at(clock, *when)
+    first = process(services, "before")
+    first.step()
+    first.stop()
+
+
+def back_at(services, clock, holder, *when) -> SchedulerProcess:
+    """A scheduler process started at ``when`` and ran what was due."""
+    at(clock, *when)
+    started = process(services, holder)
+    started.step()
+    started.scheduler.step()
+    return started
+
+
 def reminders_sent(services):
     return [n.recipient_id for n in outbox(services, "reception_reminder")]
 
@@ -91,10 +108,7 @@ def test_jobs_are_stored_with_stable_ids_cron_triggers_in_shanghai_grace_and_coa
 
 
 def test_a_restart_keeps_the_stored_jobs_and_a_changed_time_replaces_its_job(services, clock_for_apscheduler):
-    at(clock_for_apscheduler, 2026, 12, 2, 17, 0)
-    first = process(services, "a")
-    first.step()
-    first.stop()
+    down_from(services, clock_for_apscheduler, 2026, 12, 2, 17, 0)
 
     scheduler, engine = jobs.build_scheduler(services.settings.database_url, "Asia/Shanghai", SteppedScheduler,
                                              {"type": "debug"})
@@ -112,15 +126,9 @@ def test_a_restart_keeps_the_stored_jobs_and_a_changed_time_replaces_its_job(ser
 def test_a_reminder_missed_while_down_is_sent_once_when_back_within_the_grace_time(services, residents,
                                                                                     clock_for_apscheduler):
     clock = clock_for_apscheduler
-    at(clock, 2026, 12, 2, 17, 0)
-    first = process(services, "a")
-    first.step()
-    first.stop()  # down from 17:00: the 18:00 reminder is missed
+    down_from(services, clock, 2026, 12, 2, 17, 0)  # the 18:00 reminder is missed
 
-    at(clock, 2026, 12, 2, 19, 30)  # back 1.5 h late (grace: 3 h)
-    second = process(services, "b")
-    second.step()
-    second.scheduler.step()
+    second = back_at(services, clock, "b", 2026, 12, 2, 19, 30)  # back 1.5 h late (grace: 3 h)
     second.scheduler.step()
 
     assert sorted(reminders_sent(services)) == sorted(residents)  # once each
@@ -128,10 +136,7 @@ def test_a_reminder_missed_while_down_is_sent_once_when_back_within_the_grace_ti
         datetime(2026, 12, 3, 18, 0, tzinfo=SH)
     second.stop()
 
-    at(clock, 2026, 12, 2, 19, 45)  # and another restart sends nothing again
-    third = process(services, "c")
-    third.step()
-    third.scheduler.step()
+    third = back_at(services, clock, "c", 2026, 12, 2, 19, 45)  # and another restart sends nothing again
     assert sorted(reminders_sent(services)) == sorted(residents)
     third.stop()
 
@@ -139,15 +144,9 @@ def test_a_reminder_missed_while_down_is_sent_once_when_back_within_the_grace_ti
 def test_a_reminder_missed_by_more_than_the_grace_time_is_not_sent_late(services, residents,
                                                                        clock_for_apscheduler):
     clock = clock_for_apscheduler
-    at(clock, 2026, 12, 2, 17, 0)
-    first = process(services, "a")
-    first.step()
-    first.stop()
+    down_from(services, clock, 2026, 12, 2, 17, 0)
 
-    at(clock, 2026, 12, 2, 21, 30)  # 3.5 h late: telling residents at bedtime would be worse
-    second = process(services, "b")
-    second.step()
-    second.scheduler.step()
+    second = back_at(services, clock, "b", 2026, 12, 2, 21, 30)  # 3.5 h late: bedtime would be worse
 
     assert reminders_sent(services) == []
     second.stop()
@@ -156,18 +155,12 @@ def test_a_reminder_missed_by_more_than_the_grace_time_is_not_sent_late(services
 def test_a_run_repeated_after_a_crash_sends_nothing_twice(services, residents, clock_for_apscheduler):
     """The process sent the 18:00 reminders and died before the job store recorded the run."""
     clock = clock_for_apscheduler
-    at(clock, 2026, 12, 2, 17, 0)
-    first = process(services, "a")
-    first.step()
-    first.stop()
+    down_from(services, clock, 2026, 12, 2, 17, 0)
     at(clock, 2026, 12, 2, 18, 0)
     jobs.run_reminder("residents_evening")  # what the crashed process did
     assert len(reminders_sent(services)) == 2
 
-    at(clock, 2026, 12, 2, 18, 5)
-    second = process(services, "b")
-    second.step()
-    second.scheduler.step()  # the stored 18:00 run happens again
+    second = back_at(services, clock, "b", 2026, 12, 2, 18, 5)  # the stored 18:00 run happens again
 
     assert sorted(reminders_sent(services)) == sorted(residents)
     second.stop()
