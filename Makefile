@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv model run chat tickets schedule test validate nlu-eval bench bench-wechat lock clean
+.PHONY: help venv model run chat tickets schedule test validate nlu-eval bench bench-wechat bench-swap lock clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench: $(READY)  ## Held-out accuracy, parse latency and training time: ours vs 
 
 bench-wechat: $(READY)  ## WeChat channel under load vs bare REST → reports/wechat_load.md
 	@$(PY) -m bench.wechat_load
+
+bench-swap: $(READY)  ## Switching the model under load: ours vs Rasa's PUT /model → reports/model_swap.md
+	@$(PY) -m bench.model_swap
 
 lock:  ## Re-resolve requirements.in into requirements.lock
 	@scripts/lock.sh

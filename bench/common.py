@@ -6,30 +6,11 @@ import json
 import platform
 import subprocess
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
-
-from bot.tickets import REQUEST_TYPES
+from typing import Dict, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "bench" / "stock_config.yml"}
-TICKET_INTENTS = REQUEST_TYPES
-
-
-def f1(pairs: List[Tuple[str, str]], intent: str) -> float:
-    tp = sum(1 for want, got in pairs if want == intent and got == intent)
-    fp = sum(1 for want, got in pairs if want != intent and got == intent)
-    fn = sum(1 for want, got in pairs if want == intent and got != intent)
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
-
-
-def ticket_macro_f1(pairs: List[Tuple[str, str]]) -> float:
-    return sum(f1(pairs, intent) for intent in TICKET_INTENTS) / len(TICKET_INTENTS)
-
-
-def out_of_scope_as_ticket(pairs: List[Tuple[str, str]]) -> float:
-    predicted = [got for want, got in pairs if want == "out_of_scope"]
-    return sum(got in TICKET_INTENTS for got in predicted) / max(1, len(predicted))
 
 
 def machine() -> str:

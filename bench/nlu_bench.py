@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from bench.common import (PIPELINES, REPORTS, ROOT, machine, out_of_scope_as_ticket, table,
-                          ticket_macro_f1, write_json)
+from bench.common import PIPELINES, REPORTS, ROOT, machine, table, write_json
+from bot.retraining.evaluation import out_of_scope_as_ticket, ticket_macro_f1
 
 ADDRESS = ("building", "unit", "room", "phone")
 

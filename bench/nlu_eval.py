@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from bench.common import PIPELINES, REPORTS, ROOT, machine, out_of_scope_as_ticket, table, ticket_macro_f1
+from bench.common import PIPELINES, REPORTS, ROOT, machine, table
+from bot.retraining.evaluation import out_of_scope_as_ticket, ticket_macro_f1
 
 FOLDS = 5
 

@@ -11,7 +11,8 @@ from bot import settings as settings_module
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description="红管家 commands")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("model", help="train the model if it is missing or its inputs changed")
+    from bot.retraining import commands as model_commands
+    model_commands.add_parser(commands)
     commands.add_parser("run", help="start the Rasa server and the action server")
     chat = commands.add_parser("chat", help="talk to a running assistant in the terminal")
     chat.add_argument("--sender", help="resident id to talk as (default: a new one)")
@@ -23,9 +24,11 @@ def main(argv=None) -> int:
     except settings_module.SettingsError as error:
         print(f"error: {error} (see .env.example)", file=sys.stderr)
         return 2
+    if args.command == "model" and args.action:
+        return model_commands.run(args, settings)
     if args.command == "model":
         from bot.model_store import ensure_model
-        ensure_model(settings_module.ROOT, settings.models_dir)
+        ensure_model(settings.training_root, settings.models_dir)
         return 0
     if args.command in ("db", "compound", "ticket", "schedule", "staff"):
         from bot import commands as admin_commands

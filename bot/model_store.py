@@ -9,16 +9,18 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 # Files and folders whose content decides the model (the NLU components' code included).
 MODEL_INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/nlu")
 MODEL_PREFIX = "red-butler"
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _files(root: Path, inputs: Iterable[str]) -> Iterable[Path]:
@@ -43,20 +45,40 @@ def model_name(root: Path) -> str:
     return f"{MODEL_PREFIX}-{input_hash(root)[:12]}"
 
 
-def rasa_train_command(root: Path, out: Path, name: str, config: str = "config.yml") -> list:
+def rasa_train_command(root: Path, out: Path, name: str, config: str = "config.yml", quiet: bool = True) -> list:
     return [sys.executable, "-m", "rasa", "train", "--data", "nlu_data", "--config", config,
-            "--domain", "domain.yml", "--out", str(out), "--fixed-model-name", name, "--quiet"]
+            "--domain", "domain.yml", "--out", str(out), "--fixed-model-name", name, *(["--quiet"] if quiet else [])]
 
 
-def ensure_model(root: Path, models_dir: Path, log: Callable[[str], None] = print) -> Path:
-    """Return the model for the current inputs, training it first if there is none.
+def _run_training(root: Path, out: Path, name: str, on_output: Optional[Callable[[str], None]]) -> int:
+    # bot.nlu's components are imported by Rasa; the training root may be a copy of the project's data.
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+    if on_output is None:
+        return subprocess.run(rasa_train_command(root, out, name), cwd=root, env=env).returncode
+    process = subprocess.Popen(rasa_train_command(root, out, name, quiet=False), cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    pending = b""
+    for chunk in iter(lambda: process.stdout.read1(4096), b""):  # tqdm ends its updates with \r
+        pending += chunk
+        *lines, pending = re.split(rb"[\r\n]", pending)
+        for line in lines:
+            if line.strip():
+                on_output(line.decode("utf-8", "replace"))
+    return process.wait()
+
+
+def train_model(root: Path, models_dir: Path, name: str, log: Callable[[str], None] = print,
+                on_output: Optional[Callable[[str], None]] = None) -> Path:
+    """Train ``models_dir/<name>.tar.gz`` from ``root``'s inputs unless it exists; its path.
 
     Training writes into a temporary folder and moves the finished model into place,
     so an interrupted run never leaves a half model; a lock keeps two processes
-    (``make run`` and ``make test``) from training the same model at once.
+    (``make run``, ``make test``, a retraining from the console) from training at once.
+    ``on_output`` receives Rasa's output line by line (progress bars included); without it
+    the output goes to this process's terminal.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
-    name = model_name(root)
     target = models_dir / f"{name}.tar.gz"
     with open(models_dir / ".train.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -67,11 +89,15 @@ def ensure_model(root: Path, models_dir: Path, log: Callable[[str], None] = prin
             return target
         log(f"==> Training {name} (no model for the current nlu_data/config/domain yet): about 2 minutes")
         with tempfile.TemporaryDirectory(dir=models_dir, prefix=".training-") as tmp:
-            env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-            result = subprocess.run(rasa_train_command(root, Path(tmp), name), cwd=root, env=env)
+            code = _run_training(root, Path(tmp), name, on_output)
             trained = Path(tmp) / f"{name}.tar.gz"
-            if result.returncode != 0 or not trained.exists():
-                raise RuntimeError(f"rasa train failed (exit {result.returncode}); see its output above")
+            if code != 0 or not trained.exists():
+                raise RuntimeError(f"rasa train failed (exit {code}); see its output above")
             shutil.move(str(trained), target)
         log(f"==> Model trained: {target}")
         return target
+
+
+def ensure_model(root: Path, models_dir: Path, log: Callable[[str], None] = print) -> Path:
+    """Return the model for the current inputs, training it first if there is none."""
+    return train_model(root, models_dir, model_name(root), log)

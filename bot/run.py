@@ -48,9 +48,28 @@ def wechat_env(settings: Settings) -> Dict[str, str]:
             "WECHAT_CONSOLE_URL": f"http://{settings.console_host}:{settings.console_port}/tickets/{{number}}"}
 
 
-def services(settings: Settings, model: Path) -> List[Service]:
+def choose_model(settings: Settings, log=print) -> Path:
+    """The model an admin activated last (console or ``bot.cli model activate``) if its file is still
+    there, else the model for the current inputs (trained first if there is none)."""
+    from bot.model_store import model_name
+    from bot.retraining.registry import ModelRegistry
+    registry = ModelRegistry(settings.models_dir)
+    activated = registry.active_path()
+    if activated is None:
+        return ensure_model(settings.training_root, settings.models_dir)
+    record = registry.active()
+    log(f"==> Model: {activated.name}, activated {record['at']} by {record['by']}")
+    if activated.name != f"{model_name(settings.training_root)}.tar.gz":
+        log("    (the training data changed since; to use it: python -m bot.cli model train --wait, "
+            "then model activate — or retrain in the console)")
+    return activated
+
+
+def services(settings: Settings, model: Path, control_token: str = "") -> List[Service]:
     python = sys.executable
     wechat = wechat_env(settings)
+    # The console and the CLI switch Rasa's model through bot.retraining.hot_swap (credentials.yml).
+    control = {"MODEL_CONTROL_TOKEN": control_token, "MODELS_DIR": str(settings.models_dir)}
     actions = Service(
         name="actions",
         argv=[python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
@@ -63,15 +82,15 @@ def services(settings: Settings, model: Path) -> List[Service]:
               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
         health_url=f"http://{settings.rasa_host}:{settings.rasa_port}/status",
-        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, **wechat},
+        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, **wechat, **control},
     )
     notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
     # Reception-day reminders, agendas, time limits: queues into the outbox the notifier delivers.
     scheduler = Service(name="scheduler", argv=[python, "-m", "bot.scheduler"], health_url=None)
     console_url = f"http://{settings.console_host}:{settings.console_port}"
     console = Service(name="console", argv=[python, "-m", "bot.console"], health_url=f"{console_url}/health",
-                      env={**wechat, "CONSOLE_PUBLIC_URL": settings.console_public_url or console_url}
-                      if settings.wechat_dev_mode else {})
+                      env={**control, **wechat, "CONSOLE_PUBLIC_URL": settings.console_public_url or console_url}
+                      if settings.wechat_dev_mode else control)
     if not settings.wechat_dev_mode:
         return [actions, rasa, notifier, scheduler, console]
     fake = Service(
@@ -212,8 +231,9 @@ def main(settings: Settings) -> int:
     if not ensure_compound(settings):
         return 2
     logins = dev_logins(settings) if settings.wechat_dev_mode else []
-    model = ensure_model(ROOT, settings.models_dir)
-    items = services(settings, model)
+    from bot.retraining.control import ensure_control_token
+    model = choose_model(settings)
+    items = services(settings, model, ensure_control_token(settings))
     stop_request = _StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop_request)

@@ -47,6 +47,14 @@ class Settings:
     console_public_url: str = ""  # how browsers reach it (WeChat log-in returns there); empty: no WeChat log-in
     console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
     reviewed_examples_file: Path = ROOT / "nlu_data" / "nlu" / "reviewed.yml"  # the NLU inbox writes here
+    training_root: Path = ROOT  # the folder with config.yml, domain.yml and nlu_data/ that retraining reads
+    heldout_file: Path = ROOT / "tests" / "data" / "heldout.yml"  # new models are scored on these messages
+    retrain_f1_margin: float = 0.02  # a ticket intent's held-out F1 may fall this much before activation is refused
+    model_control_token: str = ""  # between the console/CLI and Rasa's model switch; empty: read from the models folder
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
     def wechat_dev_mode(self) -> bool:
@@ -118,7 +126,21 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_public_url=env.get("CONSOLE_PUBLIC_URL", "").strip().rstrip("/"),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
         reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
+        training_root=ROOT / (env.get("TRAINING_ROOT") or "."),
+        heldout_file=ROOT / (env.get("HELDOUT_FILE") or "tests/data/heldout.yml"),
+        retrain_f1_margin=_margin(env.get("RETRAIN_F1_MARGIN", "0.02")),
+        model_control_token=env.get("MODEL_CONTROL_TOKEN", "").strip(),
     )
+
+
+def _margin(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"RETRAIN_F1_MARGIN must be a number between 0 and 1 (an F1 difference), got {raw!r}")
+    return value
 
 
 def _scheduler(env: Mapping[str, str]) -> "SchedulerConfig":

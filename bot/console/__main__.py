@@ -12,6 +12,7 @@ from bot import services
 from bot import settings as settings_module
 from bot.console.app import create_app
 from bot.console.service import ConsoleService
+from bot.retraining.service import RetrainingService
 
 
 def main(argv=None) -> int:
@@ -25,7 +26,7 @@ def main(argv=None) -> int:
     built = services.build(config)
     services.use(built)
     app = create_app(ConsoleService(built), secure_cookies=config.console_secure_cookies, wechat=config.wechat,
-                     public_url=config.console_public_url)
+                     public_url=config.console_public_url, retraining=RetrainingService(config))
     web.run_app(app, host=args.host, port=args.port,
                 print=lambda _: print(f"console: http://{args.host}:{args.port}", flush=True))
     return 0

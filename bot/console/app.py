@@ -21,8 +21,11 @@ from urllib.parse import urlencode
 
 from datetime import date, datetime, timedelta
 
-from bot.console import dashboard, oauth, pages, security
+from bot.console import dashboard, models_page, oauth, pages, security
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
+from bot.retraining.control import ControlError
+from bot.retraining.service import ActivationRefused, RetrainingService
+from bot.retraining.training import TrainingBusy
 from bot.services.review import ReviewError
 from bot.services.tickets import TicketError
 
@@ -40,6 +43,7 @@ SERVICE = web.AppKey("service", ConsoleService)
 SECURE = web.AppKey("secure_cookies", bool)
 WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
 PUBLIC_URL = web.AppKey("public_url", str)
+RETRAINING = web.AppKey("retraining", object)  # RetrainingService; None: no model page (tests of other pages)
 
 
 def _next(value: str) -> str:
@@ -280,10 +284,10 @@ def admin_only(handler):
     """Admins' pages: anyone else gets 403."""
 
     @functools.wraps(handler)
-    async def checked(request: web.Request) -> web.StreamResponse:
+    async def checked(request: web.Request, **kwargs: Any) -> web.StreamResponse:
         if not request["user"].is_admin:
             return _html(pages.not_allowed(request["user"], request["csrf"]), 403)
-        return await handler(request)
+        return await handler(request, **kwargs)
 
     return checked
 
@@ -306,12 +310,56 @@ async def dashboard_csv(request: web.Request) -> web.Response:
         "Content-Disposition": f'attachment; filename="tickets-{month:%Y-%m}.csv"', "Cache-Control": "no-store"})
 
 
+MODEL_NOTICES = {"training": "已开始训练，完成后这里会显示新旧模型的对比。",
+                 "switching": "已开始切换，新模型加载好以后自动接替，居民不会感觉到。",
+                 "restoring": "已开始换回上一个模型。"}
+
+
+@admin_only
+async def models(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
+    retraining = request.app[RETRAINING]
+    if retraining is None:
+        raise web.HTTPNotFound()
+    overview = await _run(request, retraining.overview)
+    return _html(models_page.page(request["user"], request["csrf"], overview, request.app[SERVICE].tz, error=error,
+                                  notice=MODEL_NOTICES.get(request.query.get("done", ""), "")), status)
+
+
+def _model_action(action: Callable[[RetrainingService, web.Request], Any], done: str):
+    """A POST on the model page: do it in the executor, then back to the page (or the page with why not)."""
+
+    @admin_only
+    async def handler(request: web.Request) -> web.Response:
+        retraining = request.app[RETRAINING]
+        if retraining is None:
+            raise web.HTTPNotFound()
+        try:
+            await _run(request, action, retraining, request)
+        except TrainingBusy:
+            return await models(request, error="已经有一次训练在进行，请等它完成。", status=409)
+        except ActivationRefused as refused:
+            return await models(request, error=str(refused), status=409)
+        except ControlError as error:
+            logger.warning("console: model switch failed: %s", error)
+            return await models(request, error=f"助手（Rasa）没有接受：{error}", status=502)
+        logger.info("console: %s by %s", done, request["user"].code)
+        raise web.HTTPSeeOther(f"/admin/models?done={done}")
+
+    return handler
+
+
+def _activate(retraining: RetrainingService, request: web.Request) -> None:
+    form = request["form"]
+    retraining.activate(str(form.get("model", "")), by=request["user"].code,
+                        override=form.get("override") == "1", reason=str(form.get("reason", "")))
+
+
 async def ticket_page(request: web.Request) -> web.Response:
     return await ticket(request, notice=NOTICES.get(request.query.get("done", ""), ""))
 
 
 def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=None,
-               public_url: str = "") -> web.Application:
+               public_url: str = "", retraining: Optional[RetrainingService] = None) -> web.Application:
     """``wechat`` (a configured WeChatConfig) and ``public_url`` (the console's address as WeChat
     sends people back to it) turn on log-in with WeChat."""
     app = web.Application(middlewares=[security_headers, sessions], client_max_size=64 * 1024)
@@ -319,6 +367,7 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
     app[SECURE] = secure_cookies
     app[WECHAT] = wechat if wechat is not None and wechat.configured and public_url else None
     app[PUBLIC_URL] = public_url.rstrip("/")
+    app[RETRAINING] = retraining
     app.add_routes([
         web.get("/health", health),
         web.get("/favicon.ico", no_icon),
@@ -337,6 +386,10 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.get("/admin/dashboard", dashboard_page),
         web.get("/admin/dashboard.csv", dashboard_csv),
         web.post("/admin/inbox/{id}", decide),
+        web.get("/admin/models", models),
+        web.post("/admin/models/train", _model_action(lambda r, q: r.trainings.start(q["user"].code), "training")),
+        web.post("/admin/models/activate", _model_action(_activate, "switching")),
+        web.post("/admin/models/restore", _model_action(lambda r, q: r.restore(by=q["user"].code), "restoring")),
         web.static("/static", STATIC),
     ])
     return app

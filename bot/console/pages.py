@@ -12,15 +12,17 @@ from bot.console.service import Detail, Row
 STEP_LABELS = {"accept": "接单", "start": "开始处理", "resolve": "标记已处理", "transfer": "转交"}
 
 
-def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "") -> str:
+def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "", refresh: int = 0) -> str:
     who = ""
     if user is not None:
-        admin = '<a href="/admin/inbox">留言复核</a> <a href="/admin/dashboard">数据</a> ' if user.is_admin else ""
+        admin = ('<a href="/admin/inbox">留言复核</a> <a href="/admin/models">模型</a> '
+                 '<a href="/admin/dashboard">数据</a> ') if user.is_admin else ""
         who = (f'<span>{admin}{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
                f'<form class="inline" method="post" action="/logout">{_csrf(csrf)}<button>退出</button></form>')
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{escape(title)} · 红管家工作台</title><link rel="stylesheet" href="/static/console.css"></head>'
+    return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else "")
+            + f'<title>{escape(title)} · 红管家工作台</title><link rel="stylesheet" href="/static/console.css"></head>'
             f'<body><header><a href="/">红管家工作台</a>{who}</header><main>{body}</main></body></html>')
 
 
@@ -158,7 +160,7 @@ def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: s
             f'<form method="post" action="{action}">{_csrf(csrf)}<input type="hidden" name="decision" value="relabel">'
             f'<label>改为<select name="intent">{options}</select></label><button>改标</button></form></div>')
     body = (f'{_msg(notice, "notice")}{_msg(error, "error")}<h1>待复核的留言（{len(items)}）</h1>'
-            f'<p class="meta">模型没把握的留言。采纳或改标的会写进训练数据（下次训练生效）；改标会把已生成的工单重新派给对的人。</p>'
+            f'<p class="meta">模型没把握的留言。采纳或改标的会写进训练数据，到“模型”页重新训练后生效；改标会把已生成的工单重新派给对的人。</p>'
             + ("".join(cards) or '<p class="card">没有待复核的留言。</p>'))
     return _page("留言复核", body, user, csrf)
 

@@ -77,6 +77,16 @@ def _start_assistant(env=None):
             "database_url": env["DATABASE_URL"]}
 
 
+def _stop_assistant(started, within_s: float = 60) -> None:
+    """Ctrl-C, as a developer stops make run; SIGKILL if it has not stopped within ``within_s``."""
+    if started["process"].poll() is None:
+        os.killpg(started["process"].pid, signal.SIGINT)
+        try:
+            started["process"].wait(timeout=within_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(started["process"].pid, signal.SIGKILL)
+
+
 def _ports_closed(ports, within_s):
     deadline = time.monotonic() + within_s
     while any(_listening(port) for port in ports) and time.monotonic() < deadline:

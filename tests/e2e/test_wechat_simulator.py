@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.test_make_run import _free_port, _start_assistant
+from tests.e2e.test_make_run import _free_port, _start_assistant, _stop_assistant
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
 
@@ -96,12 +95,7 @@ def simulator(browser_tools, model_path):
                               console=f"http://127.0.0.1:{started['port_of']['CONSOLE_PORT']}",
                               fake_api=f"http://127.0.0.1:{started['port_of']['WECHAT_FAKE_API_PORT']}")
     finally:
-        if started["process"].poll() is None:
-            os.killpg(started["process"].pid, signal.SIGINT)
-            try:
-                started["process"].wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(started["process"].pid, signal.SIGKILL)
+        _stop_assistant(started)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from bench.common import out_of_scope_as_ticket, ticket_macro_f1
+from bot.retraining.evaluation import out_of_scope_as_ticket, ticket_macro_f1
 from tests.conftest import TICKET_INTENTS, address_entities
 
 pytestmark = pytest.mark.model
