@@ -9,11 +9,9 @@ Content-Security-Policy. Blocking work (SQLAlchemy, scrypt) runs in the executor
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 from aiohttp import web
 
@@ -21,7 +19,8 @@ from urllib.parse import urlencode
 
 from datetime import date, datetime, timedelta
 
-from bot.console import dashboard, oauth, pages, security
+from bot.console import dashboard, oauth, pages, routing_views, security
+from bot.console.web import SERVICE, admin_only, html, run
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
 from bot.services.review import ReviewError
 from bot.services.tickets import TicketError
@@ -36,7 +35,6 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 }
-SERVICE = web.AppKey("service", ConsoleService)
 SECURE = web.AppKey("secure_cookies", bool)
 WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
 PUBLIC_URL = web.AppKey("public_url", str)
@@ -45,15 +43,6 @@ PUBLIC_URL = web.AppKey("public_url", str)
 def _next(value: str) -> str:
     """Where to go after logging in: a path of this console only (never another site)."""
     return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
-
-
-async def _run(request: web.Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args, **kwargs))
-
-
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
 
 
 @web.middleware
@@ -69,17 +58,17 @@ async def sessions(request: web.Request, handler) -> web.StreamResponse:
     if request.path.startswith(PUBLIC):
         return await handler(request)
     token = request.cookies.get(SESSION_COOKIE, "")
-    found = await _run(request, request.app[SERVICE].session_user, token)
+    found = await run(request, request.app[SERVICE].session_user, token)
     if found is None:
         if request.method == "GET":
             raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}) if request.path != "/" else "/login")
-        return _html(pages.forbidden(), 403)
+        return html(pages.forbidden(), 403)
     request["user"], request["csrf"] = found
     request["token"] = token
     if request.method == "POST":
         form = await request.post()
         if not security.same(str(form.get("csrf", "")), request["csrf"]):
-            return _html(pages.forbidden(), 403)
+            return html(pages.forbidden(), 403)
         request["form"] = form
     return await handler(request)
 
@@ -100,7 +89,7 @@ async def login_page(request: web.Request, problem: str = "", username: str = ""
     # Reuse the browser's token: a second log-in page (another tab, a favicon request sent to the
     # log-in) must not invalidate the form already shown.
     token = request.cookies.get(LOGIN_COOKIE, "") or security.new_token()
-    response = _html(pages.login(token, problem, username, after, wechat), 401 if problem else 200)
+    response = html(pages.login(token, problem, username, after, wechat), 401 if problem else 200)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE],
                         path="/login")
     return response
@@ -111,7 +100,7 @@ async def login(request: web.Request) -> web.Response:
     if not security.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "") or "\0"):
         return await login_page(request, "expired")
     username = str(form.get("username", ""))[:40]
-    result = await _run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
+    result = await run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
                         request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem, username)
@@ -141,11 +130,11 @@ async def oauth_callback(request: web.Request) -> web.Response:
     if config is None or not state or not security.same(request.query.get("state", ""), state):
         return await login_page(request, "expired")
     try:
-        openid = await _run(request, oauth.openid_for, config, request.query.get("code", ""))
+        openid = await run(request, oauth.openid_for, config, request.query.get("code", ""))
     except oauth.OAuthError as error:
         logger.warning("console: WeChat log-in failed: %s", error)
         return await login_page(request, "wechat_failed")
-    result = await _run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
+    result = await run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem)
     response = web.HTTPFound(_next(after))
@@ -156,7 +145,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    await _run(request, request.app[SERVICE].log_out, request["token"])
+    await run(request, request.app[SERVICE].log_out, request["token"])
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -164,8 +153,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     show_all = request.query.get("all") == "1"
-    rows = await _run(request, request.app[SERVICE].list, request["user"], open_only=not show_all)
-    return _html(pages.ticket_list(request["user"], request["csrf"], rows, show_all))
+    rows = await run(request, request.app[SERVICE].list, request["user"], open_only=not show_all)
+    return html(pages.ticket_list(request["user"], request["csrf"], rows, show_all))
 
 
 async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: str = "", error: str = "",
@@ -173,12 +162,12 @@ async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: s
     service: ConsoleService = request.app[SERVICE]
     user, number = request["user"], request.match_info["number"]
     try:
-        detail = await _run(request, service.detail, user, number)
+        detail = await run(request, service.detail, user, number)
     except NotVisible:
-        return _html(pages.not_found(user, request["csrf"]), 404)
-    colleagues = await _run(request, service.colleagues, user) if "transfer" in detail.steps else []
-    days = await _run(request, service.session_days) if detail.row.request_type == "noise_dispute" else []
-    return _html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error,
+        return html(pages.not_found(user, request["csrf"]), 404)
+    colleagues = await run(request, service.colleagues, user) if "transfer" in detail.steps else []
+    days = await run(request, service.session_days) if detail.row.request_type == "noise_dispute" else []
+    return html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error,
                               session_days=days), status)
 
 
@@ -189,7 +178,7 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
         try:
             notice = await action(request)
         except NotVisible:
-            return _html(pages.not_found(request["user"], request["csrf"]), 404)
+            return html(pages.not_found(request["user"], request["csrf"]), 404)
         except TicketError as error:
             logger.info("console: %s refused for %s: %s", request.path, request["user"].code, error)
             return await ticket(request, error="这一步现在做不了，请刷新看看工单的最新状态。", status=409)
@@ -213,30 +202,30 @@ async def step(request: web.Request) -> Optional[str]:
     if name not in STEP_NOTICES:
         raise TicketError(f"unknown step {name!r}")
     to = str(form.get("to", "")) or None
-    await _run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
+    await run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
                reason=str(form.get("reason", "")), to=to)
     return STEP_NOTICES[name]
 
 
 @_ticket_action
 async def mediation_session(request: web.Request) -> Optional[str]:
-    await _run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
+    await run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
                str(request["form"].get("day", "")))
     return "scheduled"
 
 
 @_ticket_action
 async def note(request: web.Request) -> Optional[str]:
-    await _run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
+    await run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
                str(request["form"].get("text", "")))
     return "noted"
 
 
 async def reveal_phone(request: web.Request) -> web.Response:
     try:
-        phone = await _run(request, request.app[SERVICE].reveal_phone, request["user"], request.match_info["number"])
+        phone = await run(request, request.app[SERVICE].reveal_phone, request["user"], request.match_info["number"])
     except NotVisible:
-        return _html(pages.not_found(request["user"], request["csrf"]), 404)
+        return html(pages.not_found(request["user"], request["csrf"]), 404)
     return await ticket(request, phone=phone, notice="完整号码已显示，本次查看已记录。")
 
 
@@ -247,10 +236,10 @@ INBOX_NOTICES = {"accepted": "已采纳，写进了训练数据。", "relabelled
 async def inbox(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
     user = request["user"]
     try:
-        items = await _run(request, request.app[SERVICE].inbox, user)
+        items = await run(request, request.app[SERVICE].inbox, user)
     except NotAllowed:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
-    return _html(pages.inbox(user, request["csrf"], items, known_intents(),
+        return html(pages.not_allowed(user, request["csrf"]), 403)
+    return html(pages.inbox(user, request["csrf"], items, known_intents(),
                              INBOX_NOTICES.get(request.query.get("done", ""), ""), error), status)
 
 
@@ -258,10 +247,10 @@ async def decide(request: web.Request) -> web.Response:
     user, form = request["user"], request["form"]
     try:
         message_id = int(request.match_info["id"])
-        item = await _run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
+        item = await run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
                           str(form.get("intent", "")) or None)
     except NotAllowed:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
+        return html(pages.not_allowed(user, request["csrf"]), 403)
     except (ReviewError, TicketError, ValueError) as error:
         logger.info("console: inbox decision refused for %s: %s", user.code, error)
         return await inbox(request, error="没有完成：这条留言可能已被处理，或者选的意图不对。", status=409)
@@ -276,32 +265,20 @@ def _month(request: web.Request) -> date:
         return datetime.now(request.app[SERVICE].tz).date()
 
 
-def admin_only(handler):
-    """Admins' pages: anyone else gets 403."""
-
-    @functools.wraps(handler)
-    async def checked(request: web.Request) -> web.StreamResponse:
-        if not request["user"].is_admin:
-            return _html(pages.not_allowed(request["user"], request["csrf"]), 403)
-        return await handler(request)
-
-    return checked
-
-
 @admin_only
 async def dashboard_page(request: web.Request) -> web.Response:
     user = request["user"]
     month = _month(request).replace(day=1)
-    data = await _run(request, dashboard.build, request.app[SERVICE].services, month)
+    data = await run(request, dashboard.build, request.app[SERVICE].services, month)
     previous = (month - timedelta(days=1)).strftime("%Y-%m")
     following = (month + timedelta(days=32)).replace(day=1).strftime("%Y-%m")
-    return _html(pages.dashboard(user, request["csrf"], data, previous, following))
+    return html(pages.dashboard(user, request["csrf"], data, previous, following))
 
 
 @admin_only
 async def dashboard_csv(request: web.Request) -> web.Response:
     month = _month(request).replace(day=1)
-    text = await _run(request, dashboard.csv_export, request.app[SERVICE].services, month)
+    text = await run(request, dashboard.csv_export, request.app[SERVICE].services, month)
     return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8", headers={
         "Content-Disposition": f'attachment; filename="tickets-{month:%Y-%m}.csv"', "Cache-Control": "no-store"})
 
@@ -337,6 +314,7 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.get("/admin/dashboard", dashboard_page),
         web.get("/admin/dashboard.csv", dashboard_csv),
         web.post("/admin/inbox/{id}", decide),
+        *routing_views.ROUTES,
         web.static("/static", STATIC),
     ])
     return app

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.console import security
 from bot.console.access import BY_TYPE, StaffUser, may_see
+from bot.console.routing import RoutingService
 from bot.db.engine import transaction
 from bot.db.models import (Building, ConsoleSession, LoginAttempt, PhoneReveal, Staff, Ticket, TicketEvent)
 from bot.services import common
@@ -90,6 +91,7 @@ class ConsoleService:
         self.services = services
         self.tz = services.settings.timezone
         self.tickets = TicketService(services)
+        self.routing = RoutingService(services)
         self.examples_file = examples_file or services.settings.reviewed_examples_file
 
     # -- the admins' NLU inbox -----------------------------------------------------------

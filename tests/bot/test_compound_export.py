@@ -63,3 +63,18 @@ def test_households_without_marks_and_inactive_staff_are_left_out(factory):
     assert "du" not in [member["code"] for member in data["staff"]]
     assert data["routing"]["errand_agent"] is None
     assert len(data["households"]) == 10  # the demo file's marked households, none bound by residents
+
+
+def test_make_run_keeps_a_loaded_compound_as_it_is(services):
+    """`make run` loads the demo file only into a database without the compound: a restart
+    never reverts what admins changed in the console."""
+    from bot.commands import ensure_compound
+    with transaction(services.factory) as session:
+        chen = session.query(Staff).filter_by(code="chen").one()
+        session.query(Building).filter_by(number="3").one().butler_id = chen.id
+    before = exported(services.factory)
+
+    assert ensure_compound(services.settings)
+
+    assert exported(services.factory) == before
+    assert next(b for b in before["buildings"] if b["number"] == "3")["butler"] == "chen"
