@@ -47,6 +47,7 @@ class Settings:
     console_public_url: str = ""  # how browsers reach it (WeChat log-in returns there); empty: no WeChat log-in
     console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
     reviewed_examples_file: Path = ROOT / "nlu_data" / "nlu" / "reviewed.yml"  # the NLU inbox writes here
+    photos_dir: Path = ROOT / "data" / "photos"  # photos staff upload in the console
 
     @property
     def wechat_dev_mode(self) -> bool:
@@ -118,6 +119,7 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_public_url=env.get("CONSOLE_PUBLIC_URL", "").strip().rstrip("/"),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
         reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
+        photos_dir=ROOT / (env.get("PHOTOS_DIR") or "data/photos"),
     )
 
 

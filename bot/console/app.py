@@ -10,6 +10,7 @@ Content-Security-Policy. Blocking work (SQLAlchemy, scrypt) runs in the executor
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
@@ -19,7 +20,8 @@ from urllib.parse import urlencode
 
 from datetime import date, datetime, timedelta
 
-from bot.console import dashboard, oauth, pages, routing_views, security
+from bot import texts
+from bot.console import dashboard, oauth, pages, photos, routing_views, security
 from bot.console.web import SERVICE, admin_only, html, run
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
 from bot.services.review import ReviewError
@@ -32,12 +34,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 PUBLIC = ("/login", "/health", "/static/", "/favicon.ico", "/oauth/")
 OAUTH_COOKIE = "rb_oauth"
 HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    # Residents' WeChat images are shown from WeChat's image host (PicUrl).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https://mmbiz.qpic.cn http://mmbiz.qpic.cn; "
+                               "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 }
 SECURE = web.AppKey("secure_cookies", bool)
 WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
 PUBLIC_URL = web.AppKey("public_url", str)
+UPLOAD = re.compile(r"/tickets/[^/]+/photos")  # the one form with a larger body: a photo
+UPLOAD_BODY = photos.MAX_BYTES + 64 * 1024
 
 
 def _next(value: str) -> str:
@@ -63,10 +69,15 @@ async def sessions(request: web.Request, handler) -> web.StreamResponse:
         if request.method == "GET":
             raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}) if request.path != "/" else "/login")
         return html(pages.forbidden(), 403)
+    if request.method == "POST" and UPLOAD.fullmatch(request.path):
+        request = request.clone(client_max_size=UPLOAD_BODY)
     request["user"], request["csrf"] = found
     request["token"] = token
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            return await ticket(request, error=texts.text("console_photos", "body_too_large"), status=413)
         if not security.same(str(form.get("csrf", "")), request["csrf"]):
             return html(pages.forbidden(), 403)
         request["form"] = form
@@ -182,6 +193,8 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
         except TicketError as error:
             logger.info("console: %s refused for %s: %s", request.path, request["user"].code, error)
             return await ticket(request, error="这一步现在做不了，请刷新看看工单的最新状态。", status=409)
+        except photos.PhotoError as error:
+            return await ticket(request, error=error.message, status=400)
         if notice is None:
             return await ticket(request)
         raise web.HTTPSeeOther(f"/tickets/{request.match_info['number']}?done={notice}")
@@ -192,7 +205,7 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
 STEP_NOTICES = {"accept": "accepted", "start": "started", "resolve": "resolved", "transfer": "transferred"}
 NOTICES = {"accepted": "已接单，居民会收到通知。", "started": "已开始处理，居民会收到通知。",
            "resolved": "已标记处理完毕，居民会收到评价邀请。", "transferred": "已转交，对方会收到通知。",
-           "noted": "备注已添加。", "scheduled": "已安排在接待日当面调解，居民会收到时间和地点。"}
+           "noted": "备注已添加。", "photo": texts.text("console_photos", "uploaded"), "scheduled": "已安排在接待日当面调解，居民会收到时间和地点。"}
 
 
 @_ticket_action
@@ -219,6 +232,26 @@ async def note(request: web.Request) -> Optional[str]:
     await run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
                str(request["form"].get("text", "")))
     return "noted"
+
+
+@_ticket_action
+async def upload_photo(request: web.Request) -> Optional[str]:
+    form = request["form"]
+    upload = form.get("photo")
+    data = upload.file.read(photos.MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    await run(request, request.app[SERVICE].add_photo, request["user"], request.match_info["number"], data,
+              str(form.get("note", "")))
+    return "photo"
+
+
+async def photo(request: web.Request) -> web.StreamResponse:
+    """A photo uploaded to a ticket, to those who may see the ticket."""
+    try:
+        path, kind = await run(request, request.app[SERVICE].photo_file, request["user"],
+                               request.match_info["number"], int(request.match_info["id"]))
+    except NotVisible:
+        return html(pages.not_found(request["user"], request["csrf"]), 404)
+    return web.FileResponse(path, headers={"Content-Type": kind, "Cache-Control": "private, max-age=86400"})
 
 
 async def reveal_phone(request: web.Request) -> web.Response:
@@ -310,6 +343,8 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.post("/tickets/{number}/note", note),
         web.post("/tickets/{number}/session", mediation_session),
         web.post("/tickets/{number}/phone", reveal_phone),
+        web.post("/tickets/{number}/photos", upload_photo),
+        web.get(r"/tickets/{number}/photos/{id:\d+}", photo),
         web.get("/admin/inbox", inbox),
         web.get("/admin/dashboard", dashboard_page),
         web.get("/admin/dashboard.csv", dashboard_csv),

@@ -132,8 +132,27 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
             f'<p>{escape(row.description)}</p>'
             + "".join(f'<div><span class="meta">{escape(k)}：</span>{escape(v)}</div>' for k, v in facts)
             + f'{_due(row)}{phone_html}<div>{steps}</div></div>{mediation}{transfer}{note}'
-            f'<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
+            f'{_photos(d, base, csrf)}<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
     return layout(row.number, body, user, csrf)
+
+
+def _photos(d: Detail, base: str, csrf: str) -> str:
+    """The ticket's photos (tap for the full one), and the upload form while it is open."""
+    figures = "".join(
+        f'<figure>{_image(p.src)}<figcaption>{escape(p.at)} {escape(p.who)}{"：" + escape(p.note) if p.note else ""}'
+        f'</figcaption></figure>' for p in d.photos)
+    shown = f'<div class="photos">{figures}</div>' if figures else ""
+    upload = (f'<form method="post" action="{base}/photos" enctype="multipart/form-data">{csrf_input(csrf)}'
+              f'<label>照片<input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required></label>'
+              f'<label>说明<input type="text" name="note" maxlength="500"></label><button>上传照片</button></form>'
+              if d.can_note else "")
+    return f'<div class="card"><h2>照片</h2>{shown}{upload}</div>' if shown or upload else ""
+
+
+def _image(src: str) -> str:
+    if not src:
+        return '<div class="meta">照片无法显示</div>'
+    return f'<a href="{escape(src)}"><img src="{escape(src)}" alt="照片" loading="lazy"></a>'
 
 
 def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: str = "") -> str:
