@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot import compounds, reception, texts
@@ -26,7 +26,6 @@ from bot.services import common, outbox
 from bot.services.tickets import TicketService
 from bot.tickets import REQUEST_TYPES, lifecycle
 from bot.tickets.lifecycle import Status
-from bot.tickets.priority import DEFAULT_LIMITS
 
 ROLE_KEYS = compounds.ROUTING_KEYS
 # Open tickets that can be handed to someone else (a new ticket is routed the moment it is made).
@@ -88,44 +87,40 @@ class RoutingService:
         with transaction(self.services.factory) as session:
             compound = self._compound(session)
             staff = self._active_staff(session, compound)
-            names = {code: member.name for code, member in staff.items()}
             cal = common.calendar_of(compound)
             by_role: Dict[str, List[Tuple[str, str]]] = {}
             for member in staff.values():
                 by_role.setdefault(member.role, []).append((member.code, member.name))
             roles = {key: _code_and_name(getattr(compound, key)) for key in ROLE_KEYS}
-            return Overview(self._buildings(session, compound, names), roles, cal, self._next_days(cal),
+            return Overview(self._buildings(session, compound), roles, cal, self._next_days(cal),
                             self._limits(session, compound), {k: tuple(v) for k, v in by_role.items()},
                             self._changes(session, compound))
 
-    def _buildings(self, session: Session, compound: Compound, names: Dict[str, str]) -> Tuple[BuildingRow, ...]:
+    @staticmethod
+    def _buildings(session: Session, compound: Compound) -> Tuple[BuildingRow, ...]:
         rows = session.execute(select(Building).where(Building.compound_id == compound.id)
                                .order_by(Building.id)).scalars().all()
-        result = []
-        for row in rows:
-            code = row.butler.code if row.butler and row.butler.active else ""
-            result.append(BuildingRow(row.number, code, names.get(code, ""),
-                                      len(self._open_with(session, compound, row.number, row.butler_id))))
-        return tuple(result)
+        with_butler = dict(session.execute(
+            select(Ticket.building, func.count()).join(Building, and_(
+                Building.compound_id == Ticket.compound_id, Building.number == Ticket.building,
+                Building.butler_id == Ticket.assignee_id))
+            .where(Ticket.compound_id == compound.id, Ticket.status.in_(MOVABLE)).group_by(Ticket.building)).all())
+        return tuple(BuildingRow(row.number, *_code_and_name(row.butler), with_butler.get(row.number, 0))
+                     for row in rows)
 
     def _next_days(self, cal: reception.Calendar, count: int = 4) -> Tuple[str, ...]:
         today = self.services.now().astimezone(self.tz).date()
-        return tuple(reception.day_label(day.date) + (texts.text("console_routing", "moved", nominal=reception.day_label(
-            day.nominal), holiday=texts.label("holidays", day.holiday)) if day.moved else "")
-            for day in reception.reception_days(cal, today, count))
+        return tuple(_day_label(day) for day in reception.reception_days(cal, today, count))
 
     @staticmethod
     def _limits(session: Session, compound: Compound) -> Tuple[LimitRow, ...]:
+        own = set(session.execute(select(compounds.TimeLimitRow.request_type).where(
+            compounds.TimeLimitRow.compound_id == compound.id)).scalars())
         rows = []
         for request_type in REQUEST_TYPES:
-            row = session.get(compounds.TimeLimitRow, (compound.id, request_type))
-            if row is not None:
-                rows.append(LimitRow(request_type, row.accept_minutes, row.urgent_minutes, row.day_start, row.day_end,
-                                     False))
-            elif request_type in DEFAULT_LIMITS:
-                limit = DEFAULT_LIMITS[request_type]
-                rows.append(LimitRow(request_type, limit.accept_minutes, limit.urgent_minutes,
-                                     f"{limit.day_start:%H:%M}", f"{limit.day_end:%H:%M}", True))
+            limit = compounds.time_limit(session, compound, request_type)
+            rows.append(LimitRow(request_type, limit.accept_minutes, limit.urgent_minutes,
+                                 f"{limit.day_start:%H:%M}", f"{limit.day_end:%H:%M}", request_type not in own))
         return tuple(rows)
 
     def _changes(self, session: Session, compound: Compound, count: int = 20) -> Tuple[Tuple[str, str, str], ...]:
@@ -248,6 +243,17 @@ class RoutingService:
     def _active_staff(session: Session, compound: Compound) -> Dict[str, Staff]:
         return {member.code: member for member in session.execute(select(Staff).where(
             Staff.compound_id == compound.id, Staff.active.is_(True)).order_by(Staff.id)).scalars()}
+
+
+def _day_label(day: reception.ReceptionDay) -> str:
+    """12月3日（周四）, and when a holiday moved it, from when and why (or that nobody could check)."""
+    label = reception.day_label(day.date)
+    if day.unknown_holidays:
+        return label + texts.text("console_routing", "unchecked")
+    if not day.moved:
+        return label
+    return label + texts.text("console_routing", "moved", nominal=reception.day_label(day.nominal),
+                              holiday=texts.label("holidays", day.holiday or ""))
 
 
 def _code_and_name(member: Optional[Staff]) -> Tuple[str, str]:

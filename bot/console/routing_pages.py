@@ -46,7 +46,7 @@ def _error(problem: Problem, form: str) -> str:
 
 def _select(name: str, choices: Sequence[Tuple[str, str]], chosen: str, optional: bool) -> str:
     options = [("", NONE_LABEL)] if optional else []
-    options += [(code, f"{name_} （{code}）") for code, name_ in choices]
+    options += [(code, f"{who}（{code}）") for code, who in choices]
     if chosen and chosen not in {code for code, _ in options}:
         options.append((chosen, chosen))  # what the admin typed, shown back as it was
     return (f'<select name="{escape(name)}">' + "".join(

@@ -174,3 +174,4 @@ async def test_roles_calendar_and_limits_take_effect_and_are_recorded(services, 
     assert "党员调解室：党员调解室 → —" in page and "接待日：每月3日和15日" in page
     assert "报修时限：30分钟内接单，紧急10分钟，工作时间08:00–20:00 → 45分钟内接单，紧急5分钟，工作时间07:30–21:00" in page
     assert "已保存，马上生效。" in page
+    assert "接下来：12月5日（周六）、12月20日（周日）、1月5日（周二）（这一年的节假日安排还没公布，未核对）" in page
