@@ -112,7 +112,7 @@ async def login(request: web.Request) -> web.Response:
         return await login_page(request, "expired")
     username = str(form.get("username", ""))[:40]
     result = await run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
-                        request.remote or "")
+                       request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem, username)
     response = web.HTTPFound(_next(str(form.get("next", "/"))))
@@ -216,21 +216,21 @@ async def step(request: web.Request) -> Optional[str]:
         raise TicketError(f"unknown step {name!r}")
     to = str(form.get("to", "")) or None
     await run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
-               reason=str(form.get("reason", "")), to=to)
+              reason=str(form.get("reason", "")), to=to)
     return STEP_NOTICES[name]
 
 
 @_ticket_action
 async def mediation_session(request: web.Request) -> Optional[str]:
     await run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
-               str(request["form"].get("day", "")))
+              str(request["form"].get("day", "")))
     return "scheduled"
 
 
 @_ticket_action
 async def note(request: web.Request) -> Optional[str]:
     await run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
-               str(request["form"].get("text", "")))
+              str(request["form"].get("text", "")))
     return "noted"
 
 
@@ -281,7 +281,7 @@ async def decide(request: web.Request) -> web.Response:
     try:
         message_id = int(request.match_info["id"])
         item = await run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
-                          str(form.get("intent", "")) or None)
+                         str(form.get("intent", "")) or None)
     except NotAllowed:
         return html(pages.not_allowed(user, request["csrf"]), 403)
     except (ReviewError, TicketError, ValueError) as error:
