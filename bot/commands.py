@@ -2,6 +2,7 @@
 
     db upgrade                      apply the Alembic migrations
     compound load [FILE]            load a compound's routing file (default: the demo compound)
+    compound export [FILE]          write the configured compound as the database has it (default: stdout)
     ticket list [--open] [--staff CODE] [--status STATUS]
     ticket show NUMBER              the ticket and its audit trail
     ticket accept|start|resolve|close|transfer|escalate NUMBER --staff CODE [--to CODE] [--reason TEXT]
@@ -11,8 +12,9 @@ Until the staff console exists, butlers' steps can be taken here (and by scripts
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Optional
 
 from bot.settings import Settings
 
@@ -27,6 +29,8 @@ def add_parsers(commands) -> None:
     compound = commands.add_parser("compound", help="compounds").add_subparsers(dest="action", required=True)
     load = compound.add_parser("load", help="load (or update) a compound from its YAML file")
     load.add_argument("file", nargs="?", default=str(DEMO))
+    export = compound.add_parser("export", help="write the compound as it is now (console edits included) as YAML")
+    export.add_argument("file", nargs="?", help="where to write it (default: standard output)")
     ticket = commands.add_parser("ticket", help="staff steps on tickets").add_subparsers(dest="action", required=True)
     listing = ticket.add_parser("list", help="tickets, most urgent first")
     listing.add_argument("--open", action="store_true", help="only open tickets")
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         print(f"==> database is up to date: {_safe(settings.database_url)}")
         return 0
+    if args.command == "compound" and args.action == "export":
+        return export_compound(settings, Path(args.file) if args.file else None)
     if args.command == "compound":
         return load_compound(settings, Path(args.file))
     if args.command == "staff":
@@ -81,6 +87,30 @@ def load_compound(settings: Settings, path: Path) -> int:
         return 2
     finally:
         engine.dispose()
+    return 0
+
+
+def export_compound(settings: Settings, path: Optional[Path]) -> int:
+    import sys
+
+    from bot.compounds.export import export_data, to_yaml
+    from bot.db.engine import make_engine, make_session_factory, transaction
+    from bot.services.common import NotSetUp, compound
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            text = to_yaml(export_data(session, compound(session, settings.compound)),
+                           datetime.now(settings.timezone))
+    except NotSetUp as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    if path is None:
+        sys.stdout.write(text)
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"==> wrote compound {settings.compound} to {path}")
     return 0
 
 

@@ -51,6 +51,7 @@ class Settings:
     heldout_file: Path = ROOT / "tests" / "data" / "heldout.yml"  # new models are scored on these messages
     retrain_f1_margin: float = 0.02  # a ticket intent's held-out F1 may fall this much before activation is refused
     model_control_token: str = ""  # between the console/CLI and Rasa's model switch; empty: read from the models folder
+    photos_dir: Path = ROOT / "data" / "photos"  # photos staff upload in the console
 
     @property
     def rasa_url(self) -> str:
@@ -130,6 +131,7 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         heldout_file=ROOT / (env.get("HELDOUT_FILE") or "tests/data/heldout.yml"),
         retrain_f1_margin=_margin(env.get("RETRAIN_F1_MARGIN", "0.02")),
         model_control_token=env.get("MODEL_CONTROL_TOKEN", "").strip(),
+        photos_dir=ROOT / (env.get("PHOTOS_DIR") or "data/photos"),
     )
 
 

@@ -53,6 +53,10 @@ _OPENID_HINT = "a WeChat openid is 28 characters: ASCII letters, digits, - and _
 class CompoundFileError(ValueError):
     """A compound file that cannot be loaded: the message names the file, the key and why."""
 
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key  # the key at fault ("time_limits.repair.accept_minutes"), "" if no one key
+
 
 # -- the validated file ---------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, problem: str) -> NoReturn:
-        raise CompoundFileError(f"{self.source}: {key or '(top level)'}: {problem}")
+        raise CompoundFileError(f"{self.source}: {key or '(top level)'}: {problem}", key)
 
     def mapping(self, value: Any, key: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict:
         if not isinstance(value, dict):
@@ -172,8 +176,7 @@ def validate(data: Any, source: str = "<data>") -> CompoundSpec:
         code=check.text(data["code"], "code", 40, _HANDLE, _HANDLE_HINT),
         name=check.text(data["name"], "name", 100),
         reception_days=_reception_days(check, data.get("reception_days", [3, 15])),
-        reception_hours=check.text(data.get("reception_hours", reception.DEFAULT_HOURS), "reception_hours", 11,
-                                   reception.HOURS, "write the hours like 09:00-11:30"),
+        reception_hours=_reception_hours(check, data.get("reception_hours", reception.DEFAULT_HOURS)),
         reception_place=check.text(data["reception_place"], "reception_place", 100)
         if data.get("reception_place") is not None else "",
         reception_on_holiday=check.choice(data.get("reception_on_holiday", reception.KEEP),
@@ -195,6 +198,13 @@ def _reception_days(check: _Checker, value: Any) -> str:
         check.fail("reception_days", "must list at least one day of the month")
     numbers = sorted({check.integer(day, f"reception_days[{i}]", 1, 31) for i, day in enumerate(days)})
     return ",".join(str(day) for day in numbers)
+
+
+def _reception_hours(check: _Checker, value: Any) -> str:
+    hours = check.text(value, "reception_hours", 11, reception.HOURS, "write the hours like 09:00-11:30")
+    if hours[:5] >= hours[6:]:
+        check.fail("reception_hours", f"{hours!r} must end after it starts")
+    return hours
 
 
 def _phone(check: _Checker, value: Any, key: str, max_len: int) -> str:

@@ -9,9 +9,8 @@ Content-Security-Policy. Blocking work (SQLAlchemy, scrypt) runs in the executor
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
+import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
@@ -21,7 +20,9 @@ from urllib.parse import urlencode
 
 from datetime import date, datetime, timedelta
 
-from bot.console import dashboard, models_page, oauth, pages, security
+from bot import texts
+from bot.console import dashboard, models_page, oauth, pages, photos, routing_views, security
+from bot.console.web import SERVICE, admin_only, html, run
 from bot.console.service import ConsoleService, NotAllowed, NotVisible, known_intents
 from bot.retraining.control import ControlError
 from bot.retraining.service import ActivationRefused, RetrainingService
@@ -36,28 +37,22 @@ STATIC = Path(__file__).resolve().parent / "static"
 PUBLIC = ("/login", "/health", "/static/", "/favicon.ico", "/oauth/")
 OAUTH_COOKIE = "rb_oauth"
 HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    # Residents' WeChat images are shown from WeChat's image host (PicUrl).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https://mmbiz.qpic.cn http://mmbiz.qpic.cn; "
+                               "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 }
-SERVICE = web.AppKey("service", ConsoleService)
 SECURE = web.AppKey("secure_cookies", bool)
 WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
 PUBLIC_URL = web.AppKey("public_url", str)
 RETRAINING = web.AppKey("retraining", object)  # RetrainingService; None: no model page (tests of other pages)
+UPLOAD = re.compile(r"/tickets/[^/]+/photos")  # the one form with a larger body: a photo
+UPLOAD_BODY = photos.MAX_BYTES + 64 * 1024
 
 
 def _next(value: str) -> str:
     """Where to go after logging in: a path of this console only (never another site)."""
     return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
-
-
-async def _run(request: web.Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args, **kwargs))
-
-
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
 
 
 @web.middleware
@@ -73,17 +68,22 @@ async def sessions(request: web.Request, handler) -> web.StreamResponse:
     if request.path.startswith(PUBLIC):
         return await handler(request)
     token = request.cookies.get(SESSION_COOKIE, "")
-    found = await _run(request, request.app[SERVICE].session_user, token)
+    found = await run(request, request.app[SERVICE].session_user, token)
     if found is None:
         if request.method == "GET":
             raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}) if request.path != "/" else "/login")
-        return _html(pages.forbidden(), 403)
+        return html(pages.forbidden(), 403)
+    if request.method == "POST" and UPLOAD.fullmatch(request.path):
+        request = request.clone(client_max_size=UPLOAD_BODY)
     request["user"], request["csrf"] = found
     request["token"] = token
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            return await ticket(request, error=texts.text("console_photos", "body_too_large"), status=413)
         if not security.same(str(form.get("csrf", "")), request["csrf"]):
-            return _html(pages.forbidden(), 403)
+            return html(pages.forbidden(), 403)
         request["form"] = form
     return await handler(request)
 
@@ -104,7 +104,7 @@ async def login_page(request: web.Request, problem: str = "", username: str = ""
     # Reuse the browser's token: a second log-in page (another tab, a favicon request sent to the
     # log-in) must not invalidate the form already shown.
     token = request.cookies.get(LOGIN_COOKIE, "") or security.new_token()
-    response = _html(pages.login(token, problem, username, after, wechat), 401 if problem else 200)
+    response = html(pages.login(token, problem, username, after, wechat), 401 if problem else 200)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE],
                         path="/login")
     return response
@@ -115,8 +115,8 @@ async def login(request: web.Request) -> web.Response:
     if not security.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "") or "\0"):
         return await login_page(request, "expired")
     username = str(form.get("username", ""))[:40]
-    result = await _run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
-                        request.remote or "")
+    result = await run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
+                       request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem, username)
     response = web.HTTPFound(_next(str(form.get("next", "/"))))
@@ -145,11 +145,11 @@ async def oauth_callback(request: web.Request) -> web.Response:
     if config is None or not state or not security.same(request.query.get("state", ""), state):
         return await login_page(request, "expired")
     try:
-        openid = await _run(request, oauth.openid_for, config, request.query.get("code", ""))
+        openid = await run(request, oauth.openid_for, config, request.query.get("code", ""))
     except oauth.OAuthError as error:
         logger.warning("console: WeChat log-in failed: %s", error)
         return await login_page(request, "wechat_failed")
-    result = await _run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
+    result = await run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
     if result.user is None:
         return await login_page(request, result.problem)
     response = web.HTTPFound(_next(after))
@@ -160,7 +160,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    await _run(request, request.app[SERVICE].log_out, request["token"])
+    await run(request, request.app[SERVICE].log_out, request["token"])
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -168,8 +168,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     show_all = request.query.get("all") == "1"
-    rows = await _run(request, request.app[SERVICE].list, request["user"], open_only=not show_all)
-    return _html(pages.ticket_list(request["user"], request["csrf"], rows, show_all))
+    rows = await run(request, request.app[SERVICE].list, request["user"], open_only=not show_all)
+    return html(pages.ticket_list(request["user"], request["csrf"], rows, show_all))
 
 
 async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: str = "", error: str = "",
@@ -177,12 +177,12 @@ async def ticket(request: web.Request, *, phone: Optional[str] = None, notice: s
     service: ConsoleService = request.app[SERVICE]
     user, number = request["user"], request.match_info["number"]
     try:
-        detail = await _run(request, service.detail, user, number)
+        detail = await run(request, service.detail, user, number)
     except NotVisible:
-        return _html(pages.not_found(user, request["csrf"]), 404)
-    colleagues = await _run(request, service.colleagues, user) if "transfer" in detail.steps else []
-    days = await _run(request, service.session_days) if detail.row.request_type == "noise_dispute" else []
-    return _html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error,
+        return html(pages.not_found(user, request["csrf"]), 404)
+    colleagues = await run(request, service.colleagues, user) if "transfer" in detail.steps else []
+    days = await run(request, service.session_days) if detail.row.request_type == "noise_dispute" else []
+    return html(pages.detail(user, request["csrf"], detail, colleagues, phone=phone, notice=notice, error=error,
                               session_days=days), status)
 
 
@@ -193,10 +193,12 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
         try:
             notice = await action(request)
         except NotVisible:
-            return _html(pages.not_found(request["user"], request["csrf"]), 404)
+            return html(pages.not_found(request["user"], request["csrf"]), 404)
         except TicketError as error:
             logger.info("console: %s refused for %s: %s", request.path, request["user"].code, error)
             return await ticket(request, error="这一步现在做不了，请刷新看看工单的最新状态。", status=409)
+        except photos.PhotoError as error:
+            return await ticket(request, error=error.message, status=400)
         if notice is None:
             return await ticket(request)
         raise web.HTTPSeeOther(f"/tickets/{request.match_info['number']}?done={notice}")
@@ -207,7 +209,7 @@ def _ticket_action(action: Callable[[web.Request], Awaitable[Optional[str]]]):
 STEP_NOTICES = {"accept": "accepted", "start": "started", "resolve": "resolved", "transfer": "transferred"}
 NOTICES = {"accepted": "已接单，居民会收到通知。", "started": "已开始处理，居民会收到通知。",
            "resolved": "已标记处理完毕，居民会收到评价邀请。", "transferred": "已转交，对方会收到通知。",
-           "noted": "备注已添加。", "scheduled": "已安排在接待日当面调解，居民会收到时间和地点。"}
+           "noted": "备注已添加。", "photo": texts.text("console_photos", "uploaded"), "scheduled": "已安排在接待日当面调解，居民会收到时间和地点。"}
 
 
 @_ticket_action
@@ -217,30 +219,50 @@ async def step(request: web.Request) -> Optional[str]:
     if name not in STEP_NOTICES:
         raise TicketError(f"unknown step {name!r}")
     to = str(form.get("to", "")) or None
-    await _run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
-               reason=str(form.get("reason", "")), to=to)
+    await run(request, request.app[SERVICE].step, request["user"], request.match_info["number"], name,
+              reason=str(form.get("reason", "")), to=to)
     return STEP_NOTICES[name]
 
 
 @_ticket_action
 async def mediation_session(request: web.Request) -> Optional[str]:
-    await _run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
-               str(request["form"].get("day", "")))
+    await run(request, request.app[SERVICE].schedule_session, request["user"], request.match_info["number"],
+              str(request["form"].get("day", "")))
     return "scheduled"
 
 
 @_ticket_action
 async def note(request: web.Request) -> Optional[str]:
-    await _run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
-               str(request["form"].get("text", "")))
+    await run(request, request.app[SERVICE].note, request["user"], request.match_info["number"],
+              str(request["form"].get("text", "")))
     return "noted"
+
+
+@_ticket_action
+async def upload_photo(request: web.Request) -> Optional[str]:
+    form = request["form"]
+    upload = form.get("photo")
+    data = upload.file.read(photos.MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    await run(request, request.app[SERVICE].add_photo, request["user"], request.match_info["number"], data,
+              str(form.get("note", "")))
+    return "photo"
+
+
+async def photo(request: web.Request) -> web.StreamResponse:
+    """A photo uploaded to a ticket, to those who may see the ticket."""
+    try:
+        path, kind = await run(request, request.app[SERVICE].photo_file, request["user"],
+                               request.match_info["number"], int(request.match_info["id"]))
+    except NotVisible:
+        return html(pages.not_found(request["user"], request["csrf"]), 404)
+    return web.FileResponse(path, headers={"Content-Type": kind, "Cache-Control": "private, max-age=86400"})
 
 
 async def reveal_phone(request: web.Request) -> web.Response:
     try:
-        phone = await _run(request, request.app[SERVICE].reveal_phone, request["user"], request.match_info["number"])
+        phone = await run(request, request.app[SERVICE].reveal_phone, request["user"], request.match_info["number"])
     except NotVisible:
-        return _html(pages.not_found(request["user"], request["csrf"]), 404)
+        return html(pages.not_found(request["user"], request["csrf"]), 404)
     return await ticket(request, phone=phone, notice="完整号码已显示，本次查看已记录。")
 
 
@@ -251,10 +273,10 @@ INBOX_NOTICES = {"accepted": "已采纳，写进了训练数据。", "relabelled
 async def inbox(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
     user = request["user"]
     try:
-        items = await _run(request, request.app[SERVICE].inbox, user)
+        items = await run(request, request.app[SERVICE].inbox, user)
     except NotAllowed:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
-    return _html(pages.inbox(user, request["csrf"], items, known_intents(),
+        return html(pages.not_allowed(user, request["csrf"]), 403)
+    return html(pages.inbox(user, request["csrf"], items, known_intents(),
                              INBOX_NOTICES.get(request.query.get("done", ""), ""), error), status)
 
 
@@ -262,10 +284,10 @@ async def decide(request: web.Request) -> web.Response:
     user, form = request["user"], request["form"]
     try:
         message_id = int(request.match_info["id"])
-        item = await _run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
-                          str(form.get("intent", "")) or None)
+        item = await run(request, request.app[SERVICE].decide, user, message_id, str(form.get("decision", "")),
+                         str(form.get("intent", "")) or None)
     except NotAllowed:
-        return _html(pages.not_allowed(user, request["csrf"]), 403)
+        return html(pages.not_allowed(user, request["csrf"]), 403)
     except (ReviewError, TicketError, ValueError) as error:
         logger.info("console: inbox decision refused for %s: %s", user.code, error)
         return await inbox(request, error="没有完成：这条留言可能已被处理，或者选的意图不对。", status=409)
@@ -280,32 +302,20 @@ def _month(request: web.Request) -> date:
         return datetime.now(request.app[SERVICE].tz).date()
 
 
-def admin_only(handler):
-    """Admins' pages: anyone else gets 403."""
-
-    @functools.wraps(handler)
-    async def checked(request: web.Request, **kwargs: Any) -> web.StreamResponse:
-        if not request["user"].is_admin:
-            return _html(pages.not_allowed(request["user"], request["csrf"]), 403)
-        return await handler(request, **kwargs)
-
-    return checked
-
-
 @admin_only
 async def dashboard_page(request: web.Request) -> web.Response:
     user = request["user"]
     month = _month(request).replace(day=1)
-    data = await _run(request, dashboard.build, request.app[SERVICE].services, month)
+    data = await run(request, dashboard.build, request.app[SERVICE].services, month)
     previous = (month - timedelta(days=1)).strftime("%Y-%m")
     following = (month + timedelta(days=32)).replace(day=1).strftime("%Y-%m")
-    return _html(pages.dashboard(user, request["csrf"], data, previous, following))
+    return html(pages.dashboard(user, request["csrf"], data, previous, following))
 
 
 @admin_only
 async def dashboard_csv(request: web.Request) -> web.Response:
     month = _month(request).replace(day=1)
-    text = await _run(request, dashboard.csv_export, request.app[SERVICE].services, month)
+    text = await run(request, dashboard.csv_export, request.app[SERVICE].services, month)
     return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8", headers={
         "Content-Disposition": f'attachment; filename="tickets-{month:%Y-%m}.csv"', "Cache-Control": "no-store"})
 
@@ -320,8 +330,8 @@ async def models(request: web.Request, *, error: str = "", status: int = 200) ->
     retraining = request.app[RETRAINING]
     if retraining is None:
         raise web.HTTPNotFound()
-    overview = await _run(request, retraining.overview)
-    return _html(models_page.page(request["user"], request["csrf"], overview, request.app[SERVICE].tz, error=error,
+    overview = await run(request, retraining.overview)
+    return html(models_page.page(request["user"], request["csrf"], overview, request.app[SERVICE].tz, error=error,
                                   notice=MODEL_NOTICES.get(request.query.get("done", ""), "")), status)
 
 
@@ -334,7 +344,7 @@ def _model_action(action: Callable[[RetrainingService, web.Request], Any], done:
         if retraining is None:
             raise web.HTTPNotFound()
         try:
-            await _run(request, action, retraining, request)
+            await run(request, action, retraining, request)
         except TrainingBusy:
             return await models(request, error="已经有一次训练在进行，请等它完成。", status=409)
         except ActivationRefused as refused:
@@ -382,6 +392,8 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.post("/tickets/{number}/note", note),
         web.post("/tickets/{number}/session", mediation_session),
         web.post("/tickets/{number}/phone", reveal_phone),
+        web.post("/tickets/{number}/photos", upload_photo),
+        web.get(r"/tickets/{number}/photos/{id:\d+}", photo),
         web.get("/admin/inbox", inbox),
         web.get("/admin/dashboard", dashboard_page),
         web.get("/admin/dashboard.csv", dashboard_csv),
@@ -390,6 +402,7 @@ def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=
         web.post("/admin/models/train", _model_action(lambda r, q: r.trainings.start(q["user"].code), "training")),
         web.post("/admin/models/activate", _model_action(_activate, "switching")),
         web.post("/admin/models/restore", _model_action(lambda r, q: r.restore(by=q["user"].code), "restoring")),
+        *routing_views.ROUTES,
         web.static("/static", STATIC),
     ])
     return app

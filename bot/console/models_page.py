@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 
 from bot import texts
 from bot.console.access import StaffUser
-from bot.console.pages import _csrf, _msg, _page
+from bot.console.pages import csrf_input, flash, layout
 from bot.retraining.evaluation import Comparison
 from bot.retraining.service import Overview
 
@@ -20,11 +20,11 @@ REFRESH_SECONDS = 3
 def page(user: StaffUser, csrf: str, overview: Overview, tz: tzinfo, *, notice: str = "", error: str = "") -> str:
     latest = overview.latest
     training = latest is not None and latest["status"] not in ("done", "failed")
-    body = (f'<h1>模型与训练</h1>{_msg(notice, "notice")}{_msg(error, "error")}'
+    body = (f'<h1>模型与训练</h1>{flash(notice, "notice")}{flash(error, "error")}'
             + _serving(overview, tz) + _training(csrf, latest, training, tz)
             + _comparison(csrf, overview) + _restore(csrf, overview) + _history(overview, tz))
     busy = training or bool(overview.switching)
-    return _page("模型与训练", body, user, csrf, refresh=REFRESH_SECONDS if busy else 0)
+    return layout("模型与训练", body, user, csrf, refresh=REFRESH_SECONDS if busy else 0)
 
 
 def _when(iso: Optional[str], tz: tzinfo) -> str:
@@ -45,7 +45,7 @@ def _model(name: Optional[str]) -> str:
 
 def _serving(overview: Overview, tz: tzinfo) -> str:
     if overview.serving is None:
-        return f'<div class="card"><h2>正在使用</h2>{_msg("助手（Rasa）现在联系不上：" + overview.unreachable, "error")}</div>'
+        return f'<div class="card"><h2>正在使用</h2>{flash("助手（Rasa）现在联系不上：" + overview.unreachable, "error")}</div>'
     recorded = overview.recorded
     since = (f'<div class="meta">{_when(recorded["at"], tz)} 由 {_who(recorded["by"])} 启用</div>'
              if recorded and recorded.get("model") == overview.active else "")
@@ -53,7 +53,7 @@ def _serving(overview: Overview, tz: tzinfo) -> str:
                  '居民的消息照常由当前模型回答。</p>' if overview.switching else "")
     failed = overview.serving.get("last_error")
     return (f'<div class="card"><h2>正在使用</h2><div>{_model(overview.active)}</div>{since}{switching}'
-            f'{_msg("上次切换没有成功：" + failed, "error") if failed and not overview.switching else ""}</div>')
+            f'{flash("上次切换没有成功：" + failed, "error") if failed and not overview.switching else ""}</div>')
 
 
 def _training(csrf: str, latest: Optional[Dict[str, Any]], running: bool, tz: tzinfo) -> str:
@@ -65,12 +65,12 @@ def _training(csrf: str, latest: Optional[Dict[str, Any]], running: bool, tz: tz
         return f'<div class="card"><h2>重新训练</h2>{state}</div>'
     last = ""
     if latest and latest["status"] == "failed":
-        last = _msg(f'上次训练没有成功：{latest.get("error") or ""}', "error")
+        last = flash(f'上次训练没有成功：{latest.get("error") or ""}', "error")
     elif latest:
         last = f'<div class="meta">上次训练：{_when(latest["finished_at"], tz)}，{_model(latest.get("model"))}</div>'
     return (f'<div class="card"><h2>重新训练</h2><p>用现在的训练数据（包括留言复核写进去的例句）训练一个新模型，'
             f'约需两三分钟，完成后自动用预留测试集给新旧模型打分。</p>{last}'
-            f'<form method="post" action="/admin/models/train">{_csrf(csrf)}<button>开始训练</button></form></div>')
+            f'<form method="post" action="/admin/models/train">{csrf_input(csrf)}<button>开始训练</button></form></div>')
 
 
 def _comparison(csrf: str, overview: Overview) -> str:
@@ -103,14 +103,14 @@ def _table(comparison: Comparison) -> str:
 def _activate_form(csrf: str, model: str, comparison: Comparison, overview: Overview) -> str:
     if overview.serving is None or overview.switching:
         return ""
-    hidden = f'{_csrf(csrf)}<input type="hidden" name="model" value="{escape(model)}">'
+    hidden = f'{csrf_input(csrf)}<input type="hidden" name="model" value="{escape(model)}">'
     if comparison.passes and comparison.active_macro is not None:
         return (f'<form method="post" action="/admin/models/activate">{hidden}'
                 f'<button>启用新模型</button></form>')
     names = "、".join(texts.label("intents", row.intent) for row in comparison.blocked)
     why = (f"{names} 的 F1 下降超过 {comparison.margin:.2f}，默认不启用。" if names
            else "当前模型没有评估结果，无法对比。")
-    return (f'{_msg(why, "error")}<form method="post" action="/admin/models/activate">{hidden}'
+    return (f'{flash(why, "error")}<form method="post" action="/admin/models/activate">{hidden}'
             f'<label><input type="checkbox" name="override" value="1" required> 我已看过对比，仍然启用</label>'
             f'<label>理由（会记录下来）<textarea name="reason" required maxlength="500"></textarea></label>'
             f'<button>仍然启用</button></form>')
@@ -120,7 +120,7 @@ def _restore(csrf: str, overview: Overview) -> str:
     if not overview.previous or overview.serving is None or overview.switching:
         return ""
     return (f'<div class="card"><h2>恢复</h2><p>新模型不好用？一键换回上一个模型 {_model(overview.previous)}。</p>'
-            f'<form method="post" action="/admin/models/restore">{_csrf(csrf)}'
+            f'<form method="post" action="/admin/models/restore">{csrf_input(csrf)}'
             f'<button class="secondary">恢复上一个模型</button></form></div>')
 
 

@@ -12,13 +12,14 @@ from bot.console.service import Detail, Row
 STEP_LABELS = {"accept": "接单", "start": "开始处理", "resolve": "标记已处理", "transfer": "转交"}
 
 
-def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "", refresh: int = 0) -> str:
+def layout(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "", refresh: int = 0) -> str:
+    """``refresh``: seconds after which the page reloads itself (a training or a switch running)."""
     who = ""
     if user is not None:
         admin = ('<a href="/admin/inbox">留言复核</a> <a href="/admin/models">模型</a> '
-                 '<a href="/admin/dashboard">数据</a> ') if user.is_admin else ""
+                 '<a href="/admin/dashboard">数据</a> <a href="/admin/routing">派单设置</a> ' if user.is_admin else "")
         who = (f'<span>{admin}{escape(texts.label("roles", user.role))} {escape(user.name)}</span>'
-               f'<form class="inline" method="post" action="/logout">{_csrf(csrf)}<button>退出</button></form>')
+               f'<form class="inline" method="post" action="/logout">{csrf_input(csrf)}<button>退出</button></form>')
     return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else "")
@@ -26,7 +27,7 @@ def _page(title: str, body: str, user: Optional[StaffUser] = None, csrf: str = "
             f'<body><header><a href="/">红管家工作台</a>{who}</header><main>{body}</main></body></html>')
 
 
-def _csrf(token: str) -> str:
+def csrf_input(token: str) -> str:
     return f'<input type="hidden" name="csrf" value="{escape(token)}">'
 
 
@@ -39,20 +40,20 @@ def login(csrf: str, problem: str = "", username: str = "", after: str = "/", we
     from urllib.parse import urlencode
     link = (f'<p class="card"><a href="/oauth/start?{escape(urlencode({"next": after}))}">用微信登录</a></p>'
             if wechat else "")
-    body = (f'<h1>工作人员登录</h1>{_msg(message, "error")}{link}'
-            f'<form class="card" method="post" action="/login">{_csrf(csrf)}'
+    body = (f'<h1>工作人员登录</h1>{flash(message, "error")}{link}'
+            f'<form class="card" method="post" action="/login">{csrf_input(csrf)}'
             f'<input type="hidden" name="next" value="{escape(after)}">'
             f'<label>用户名<input type="text" name="username" value="{escape(username)}" autocomplete="username" required></label>'
             f'<label>密码<input type="password" name="password" autocomplete="current-password" required></label>'
             f'<button type="submit">登录</button></form>')
-    return _page("登录", body)
+    return layout("登录", body)
 
 
 def ticket_list(user: StaffUser, csrf: str, rows: Sequence[Row], show_all: bool) -> str:
     scope = "全部工单" if show_all else "待办工单"
     switch = '<a href="/">只看待办</a>' if show_all else '<a href="/?all=1">含已完成</a>'
     items = "".join(_row(row) for row in rows) or '<p class="card">现在没有要处理的工单。</p>'
-    return _page(scope, f'<h1>{scope}（{len(rows)}）</h1><p class="meta">{switch}</p>{items}', user, csrf)
+    return layout(scope, f'<h1>{scope}（{len(rows)}）</h1><p class="meta">{switch}</p>{items}', user, csrf)
 
 
 def _row(row: Row) -> str:
@@ -98,43 +99,62 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
         tags += '<span class="badge tag">需上门</span>'
     shown = phone if phone is not None else d.phone_masked
     phone_html = (f'<div>居民电话：{escape(shown) or "未留"}'
-                  + (f'<form class="inline" method="post" action="{base}/phone">{_csrf(csrf)}'
+                  + (f'<form class="inline" method="post" action="{base}/phone">{csrf_input(csrf)}'
                      f'<button class="secondary">查看完整号码</button></form>' if phone is None and d.phone_masked else "")
                   + '</div>')
     dispute = row.request_type == "noise_dispute"
-    steps = "".join(f'<form class="inline" method="post" action="{base}/step">{_csrf(csrf)}'
+    steps = "".join(f'<form class="inline" method="post" action="{base}/step">{csrf_input(csrf)}'
                     f'<input type="hidden" name="step" value="{s}"><button>{STEP_LABELS[s]}</button></form>'
                     for s in d.steps if s != "transfer" and not (dispute and s == "resolve"))
     mediation = ""
     if dispute and d.can_note and session_days:
         options = "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in session_days)
-        mediation = (f'<form class="card" method="post" action="{base}/session">{_csrf(csrf)}'
+        mediation = (f'<form class="card" method="post" action="{base}/session">{csrf_input(csrf)}'
                      f'<label>安排当面调解（接待日）<select name="day">{options}</select></label>'
                      f'<button>安排调解</button></form>')
     if dispute and "resolve" in d.steps:
-        mediation += (f'<form class="card" method="post" action="{base}/step">{_csrf(csrf)}'
+        mediation += (f'<form class="card" method="post" action="{base}/step">{csrf_input(csrf)}'
                       f'<input type="hidden" name="step" value="resolve"><label>调解结果'
                       f'<textarea name="reason" rows="2" maxlength="500" required></textarea></label>'
                       f'<button>记录结果并结案</button></form>')
     transfer = ""
     if "transfer" in d.steps and colleagues:
         options = "".join(f'<option value="{escape(code)}">{escape(label)}</option>' for code, label in colleagues)
-        transfer = (f'<form class="card" method="post" action="{base}/step">{_csrf(csrf)}'
+        transfer = (f'<form class="card" method="post" action="{base}/step">{csrf_input(csrf)}'
                     f'<input type="hidden" name="step" value="transfer"><label>转交给<select name="to">{options}'
                     f'</select></label><label>原因<input type="text" name="reason" maxlength="200" required></label>'
                     f'<button>转交</button></form>')
-    note = (f'<form class="card" method="post" action="{base}/note">{_csrf(csrf)}<label>备注'
+    note = (f'<form class="card" method="post" action="{base}/note">{csrf_input(csrf)}<label>备注'
             f'<textarea name="text" rows="2" maxlength="500" required></textarea></label><button>添加备注</button></form>'
             if d.can_note else "")
     events = "".join(f'<li>{escape(at)} {escape(status)} · {escape(who)}{"：" + escape(reason) if reason else ""}</li>'
                      for at, status, who, reason in d.events)
-    body = (f'{_msg(notice, "notice")}{_msg(error, "error")}'
+    body = (f'{flash(notice, "notice")}{flash(error, "error")}'
             f'<div class="card"><h1>{_badges(row)}{escape(row.number)}</h1>{tags}'
             f'<p>{escape(row.description)}</p>'
             + "".join(f'<div><span class="meta">{escape(k)}：</span>{escape(v)}</div>' for k, v in facts)
             + f'{_due(row)}{phone_html}<div>{steps}</div></div>{mediation}{transfer}{note}'
-            f'<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
-    return _page(row.number, body, user, csrf)
+            f'{_photos(d, base, csrf)}<div class="card"><h2>处理记录</h2><ol class="events">{events}</ol></div>')
+    return layout(row.number, body, user, csrf)
+
+
+def _photos(d: Detail, base: str, csrf: str) -> str:
+    """The ticket's photos (tap for the full one), and the upload form while it is open."""
+    figures = "".join(
+        f'<figure>{_image(p.src)}<figcaption>{escape(p.at)} {escape(p.who)}{"：" + escape(p.note) if p.note else ""}'
+        f'</figcaption></figure>' for p in d.photos)
+    shown = f'<div class="photos">{figures}</div>' if figures else ""
+    upload = (f'<form method="post" action="{base}/photos" enctype="multipart/form-data">{csrf_input(csrf)}'
+              f'<label>照片<input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required></label>'
+              f'<label>说明<input type="text" name="note" maxlength="500"></label><button>上传照片</button></form>'
+              if d.can_note else "")
+    return f'<div class="card"><h2>照片</h2>{shown}{upload}</div>' if shown or upload else ""
+
+
+def _image(src: str) -> str:
+    if not src:
+        return '<div class="meta">照片无法显示</div>'
+    return f'<a href="{escape(src)}"><img src="{escape(src)}" alt="照片" loading="lazy"></a>'
 
 
 def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: str = "") -> str:
@@ -153,16 +173,16 @@ def inbox(user: StaffUser, csrf: str, items, intents, notice: str = "", error: s
         cards.append(
             f'<div class="card"><h2>{escape(item.text)}</h2><div class="meta">模型判断：{ranking or "无"}</div>'
             f'{chose}{ticket}'
-            f'<form class="inline" method="post" action="{action}">{_csrf(csrf)}'
+            f'<form class="inline" method="post" action="{action}">{csrf_input(csrf)}'
             f'<input type="hidden" name="decision" value="accept"><button>采纳：{escape(name(guess))}</button></form>'
-            f'<form class="inline" method="post" action="{action}">{_csrf(csrf)}'
+            f'<form class="inline" method="post" action="{action}">{csrf_input(csrf)}'
             f'<input type="hidden" name="decision" value="ignore"><button class="secondary">忽略</button></form>'
-            f'<form method="post" action="{action}">{_csrf(csrf)}<input type="hidden" name="decision" value="relabel">'
+            f'<form method="post" action="{action}">{csrf_input(csrf)}<input type="hidden" name="decision" value="relabel">'
             f'<label>改为<select name="intent">{options}</select></label><button>改标</button></form></div>')
-    body = (f'{_msg(notice, "notice")}{_msg(error, "error")}<h1>待复核的留言（{len(items)}）</h1>'
+    body = (f'{flash(notice, "notice")}{flash(error, "error")}<h1>待复核的留言（{len(items)}）</h1>'
             f'<p class="meta">模型没把握的留言。采纳或改标的会写进训练数据，到“模型”页重新训练后生效；改标会把已生成的工单重新派给对的人。</p>'
             + ("".join(cards) or '<p class="card">没有待复核的留言。</p>'))
-    return _page("留言复核", body, user, csrf)
+    return layout("留言复核", body, user, csrf)
 
 
 def _bars(items, label=lambda k: k) -> str:
@@ -210,20 +230,20 @@ def dashboard(user: StaffUser, csrf: str, m, previous: str, following: str) -> s
             f'<th>评价数</th><th>平均分</th><th>按时接单</th><th></th></tr>{butlers}</table>'
             '<p class="meta">挂红旗：本月至少3个评价、平均4.5分以上且按时接单90%以上；挂黄旗：平均低于3.5分或按时接单不到70%。</p></div>'
             f'<div class="card"><h2>模型没把握的留言（每周）</h2>{_bars(m.unsure_per_week)}</div>')
-    return _page(f"{month}数据", body, user, csrf)
+    return layout(f"{month}数据", body, user, csrf)
 
 
 def not_allowed(user: StaffUser, csrf: str) -> str:
-    return _page("没有权限", '<p class="card">这个页面只有管理员能打开。<a href="/">返回</a></p>', user, csrf)
+    return layout("没有权限", '<p class="card">这个页面只有管理员能打开。<a href="/">返回</a></p>', user, csrf)
 
 
 def not_found(user: Optional[StaffUser], csrf: str) -> str:
-    return _page("找不到", '<p class="card">没有这张工单，或者它不归您处理。<a href="/">返回</a></p>', user, csrf)
+    return layout("找不到", '<p class="card">没有这张工单，或者它不归您处理。<a href="/">返回</a></p>', user, csrf)
 
 
 def forbidden() -> str:
-    return _page("无法完成", '<p class="card error">页面已过期或请求不完整，请返回重试。<a href="/">返回</a></p>')
+    return layout("无法完成", '<p class="card error">页面已过期或请求不完整，请返回重试。<a href="/">返回</a></p>')
 
 
-def _msg(text: str, cls: str) -> str:
+def flash(text: str, cls: str) -> str:
     return f'<p class="{cls}">{escape(text)}</p>' if text else ""

@@ -16,10 +16,12 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.console import security
+from bot.console import photos, security
 from bot.console.access import BY_TYPE, StaffUser, may_see
+from bot.console.routing import RoutingService
 from bot.db.engine import transaction
-from bot.db.models import (Building, ConsoleSession, LoginAttempt, PhoneReveal, Staff, Ticket, TicketEvent)
+from bot.db.models import (Building, ConsoleSession, LoginAttempt, PhoneReveal, Staff, Ticket, TicketAttachment,
+                           TicketEvent)
 from bot.services import common
 from bot.services.tickets import TicketError, TicketService
 from bot.tickets import lifecycle
@@ -74,6 +76,7 @@ class Detail:
     can_note: bool
     reception_date: str = ""
     routing_note: str = ""
+    photos: Tuple[photos.Photo, ...] = ()
 
 
 @dataclass
@@ -86,10 +89,12 @@ class NotAllowed(PermissionError):
 
 
 class ConsoleService:
-    def __init__(self, services, examples_file: Optional[Path] = None) -> None:
+    def __init__(self, services, examples_file: Optional[Path] = None, photos_dir: Optional[Path] = None) -> None:
         self.services = services
+        self.photo_store = photos.PhotoStore(photos_dir or services.settings.photos_dir)
         self.tz = services.settings.timezone
         self.tickets = TicketService(services)
+        self.routing = RoutingService(services)
         self.examples_file = examples_file or services.settings.reviewed_examples_file
 
     # -- the admins' NLU inbox -----------------------------------------------------------
@@ -249,8 +254,42 @@ class ConsoleService:
             raise TicketError("an empty note")
         with transaction(self.services.factory) as session:
             ticket = self._visible(session, user, number)
-            session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
-                                    actor=f"staff:{user.code}", at=self.services.now(), reason=f"备注：{text}"))
+            self._remark(session, ticket, user, f"备注：{text}")
+
+    def add_photo(self, user: StaffUser, number: str, data: bytes, note: str = "") -> None:
+        """A photo (JPEG, PNG or WebP, at most 5 MB) with a note on an open ticket the user may see;
+        the trail records it. Raises PhotoError, NotVisible or TicketError, and then stores nothing."""
+        kind = photos.content_type(data)
+        name = self.photo_store.save(data, kind)
+        try:
+            with transaction(self.services.factory) as session:
+                ticket = self._visible(session, user, number)
+                if Status(ticket.status) not in lifecycle.OPEN:
+                    raise TicketError(f"{number} is {ticket.status}: photos go on open tickets")
+                note, reason = photos.note_suffix(note)
+                session.add(TicketAttachment(ticket_id=ticket.id, staff_id=user.id, kind="image", file_name=name,
+                                             content_type=kind, size=len(data), note=note,
+                                             created_at=self.services.now()))
+                self._remark(session, ticket, user, reason)
+        except Exception:
+            self.photo_store.remove(name)
+            raise
+
+    def photo_file(self, user: StaffUser, number: str, photo_id: int) -> Tuple[Path, str]:
+        """The stored file of a photo uploaded to a ticket the user may see, and its content type."""
+        with transaction(self.services.factory) as session:
+            ticket = self._visible(session, user, number)
+            photo = session.get(TicketAttachment, photo_id)
+            found = photo is not None and photo.ticket_id == ticket.id and photo.file_name
+            path = self.photo_store.path(photo.file_name) if found else None
+            if path is None:
+                raise NotVisible(number)
+            return path, photo.content_type
+
+    def _remark(self, session: Session, ticket: Ticket, user: StaffUser, reason: str) -> None:
+        """An event on the ticket's trail that changes nothing but says what the user did."""
+        session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                actor=f"staff:{user.code}", at=self.services.now(), reason=reason))
 
     def reveal_phone(self, user: StaffUser, number: str) -> str:
         """The resident's full phone number; the reveal is logged (who, which ticket, when)."""
@@ -315,7 +354,7 @@ class ConsoleService:
                       ticket.other_party or "", security.mask_phone(phone), len(ticket.reporters), events,
                       self._steps(ticket, user), Status(ticket.status) in lifecycle.OPEN,
                       f"{ticket.reception_date.month}月{ticket.reception_date.day}日" if ticket.reception_date else "",
-                      ticket.routing_note)
+                      ticket.routing_note, photos.on_ticket(session, ticket, self.tz))
 
 
 

@@ -333,3 +333,34 @@ class PhoneReveal(Base):
     staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
     ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False)
     at = Column(UTCDateTime, nullable=False)
+
+
+class RoutingChange(Base):
+    """An admin changed the compound's routing in the console (who, when, what)."""
+
+    __tablename__ = "routing_changes"
+    id = Column(Integer, primary_key=True)
+    compound_id = Column(Integer, ForeignKey("compounds.id"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+    summary = Column(String(500), nullable=False)  # as the console shows it: "3栋红管家：王秀英 → 陈美玲"
+
+
+class TicketAttachment(Base):
+    """A photo on a ticket: sent by a resident over WeChat (media id and url) or uploaded by
+    staff in the console (a file under the photos directory)."""
+
+    __tablename__ = "ticket_attachments"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    resident_id = Column(Integer, ForeignKey("residents.id"), nullable=True)  # a resident's WeChat image
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=True)  # a console upload
+    kind = Column(String(10), nullable=False, default="image")
+    media_id = Column(String(128), nullable=True)  # WeChat's temporary media id (kept three days)
+    url = Column(String(500), nullable=False, default="")  # WeChat's PicUrl
+    source_key = Column(String(80), nullable=True, unique=True)  # WeChat's MsgId: recorded once
+    file_name = Column(String(80), nullable=True)  # console upload: random name in the photos directory
+    content_type = Column(String(40), nullable=True)
+    size = Column(Integer, nullable=True)
+    note = Column(String(500), nullable=False, default="")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)

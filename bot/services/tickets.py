@@ -194,15 +194,23 @@ class TicketService:
             if to in (Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED) and ticket.assignee_id not in (
                     actor.id, None) and actor.role not in ("duty_manager", "admin"):
                 raise TicketError(f"{number} is assigned to someone else")
+            if target is not None:
+                self.hand_over(session, ticket, target, to=to, actor=f"staff:{staff_code}", reason=reason)
+                return self._view(ticket)
             self.change_status(session, ticket, to, f"staff:{staff_code}", reason,
-                         target.id if target else (actor.id if to is Status.ACCEPTED else None))
-            if target is not None:
-                ticket.assignee_role = target.role
+                               actor.id if to is Status.ACCEPTED else None)
             self.tell_residents(session, ticket, to)
-            if target is not None:
-                outbox.to_staff(session, target.id, ticket, "ticket_assigned", urgent=bool(ticket.emergency),
-                                **self.fields(ticket))
             return self._view(ticket)
+
+    def hand_over(self, session: Session, ticket: Ticket, target: Staff, *, actor: str, reason: str,
+                  to: Status = Status.TRANSFERRED) -> None:
+        """Give ``ticket`` to ``target`` (transferred, or escalated) in the caller's transaction: its
+        residents are told, and so is the new assignee."""
+        self.change_status(session, ticket, to, actor, reason, target.id)
+        ticket.assignee_role = target.role
+        self.tell_residents(session, ticket, to)
+        outbox.to_staff(session, target.id, ticket, "ticket_assigned", urgent=bool(ticket.emergency),
+                        **self.fields(ticket))
 
     def reclassify(self, number: str, request_type: Optional[str], *, actor: str, reason: str) -> TicketView:
         """An admin found the ticket's request misread: route it as ``request_type`` (the people it

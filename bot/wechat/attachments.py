@@ -1,9 +1,5 @@
-"""Photos residents send: recorded on their most recent open ticket.
-
-The table ``ticket_attachments`` does not exist yet. Until a migration creates it (and the
-table moves to bot.wechat.models on ``Base``), it is described here on a MetaData of its own,
-so that nothing comparing ``Base.metadata`` with the database sees it, and the channel only
-uses it when told to (``attach_images: true`` in credentials.yml).
+"""Photos residents send: recorded on their most recent open ticket (``ticket_attachments``),
+with an event so the ticket's trail shows it and the console shows the photo.
 
 WeChat keeps a temporary media id three days; PicUrl is not promised to last either. Whoever
 needs the photo later must fetch it (media/get) within that time.
@@ -14,29 +10,17 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable, Optional
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, exists, insert, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import texts
 from bot.db.engine import transaction
-from bot.db.models import Resident, Ticket, TicketReporter, UTCDateTime, utcnow
+from bot.db.models import Resident, Ticket, TicketAttachment, TicketEvent, TicketReporter, utcnow
 from bot.tickets.lifecycle import OPEN
 from bot.wechat.token_store import Clock
 
 # (openid, media_id, pic_url, dedupe key) -> the number of the ticket it went to, None if none open.
 ImageSink = Callable[[str, str, str, str], Awaitable[Optional[str]]]
-
-metadata = MetaData()
-ticket_attachments = Table(
-    "ticket_attachments", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("ticket_id", Integer, nullable=False, index=True),  # FK tickets.id in the migration
-    Column("resident_id", Integer, nullable=False),  # FK residents.id in the migration
-    Column("kind", String(10), nullable=False),  # image
-    Column("media_id", String(128), nullable=False),
-    Column("url", String(500), nullable=False, default=""),
-    Column("source_key", String(80), nullable=False, unique=True),  # WeChat's MsgId: recorded once
-    Column("created_at", UTCDateTime, nullable=False),
-)
 
 
 def attach_image(session: Session, *, openid: str, media_id: str, url: str, source_key: str,
@@ -52,12 +36,13 @@ def attach_image(session: Session, *, openid: str, media_id: str, url: str, sour
         .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1)).scalar_one_or_none()
     if ticket is None:
         return None
-    seen = session.execute(select(ticket_attachments.c.id)
-                           .where(ticket_attachments.c.source_key == source_key)).first()
+    seen = session.execute(select(TicketAttachment.id).where(TicketAttachment.source_key == source_key)).first()
     if seen is None:
-        session.execute(insert(ticket_attachments).values(
-            ticket_id=ticket.id, resident_id=resident.id, kind="image", media_id=media_id,
-            url=url, source_key=source_key, created_at=now()))
+        at = now()
+        session.add(TicketAttachment(ticket_id=ticket.id, resident_id=resident.id, kind="image", media_id=media_id,
+                                     url=url, source_key=source_key, created_at=at))
+        session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                actor=f"resident:{openid}", at=at, reason=texts.text("ticket_events", "resident_photo")))
     return ticket.number
 
 

@@ -17,7 +17,7 @@ class ChannelOptions:
     customer_service_timeout_seconds: float = 5.0
     dedupe_ttl_seconds: float = 300.0  # a finished push still answers its retries this long
     buttons_ttl_seconds: float = 600.0  # "回复1" means the last offered button this long
-    attach_images: bool = False  # record photos on tickets (needs the ticket_attachments table)
+    attach_images: bool = True  # record residents' photos on their open ticket (false: say it cannot)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any]) -> "ChannelOptions":

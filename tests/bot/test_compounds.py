@@ -219,6 +219,8 @@ INVALID = {  # name: (mutation, what the message must say after the file name)
         _set("staff.0.phone", 13800001001), "staff[0].phone: must be a non-empty (quoted) string"),
     "bad working hours": (
         _set("time_limits.repair.day_start", "8am"), "time_limits.repair.day_start: '8am' is not valid"),
+    "reception hours ending before they start": (
+        _set("reception_hours", "11:30-09:00"), "reception_hours: '11:30-09:00' must end after it starts"),
     "typo in a key": (_set("buildings.0.butlr", "liu"), "buildings[0].butlr: unknown key"),
     "openid too short": (
         _set("staff.0.openid", "oDEMO_wang"), "staff[0].openid: 'oDEMO_wang' is not valid; a WeChat openid"),

@@ -57,8 +57,14 @@ def examples_file(tmp_path):
 
 
 @pytest.fixture
-def console(services, examples_file):
-    service = ConsoleService(services, examples_file=examples_file)
+def photos_dir(tmp_path):
+    """Where the console stores uploaded photos in tests (never the repository's data/)."""
+    return tmp_path / "photos"
+
+
+@pytest.fixture
+def console(services, examples_file, photos_dir):
+    service = ConsoleService(services, examples_file=examples_file, photos_dir=photos_dir)
     for code in ("wang", "liu", "mediation", "du", "zhao", "zhou"):
         service.set_password(code, PASSWORD)
     return service
