@@ -68,8 +68,12 @@ class Load:
             await asyncio.sleep(0.5)
 
 
-def window(samples: Sequence[Sample], start: float, end: float) -> Dict:
-    chosen = [s for s in samples if start <= s[0] < end]
+def in_flight(samples: Sequence[Sample], start: float, end: float) -> List[Sample]:
+    """Messages that were waiting for their answer at some moment between ``start`` and ``end``."""
+    return [s for s in samples if s[0] < end and s[0] + s[1] > start]
+
+
+def window(chosen: Sequence[Sample]) -> Dict:
     seconds = [s[1] for s in chosen]
     return {"messages": len(chosen), "p50": percentile(seconds, 50), "p95": percentile(seconds, 95),
             "p99": percentile(seconds, 99), "max": max(seconds, default=float("nan")),
@@ -122,9 +126,14 @@ async def measure(assistant: Assistant, account: Account, residents: int, models
     marks["end"] = time.time()
     load.stop.set()
     await running
-    return {"steady": window(load.samples, marks["steady"], marks["hot"]),
-            "hot_swap": {**window(load.samples, marks["hot"], marks["put"]), "switch_seconds": hot_seconds},
-            "put_model": {**window(load.samples, marks["put"], marks["end"]), "switch_seconds": put_seconds}}
+    # A message belongs to the window it was waiting in; one still waiting when PUT /model began
+    # is PUT's (its answer was held up by it), not the hot swap's.
+    put = in_flight(load.samples, marks["put"], marks["end"])
+    hot = [s for s in in_flight(load.samples, marks["hot"], marks["put"]) if s not in put]
+    steady = [s for s in in_flight(load.samples, marks["steady"], marks["hot"]) if s not in hot and s not in put]
+    return {"steady": window(steady),
+            "hot_swap": {**window(hot), "switch_seconds": hot_seconds},
+            "put_model": {**window(put), "switch_seconds": put_seconds}}
 
 
 def report(results: Dict) -> str:
@@ -146,7 +155,8 @@ def report(results: Dict) -> str:
     return "\n".join([
         "# Switching the model under load", "",
         f"Machine: {results['machine']}. {results['residents']} residents writing through the signed WeChat "
-        "webhook the whole time (0.5 s between messages); each window ends 5 s after its switch.", "",
+        "webhook the whole time (0.5 s between messages); each window ends 5 s after its switch, and a "
+        "message counts in the window it was waiting for its answer in.", "",
         table(["", *[label for _, label in names]], rows), "",
         "Rasa's PUT /model builds the model inside the event loop: every message waits until it is done. "
         "The hot swap builds it in a worker thread while the old model keeps answering.",
