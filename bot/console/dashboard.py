@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
 from bot.db.engine import transaction
-from bot.db.models import LowConfidenceMessage, Staff, Ticket, TicketEvent
+from bot.db.models import LowConfidenceMessage, MessageCount, Staff, Ticket, TicketEvent
 from bot.services import common
 
 MIN_RATED = 3
@@ -59,6 +59,8 @@ class Month:
     disputes: int = 0
     disputes_mediated: int = 0
     unsure_per_week: List[Tuple[str, int]] = field(default_factory=list)
+    # (week, unsure, messages read): messages counted by the WeChat channel (bot.services.review)
+    unsure_rate_per_week: List[Tuple[str, int, int]] = field(default_factory=list)
     total: int = 0
 
 
@@ -118,8 +120,14 @@ def build(services, month: date) -> Month:
                                 key=lambda b: ({"red": 0, "": 1, "yellow": 2}[b.flag], -(b.average or 0), b.name))
         unsure = session.execute(select(LowConfidenceMessage.created_at).where(
             LowConfidenceMessage.created_at >= start, LowConfidenceMessage.created_at < end)).scalars().all()
+        counted = session.execute(select(MessageCount.day, MessageCount.count).where(
+            MessageCount.day >= start.date(), MessageCount.day < end.date())).all()
     weeks = Counter(_week_label(at.astimezone(tz).date()) for at in unsure)
     result.unsure_per_week = sorted(weeks.items())
+    read: Counter = Counter()
+    for day, count in counted:
+        read[_week_label(day)] += count
+    result.unsure_rate_per_week = [(week, weeks.get(week, 0), read[week]) for week in sorted(set(weeks) | set(read))]
     return result
 
 

@@ -229,8 +229,19 @@ def dashboard(user: StaffUser, csrf: str, m, previous: str, following: str) -> s
             '<div class="card"><h2>红管家满意度与红黄旗</h2><table width="100%"><tr><th>红管家</th><th>工单</th>'
             f'<th>评价数</th><th>平均分</th><th>按时接单</th><th></th></tr>{butlers}</table>'
             '<p class="meta">挂红旗：本月至少3个评价、平均4.5分以上且按时接单90%以上；挂黄旗：平均低于3.5分或按时接单不到70%。</p></div>'
-            f'<div class="card"><h2>模型没把握的留言（每周）</h2>{_bars(m.unsure_per_week)}</div>')
+            f'<div class="card"><h2>模型没把握的留言（每周）</h2>{_bars(m.unsure_per_week)}{_rates(m)}</div>')
     return layout(f"{month}数据", body, user, csrf)
+
+
+def _rates(m) -> str:
+    """Unsure messages as a share of the messages the model read, week by week."""
+    rows = "".join(f'<tr><td>{escape(week)}</td><td>{unsure}</td><td>{read}</td>'
+                   f'<td>{f"{unsure / read:.1%}" if read else "—"}</td></tr>'
+                   for week, unsure, read in m.unsure_rate_per_week)
+    if not rows:
+        return ""
+    return ('<table class="scores"><tr><th>周</th><th>没把握</th><th>收到的留言</th><th>比例</th></tr>'
+            f'{rows}</table><p class="meta">收到的留言：居民经公众号发来、由模型判断的文字和语音。</p>')
 
 
 def not_allowed(user: StaffUser, csrf: str) -> str:

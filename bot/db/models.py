@@ -247,6 +247,16 @@ class Notification(Base):
     last_error = Column(String(300), nullable=True)
 
 
+class MessageCount(Base):
+    """Residents' messages the model read, per day (the compound's date) and channel: the
+    denominator of the unsure-message rate on the admins' dashboard."""
+
+    __tablename__ = "message_counts"
+    day = Column(Date, primary_key=True)
+    channel = Column(String(20), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)
+
+
 class LowConfidenceMessage(Base):
     """Messages the model was unsure about, with its ranking, for the admins' review."""
 

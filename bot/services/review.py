@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import transaction
-from bot.db.models import LowConfidenceMessage, Ticket
+from bot.db.models import LowConfidenceMessage, MessageCount, Ticket
 from bot.services import common, outbox
 from bot.tickets import REQUEST_TYPES
 
@@ -61,6 +62,21 @@ class ReviewService:
             session.add(row)
             session.flush()
             return row.id
+
+    def count_message(self, channel: str) -> None:
+        """One more resident message read by the model today (the compound's date), on ``channel``."""
+        day = self.services.now().astimezone(self.services.settings.timezone).date()
+        for _ in range(2):  # two processes may insert today's row at once: the loser adds to it
+            try:
+                with transaction(self.services.factory) as session:
+                    added = session.execute(update(MessageCount).where(
+                        MessageCount.day == day, MessageCount.channel == channel)
+                        .values(count=MessageCount.count + 1)).rowcount
+                    if not added:
+                        session.add(MessageCount(day=day, channel=channel, count=1))
+                return
+            except IntegrityError:
+                continue
 
     def resident_chose(self, message_id: int, intent: str) -> None:
         """The resident picked what they meant: a correction the admins see labelled."""

@@ -44,6 +44,7 @@ from bot.wechat.inbound import (AskAgent, Answer, AttachImage, IntentForKey, Sil
 from bot.wechat.inbox import Chunks, Entry, Inbox, wait_for
 
 FollowSink = Callable[[str], Awaitable[None]]  # a new follower's openid: record them as a resident
+CountSink = Callable[[], Awaitable[None]]  # one more resident message for the model to read
 from bot.wechat.outbound import ButtonMemory, bot_texts, pack, phrase, render_text_reply
 from bot.wechat.security import SignatureError, WeChatCodec
 
@@ -84,6 +85,10 @@ class _ProcessResources:
         from bot import services
         await asyncio.get_running_loop().run_in_executor(None, services.current().residents.followed, openid)
 
+    async def count(self) -> None:
+        from bot import services
+        await asyncio.get_running_loop().run_in_executor(None, services.current().review.count_message, "wechat")
+
 
 class WeChatInput(InputChannel):
     """Serves WeChat's URL check (GET) and pushes (POST) at /webhooks/wechat/webhook."""
@@ -96,6 +101,7 @@ class WeChatInput(InputChannel):
                  options: ChannelOptions = ChannelOptions(), client_factory: Optional[ClientFactory] = None,
                  image_sink: Optional[ImageSink] = None,
                  follow_sink: Optional[FollowSink] = None,
+                 count_sink: Optional[CountSink] = None,
                  intent_for_key: IntentForKey = menu.intent_for_key) -> None:
         self.codec = WeChatCodec(token, encoding_aes_key, appid)
         self.enabled = bool(token)
@@ -107,6 +113,7 @@ class WeChatInput(InputChannel):
                                                 timeout=options.customer_service_timeout_seconds)
         self._image_sink = image_sink
         self._follow_sink = follow_sink
+        self._count_sink = count_sink
         self._intent_for_key = intent_for_key
         self._background: Set["asyncio.Task[None]"] = set()
 
@@ -121,7 +128,8 @@ class WeChatInput(InputChannel):
             options = replace(options, customer_service=False)
         return cls(str(credentials.get("token") or ""), str(credentials.get("encoding_aes_key") or ""),
                    str(credentials.get("appid") or ""), options=options, client_factory=resources.client,
-                   image_sink=resources.attach if options.attach_images else None, follow_sink=resources.follow)
+                   image_sink=resources.attach if options.attach_images else None, follow_sink=resources.follow,
+                   count_sink=resources.count)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         module = inspect.getmodule(self)
@@ -249,6 +257,8 @@ class WeChatInput(InputChannel):
         openid = message.source
         payload = self.buttons.take(openid, step.text if step.typed else None)
         text = payload or (escape_command(step.text) if step.typed else step.text)
+        if step.typed and not payload and self._count_sink is not None:
+            self._spawn(self._count())  # the dashboard's unsure-message rate; never delays the answer
         collector = CollectingOutputChannel()
         metadata = {"msg_id": str(message.id) if message.id else None, "dedupe_key": dedupe_key(message),
                     "msg_type": message.type}
@@ -262,6 +272,12 @@ class WeChatInput(InputChannel):
         texts, payloads = bot_texts(collector.messages)
         self.buttons.offer(openid, payloads)
         return texts
+
+    async def _count(self) -> None:
+        try:
+            await self._count_sink()
+        except Exception:  # noqa: BLE001 - a statistic; the resident's answer matters
+            logger.exception("wechat: counting a message failed")
 
     async def _attach(self, openid: str, step: AttachImage, key: str) -> str:
         if self._image_sink is None:

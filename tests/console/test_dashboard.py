@@ -88,3 +88,13 @@ async def test_the_csv_export_lists_every_ticket_of_the_month_for_excel(services
 def test_a_cell_a_spreadsheet_would_run_is_kept_as_text():
     assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert _cell("3栋") == "3栋"
+
+
+async def test_the_unsure_messages_are_a_share_of_all_the_messages_the_model_read(services, browser):
+    month_of_work(services)  # one unsure message
+    for _ in range(20):
+        services.review.count_message("wechat")
+    b = await browser()
+    await b.log_in("zhou")
+    _, page = await b.get("/admin/dashboard?month=2026-11")
+    assert "<td>1</td><td>20</td><td>5.0%</td>" in page

@@ -4,6 +4,8 @@ Timing, deduplication and customer-service delivery: test_channel_delivery.py.""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.wechat.channel import ChannelOptions, WeChatInput
@@ -277,3 +279,21 @@ async def test_a_number_means_a_button_only_in_the_next_message(serve):
     await sim.push(text(openid("bob"), "1", 43))  # another resident's "1" is just text
     await sim.push(text(ALICE, "1", 44))  # the last answer had no buttons
     assert agent.texts[-2:] == ["1", "1"]
+
+
+async def test_each_message_the_model_reads_is_counted_for_the_dashboard(serve, services):
+    from sqlalchemy import select
+
+    from bot.db.engine import transaction
+    from bot.db.models import MessageCount
+    from bot.wechat.channel import _ProcessResources
+
+    sim = WeChatSim(await serve(WeChatInput(TOKEN, options=ChannelOptions(customer_service=False),
+                                            count_sink=_ProcessResources().count), StubAgent("好的")), token=TOKEN)
+    for i, content in enumerate(("你好", "3栋502水管漏了")):
+        await sim.push(text(ALICE, content, 100 + i))
+    await sim.push(event(ALICE, "subscribe"))  # not a message for the model
+    await asyncio.sleep(0.3)  # counted in the background, after the answer
+
+    with transaction(services.factory) as session:
+        assert session.execute(select(MessageCount.channel, MessageCount.count)).all() == [("wechat", 2)]
