@@ -45,7 +45,8 @@ def _model(name: Optional[str]) -> str:
 
 def _serving(overview: Overview, tz: tzinfo) -> str:
     if overview.serving is None:
-        return f'<div class="card"><h2>正在使用</h2>{flash("助手（Rasa）现在联系不上：" + overview.unreachable, "error")}</div>'
+        return (f'<div class="card"><h2>正在使用</h2>{flash("助手（Rasa）现在联系不上，请确认它在运行（make run）。", "error")}'
+                f'<div class="meta">{escape(overview.unreachable)}</div></div>')
     recorded = overview.recorded
     since = (f'<div class="meta">{_when(recorded["at"], tz)} 由 {_who(recorded["by"])} 启用</div>'
              if recorded and recorded.get("model") == overview.active else "")

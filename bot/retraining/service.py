@@ -76,7 +76,7 @@ class RetrainingService:
         self.registry.path_of(model)
         overview = self.overview()
         if overview.serving is None:
-            raise ActivationRefused(f"助手（Rasa）现在联系不上：{overview.unreachable}")
+            raise ActivationRefused("助手（Rasa）现在联系不上，请确认它在运行（make run）。")
         if overview.switching:
             raise ActivationRefused(f"正在切换到 {overview.switching}，请稍等")
         if model == overview.active:
@@ -108,7 +108,7 @@ class RetrainingService:
     def restore(self, *, by: str) -> Dict[str, Any]:
         overview = self.overview()
         if overview.serving is None:
-            raise ActivationRefused(f"助手（Rasa）现在联系不上：{overview.unreachable}")
+            raise ActivationRefused("助手（Rasa）现在联系不上，请确认它在运行（make run）。")
         previous = overview.previous
         if not previous:
             raise ActivationRefused("没有可以恢复的上一个模型")
