@@ -127,7 +127,8 @@ def detail(user: StaffUser, csrf: str, d: Detail, colleagues: List[Tuple[str, st
     note = (f'<form class="card" method="post" action="{base}/note">{csrf_input(csrf)}<label>备注'
             f'<textarea name="text" rows="2" maxlength="500" required></textarea></label><button>添加备注</button></form>'
             if d.can_note else "")
-    events = "".join(f'<li>{escape(at)} {escape(status)} · {escape(who)}{"：" + escape(reason) if reason else ""}</li>'
+    events = "".join(f'<li>{escape(at)} {escape(status) + " · " if status else ""}{escape(who)}'
+                     f'{"：" + escape(reason) if reason else ""}</li>'
                      for at, status, who, reason in d.events)
     body = (f'{flash(notice, "notice")}{flash(error, "error")}'
             f'<div class="card"><h1>{_badges(row)}{escape(row.number)}</h1>{tags}'

@@ -347,8 +347,9 @@ class ConsoleService:
         household = ticket.household
         tags = tuple(texts.label("household_tags", t) for t in sorted(household.tag_set)) if household else ()
         names = dict(session.execute(select(Staff.code, Staff.name).where(Staff.compound_id == ticket.compound_id)).all())
-        events = tuple((f"{e.at.astimezone(self.tz):%m-%d %H:%M}", texts.label("statuses", e.to_status),
-                        _who(e.actor, names), e.reason) for e in ticket.events)
+        events = tuple((f"{e.at.astimezone(self.tz):%m-%d %H:%M}", _step(e), _who(e.actor, names),
+                        texts.label("intents", e.reason) if e.from_status is None else e.reason)
+                       for e in ticket.events)  # a new ticket's reason is the intent the model read
         phone = ticket.resident.phone if ticket.resident else ""
         return Detail(self._row(ticket, user), tags, ticket.home_visit, ticket.visit_time or "",
                       ticket.other_party or "", security.mask_phone(phone), len(ticket.reporters), events,
@@ -356,6 +357,11 @@ class ConsoleService:
                       f"{ticket.reception_date.month}月{ticket.reception_date.day}日" if ticket.reception_date else "",
                       ticket.routing_note, photos.on_ticket(session, ticket, self.tz))
 
+
+
+def _step(event: TicketEvent) -> str:
+    """The status a step moved the ticket to; none for a remark (a note, a photo) that moved nothing."""
+    return "" if event.from_status == event.to_status else texts.label("statuses", event.to_status)
 
 
 def _who(actor: str, staff_names: dict) -> str:
