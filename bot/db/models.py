@@ -373,4 +373,5 @@ class TicketAttachment(Base):
     content_type = Column(String(40), nullable=True)
     size = Column(Integer, nullable=True)
     note = Column(String(500), nullable=False, default="")
+    fetch_attempts = Column(Integer, nullable=False, default=0, server_default="0")  # downloads of the WeChat image tried
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
