@@ -6,6 +6,8 @@
     model compare [MODEL]      held-out F1 per intent, MODEL (default: the last trained) against the active
     model activate MODEL [--override --reason TEXT]
     model restore              back to the model before the active one
+    model prune                delete old models (keeps the active, the previous, the current data's
+                               and the last three trainings')
 """
 
 from __future__ import annotations
@@ -37,13 +39,15 @@ def add_parser(commands) -> None:
     activate.add_argument("--by", default="cli")
     restore = actions.add_parser("restore", help="switch back to the model before the active one")
     restore.add_argument("--by", default="cli")
+    actions.add_parser("prune", help="delete old models (keeps the active, the previous, the current data's "
+                                     "and the last three trainings')")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     service = RetrainingService(settings)
     try:
         return {"status": _status, "train": _train, "compare": _compare, "activate": _activate,
-                "restore": _restore}[args.action](service, args)
+                "restore": _restore, "prune": _prune}[args.action](service, args)
     except (ActivationRefused, ControlError, RegistryError, TrainingBusy) as error:
         print(f"error: {error}")
         if isinstance(error, ActivationRefused) and error.comparison is not None:
@@ -130,4 +134,12 @@ def _restore(service: RetrainingService, args) -> int:
     print(f"==> switching back to {model}")
     service.control.wait(model)
     print(f"==> now answering with {model}")
+    return 0
+
+
+def _prune(service: RetrainingService, args) -> int:
+    removed = service.prune()
+    for name in removed:
+        print(f"    deleted {name}")
+    print(f"==> {len(removed)} old model(s) deleted")
     return 0

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 MODEL_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.tar\.gz$")
 
@@ -137,6 +137,19 @@ class ModelRegistry:
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in reversed(lines) if line.strip()]
+
+    def prune(self, keep: Iterable[str]) -> List[str]:
+        """Delete the models not named in ``keep`` (and their scores); the names deleted."""
+        kept = set(keep)
+        removed = []
+        for model in self.models():
+            if model.name in kept:
+                continue
+            (self.folder / model.name).unlink(missing_ok=True)
+            for scores in (self.folder / "evaluations").glob(f"{model.name[:-len('.tar.gz')]}.*.json"):
+                scores.unlink(missing_ok=True)
+            removed.append(model.name)
+        return removed
 
     # ---------------------------------------------------------------- evaluations and trainings
     def evaluation_path(self, model: str, heldout_hash: str) -> Path:

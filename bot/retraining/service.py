@@ -105,6 +105,17 @@ class RetrainingService:
             raise ActivationRefused("没有这个模型") from None
         return self.control.activate(model, by=by, override=override, reason=reason.strip())
 
+    def prune(self, trainings_kept: int = 3) -> List[str]:
+        """Delete old models: all but the active one, the one restore would go back to, the model of
+        the current training data and those of the last ``trainings_kept`` trainings."""
+        from bot.model_store import model_name
+        overview = self.overview()
+        if overview.serving is None and overview.recorded is None:
+            raise ActivationRefused("不知道正在使用哪个模型（助手没有运行，也没有启用记录），不删除任何模型")
+        keep = {overview.active, overview.previous, f"{model_name(self.settings.training_root)}.tar.gz",
+                *(t.get("model") for t in self.registry.trainings()[:trainings_kept])}
+        return self.registry.prune(name for name in keep if name)
+
     def restore(self, *, by: str) -> Dict[str, Any]:
         overview = self.overview()
         if overview.serving is None:

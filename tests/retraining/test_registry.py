@@ -57,3 +57,45 @@ def test_make_run_starts_with_the_model_an_admin_activated(registry, tmp_path, c
     printed = capsys.readouterr().out
     assert "activated" in printed and "by zhou" in printed
     assert "the training data changed since" in printed  # aaa is not the model of the current inputs
+
+
+def test_prune_keeps_what_a_restore_or_the_next_start_may_need(tmp_path):
+    from bot import settings as settings_module
+    from bot.model_store import model_name
+    from bot.retraining.registry import write_json
+    from bot.retraining.service import RetrainingService
+    from tests.e2e.test_make_run import _free_port
+
+    current = f"{model_name(settings_module.ROOT)}.tar.gz"
+    for name in ("red-butler-old1.tar.gz", "red-butler-old2.tar.gz", "red-butler-prev.tar.gz",
+                 "red-butler-active.tar.gz", "red-butler-trained.tar.gz", current):
+        (tmp_path / name).write_bytes(b"model")
+    (tmp_path / "evaluations").mkdir()
+    (tmp_path / "evaluations" / "red-butler-old1.abc.json").write_text("{}")
+    registry = ModelRegistry(tmp_path)
+    registry.record(Activation.from_request("red-butler-active.tar.gz", {"by": "zhou"}),
+                    previous="red-butler-prev.tar.gz")
+    write_json(registry.training_path("20261122-090000-abcdef"), {"id": "20261122-090000-abcdef", "status": "done",
+                                                                  "model": "red-butler-trained.tar.gz"})
+    settings = settings_module.load({"MODELS_DIR": str(tmp_path), "RASA_PORT": str(_free_port())},
+                                    dotenv=tmp_path / "none.env")  # Rasa not running: the record decides
+
+    removed = RetrainingService(settings).prune()
+
+    assert sorted(removed) == ["red-butler-old1.tar.gz", "red-butler-old2.tar.gz"]
+    assert sorted(m.name for m in registry.models()) == sorted(
+        ["red-butler-prev.tar.gz", "red-butler-active.tar.gz", "red-butler-trained.tar.gz", current])
+    assert not list((tmp_path / "evaluations").iterdir())
+
+
+def test_prune_deletes_nothing_when_it_cannot_tell_which_model_answers(tmp_path):
+    from bot import settings as settings_module
+    from bot.retraining.service import ActivationRefused, RetrainingService
+    from tests.e2e.test_make_run import _free_port
+
+    (tmp_path / "red-butler-a.tar.gz").write_bytes(b"model")
+    settings = settings_module.load({"MODELS_DIR": str(tmp_path), "RASA_PORT": str(_free_port())},
+                                    dotenv=tmp_path / "none.env")
+    with pytest.raises(ActivationRefused):
+        RetrainingService(settings).prune()
+    assert (tmp_path / "red-butler-a.tar.gz").exists()
