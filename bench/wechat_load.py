@@ -263,7 +263,8 @@ async def rest_resident(session: aiohttp.ClientSession, url: str, sender: str,
                 samples.append(Sample("rest", sender, step, text, seconds, "error", detail=f"HTTP {response.status}"))
                 continue
             answer = "\n".join(str(m.get("text") or "") for m in body if isinstance(m, dict))
-            samples.append(Sample("rest", sender, step, text, seconds, "reply", answer=answer, answered=seconds))
+            samples.append(Sample("rest", sender, step, text, seconds, "reply", answer=answer,
+                                  answered=seconds))
         except (asyncio.TimeoutError, aiohttp.ClientError, ValueError) as error:
             samples.append(Sample("rest", sender, step, text, time.perf_counter() - started, "error",
                                   detail=f"{type(error).__name__}: {error}"))
@@ -356,8 +357,9 @@ def summary(samples: List[Sample], wall: float) -> Dict:
         "p50": percentile(seconds, 50), "p95": percentile(seconds, 95), "p99": percentile(seconds, 99),
         "max": max(seconds, default=float("nan")), "mean": statistics.fmean(seconds) if seconds else float("nan"),
         "outcomes": dict(outcomes),
-        "answered": len(answered), "answer_p50": percentile(answered, 50), "answer_p95": percentile(answered, 95),
-        "answer_p99": percentile(answered, 99), "answer_max": max(answered, default=float("nan")),
+        "answered": len(answered), "answer_p50": percentile(answered, 50),
+        "answer_p95": percentile(answered, 95), "answer_p99": percentile(answered, 99),
+        "answer_max": max(answered, default=float("nan")),
         "retried_pushes": sum(s.attempts > 1 for s in samples),
         "extra_tries": sum(s.attempts - 1 for s in samples),
         "over_5s": sum(s.seconds > WECHAT_TIMEOUT_SECONDS for s in samples),
@@ -424,10 +426,10 @@ def report(results: Dict) -> str:
         f"confirm; then questions), WeChat phase first, then the REST phase, on one assistant "
         f"(`python -m bot.cli run`, dev mode, {'safe mode (encrypted)' if results['encrypted'] else 'plaintext mode'}, "
         f"started in {results['startup_seconds']:.0f} s; {results['warm_up_messages']} warm-up messages not counted). "
-        f"WeChat: {WECHAT_TIMEOUT_SECONDS:g} s timeout, up to {WECHAT_TRIES} tries of one MsgId. Latencies from the "
-        "first try: until WeChat has its reply (passive reply or `success`), and until the resident has the answer "
-        "(after `success`: the customer-service message); a resident sends its next message once it has the "
-        "answer. Percentiles: nearest rank.",
+        f"WeChat: {WECHAT_TIMEOUT_SECONDS:g} s timeout, up to {WECHAT_TRIES} tries of one MsgId. "
+        "Latencies from the first try: until WeChat has its reply (passive reply or `success`), and until "
+        "the resident has the answer (after `success`: the customer-service message); a resident sends its "
+        "next message once it has the answer. Percentiles: nearest rank.",
         "",
         table(["", "WeChat webhook", "REST (bare)"], rows),
         "",
@@ -436,8 +438,8 @@ def report(results: Dict) -> str:
         f"- p99 under {TARGET_P99_S:g} s (answer seen by the resident): {wechat['answer_p99']:.3f} s, "
         f"{yes(targets['p99'])}",
         f"- every push replied to within WeChat's 5 s, and every answer reaching the resident: "
-        f"{wechat['over_5s']} replies later, {wechat['outcomes'].get('no_answer', 0)} pushes with no reply on any "
-        f"try, {wechat['messages'] - wechat['answered']} answers that never reached the resident, "
+        f"{wechat['over_5s']} replies later, {wechat['outcomes'].get('no_answer', 0)} pushes with no reply "
+        f"on any try, {wechat['messages'] - wechat['answered']} answers that never reached the resident, "
         f"{yes(targets['none_over_5s'])}",
         f"- zero duplicate tickets: {tickets['wechat']['duplicate_tickets']} (WeChat), "
         f"{tickets['rest']['duplicate_tickets']} (REST), {yes(targets['zero_duplicates'])}",
