@@ -12,10 +12,13 @@ Timing. WeChat waits 5 s for the reply, then tries again (three tries in all). E
 one task (bot.wechat.inbox: retries join it, it runs once). If its answer is ready within
 ``reply_budget_seconds`` (4 s), the first message of it is the passive reply and the rest go
 by customer-service messages. If not, the reply is ``success`` (WeChat then stops retrying)
-and the whole answer goes by customer-service messages when ready. Without the customer-service
-API (48001, or ``customer_service: false``) ``success`` would lose the answer: the channel stays
-quiet instead, WeChat hangs up and retries, and the retry gets the answer; on the last try it
-says it is still working, and the answer goes out with the reply to the resident's next message.
+and the whole answer goes by customer-service messages when ready. At most
+``concurrent_answers`` (4) answers are computed at once (bot.wechat.gate): Rasa's graphs hold
+the event loop, and without a bound a burst of pushes delayed every reply past WeChat's 5 s.
+Without the customer-service API (48001, or ``customer_service: false``) ``success`` would lose
+the answer: the channel stays quiet instead, WeChat hangs up and retries, and the retry gets the
+answer; on the last try it says it is still working, and the answer goes out with the reply to
+the resident's next message.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from bot.wechat.attachments import DbImageSink, ImageSink
 from bot.wechat.channel_options import ChannelOptions
 from bot.wechat.config import WeChatConfig
 from bot.wechat.customer_service import ClientFactory, CustomerService
+from bot.wechat.gate import Gate
 from bot.wechat.inbound import (AskAgent, Answer, AttachImage, IntentForKey, Silent, Step, Welcome, dedupe_key,
                                 escape_command, route)
 from bot.wechat.inbox import Chunks, Entry, Inbox, wait_for
@@ -107,6 +111,7 @@ class WeChatInput(InputChannel):
         self.enabled = bool(token)
         self.options = options
         self.inbox = Inbox(ttl=options.dedupe_ttl_seconds)
+        self.gate = Gate(options.concurrent_answers)
         self.buttons = ButtonMemory(options.buttons_ttl_seconds)
         self.customer_service = CustomerService(client_factory or (lambda: None),
                                                 enabled=options.customer_service,
@@ -263,8 +268,9 @@ class WeChatInput(InputChannel):
         metadata = {"msg_id": str(message.id) if message.id else None, "dedupe_key": dedupe_key(message),
                     "msg_type": message.type}
         try:
-            await on_new_message(UserMessage(text, collector, openid, input_channel=self.name(),
-                                             metadata=metadata))
+            async with self.gate.slot():
+                await on_new_message(UserMessage(text, collector, openid, input_channel=self.name(),
+                                                 metadata=metadata))
         except Exception:
             logger.exception("wechat: the agent failed on %s", dedupe_key(message))
             if not collector.messages:

@@ -13,6 +13,7 @@ class ChannelOptions:
     reply_budget_seconds: float = 4.0  # answer in the passive reply if ready this soon (WeChat: 5 s)
     retry_hold_seconds: float = 10.0  # no customer-service API: stay quiet this long so WeChat retries
     max_attempts: int = 3  # WeChat's tries of one push
+    concurrent_answers: int = 4  # answers the agent computes at once; more pushes wait (bot.wechat.gate)
     customer_service: bool = True  # false: the account has no customer-service API (unverified)
     customer_service_timeout_seconds: float = 5.0
     dedupe_ttl_seconds: float = 300.0  # a finished push still answers its retries this long

@@ -130,12 +130,16 @@ Reply = Union[str, Dict[str, Any]]
 
 class StubAgent:
     """Plays Rasa's agent (``on_new_message``): records each UserMessage and answers through its
-    output channel, after ``delay`` seconds."""
+    output channel, after ``delay`` seconds. ``blocking`` holds the event loop as Rasa's NLU and
+    policy graphs do (they run synchronously on it): that many seconds in each of ``steps``
+    stretches, with a turn of the loop between them."""
 
-    def __init__(self, *replies: Reply, delay: float = 0.0, fail: bool = False) -> None:
+    def __init__(self, *replies: Reply, delay: float = 0.0, fail: bool = False,
+                 blocking: float = 0.0, steps: int = 1) -> None:
         self.replies: List[Reply] = list(replies)
         self.delay = delay
         self.fail = fail
+        self.blocking, self.steps = blocking, steps
         self.messages: List[UserMessage] = []
 
     @property
@@ -146,6 +150,9 @@ class StubAgent:
         self.messages.append(message)
         if self.delay:
             await asyncio.sleep(self.delay)
+        for _ in range(self.steps if self.blocking else 0):
+            time.sleep(self.blocking)
+            await asyncio.sleep(0)
         if self.fail:
             raise RuntimeError("the agent broke")
         for reply in self.replies:

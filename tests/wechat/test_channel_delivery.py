@@ -163,3 +163,29 @@ async def test_a_long_answer_is_split_at_sentences_under_the_limit(make, fake):
     assert len(parts) == 3 and all(size(part) <= TEXT_LIMIT for part in parts)
     assert all(part.endswith(("。", "？")) for part in parts)  # cut after whole sentences
     assert "".join(parts).replace("\n\n", "") == long + "还有别的问题吗？"
+
+
+# -- under load -----------------------------------------------------------------------------------
+
+def wechat_burst(sim: WeChatSim, pushes: list, timeout: float) -> list:
+    """The pushes sent at once from a thread of their own: WeChat's clock does not wait for our
+    event loop."""
+    async def send_all() -> list:
+        return await asyncio.gather(*(sim.push(xml, timeout=timeout) for xml in pushes))
+    return asyncio.run(send_all())
+
+
+async def test_a_burst_of_pushes_on_a_busy_agent_is_answered_before_wechat_hangs_up(make, fake):
+    agent = StubAgent("已登记。", blocking=0.03, steps=3)
+    channel, sim = await make(agent)
+    residents = [openid(f"r{i:02d}") for i in range(24)]
+    pushes = [text(resident, "水管漏了", 300 + i) for i, resident in enumerate(residents)]
+    replies = await asyncio.to_thread(wechat_burst, sim, pushes, 4 * BUDGET)  # WeChat: 4 s budget, 5 s
+    assert [reply.status for reply in replies] == [200] * len(residents)  # none hung up on
+    passive = [r for r, reply in zip(residents, replies) if reply.body != "success"]
+    assert all(sim.read(reply.body)["Content"] == "已登记。" for reply in replies if reply.body != "success")
+    late = sorted(set(residents) - set(passive))
+    await eventually(lambda: len(fake.received(SEND)) >= len(late), timeout=10)
+    await asyncio.sleep(0.2)
+    assert sorted(sent_texts(fake)) == [(resident, "已登记。") for resident in late]  # each once
+    assert sorted(m.sender_id for m in agent.messages) == sorted(residents)  # each push run once
