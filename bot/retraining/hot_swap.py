@@ -21,6 +21,7 @@ the model registry (:mod:`bot.retraining.registry`): the next ``make run`` start
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import logging
 import time
@@ -131,6 +132,15 @@ class ModelControlInput(InputChannel):
 
         return control
 
+    @staticmethod
+    def _free_the_old_model() -> None:
+        """The old model is held in reference cycles (TensorFlow's objects) that Python's automatic
+        collection reaches late: measured, the server grew by ~90 MB a switch (0.9 → 1.44 GB after
+        six). Collected at once, it stays at ~1.17 GB, for a pause of ~0.5 s, once per switch."""
+        started = time.monotonic()
+        found = gc.collect()
+        logger.info("Freed the old model (%d objects) in %.2f s", found, time.monotonic() - started)
+
     async def _switch(self, agent: Any, path: str, activation: Activation) -> None:
         started = time.monotonic()
         try:
@@ -142,6 +152,8 @@ class ModelControlInput(InputChannel):
             return
         previous = agent.model_name
         install(agent, processor)
+        del processor
+        self._free_the_old_model()
         self.state.active, self.state.loading = activation.model, None
         self.state.switches += 1
         self.state.last_switch_seconds = round(time.monotonic() - started, 1)
