@@ -35,6 +35,7 @@ import aiohttp
 from bench.common import REPORTS, ROOT, machine, table, write_json
 from bench.wechat_load import Assistant, ms, percentile
 from bot.model_store import model_name
+from bot.retraining.control import ModelControl
 from bot.wechat.pusher import WECHAT_TIMEOUT_SECONDS, Account, deliver, text_message
 
 MESSAGES = ["你好", "业主接待日是哪天", "谢谢", "物业费怎么交"]
@@ -81,32 +82,24 @@ def window(chosen: Sequence[Sample]) -> Dict:
             "retried": sum(s[3] > 1 for s in chosen), "not_passive": sum(s[2] != "reply" for s in chosen)}
 
 
-def _call(method: str, url: str, body: Optional[dict] = None, token: str = "", timeout: float = 30) -> dict:
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        raw = response.read()
-        return json.loads(raw) if raw else {}
+def _put_model(rasa: str, model: Path) -> None:
+    request = urllib.request.Request(f"{rasa}/model", method="PUT", data=json.dumps({"model_file": str(model)}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=SWITCH_LIMIT_S):
+        pass
 
 
 async def hot_swap(rasa: str, token: str) -> float:
+    control = ModelControl(rasa, token)
     started = time.monotonic()
-    await asyncio.to_thread(_call, "POST", f"{rasa}/webhooks/model/activate", {"model": CANDIDATE, "by": "bench"},
-                            token)
-    while time.monotonic() - started < SWITCH_LIMIT_S:
-        await asyncio.sleep(0.5)
-        state = await asyncio.to_thread(_call, "GET", f"{rasa}/webhooks/model/", None, token)
-        if not state.get("loading"):
-            if state.get("active") != CANDIDATE:
-                raise RuntimeError(f"the hot swap failed: {state.get('last_error')}")
-            return time.monotonic() - started
-    raise RuntimeError("the hot swap did not finish")
+    await asyncio.to_thread(control.activate, CANDIDATE, by="bench")
+    await asyncio.to_thread(control.wait, CANDIDATE, SWITCH_LIMIT_S, 0.5)
+    return time.monotonic() - started
 
 
 async def put_model(rasa: str, model: Path) -> float:
     started = time.monotonic()
-    await asyncio.to_thread(_call, "PUT", f"{rasa}/model", {"model_file": str(model)}, "", SWITCH_LIMIT_S)
+    await asyncio.to_thread(_put_model, rasa, model)
     return time.monotonic() - started
 
 

@@ -58,10 +58,13 @@ class Month:
     butlers: List[ButlerScore] = field(default_factory=list)
     disputes: int = 0
     disputes_mediated: int = 0
-    unsure_per_week: List[Tuple[str, int]] = field(default_factory=list)
     # (week, unsure, messages read): messages counted by the WeChat channel (bot.services.review)
     unsure_rate_per_week: List[Tuple[str, int, int]] = field(default_factory=list)
     total: int = 0
+
+    @property
+    def unsure_per_week(self) -> List[Tuple[str, int]]:
+        return [(week, unsure) for week, unsure, _ in self.unsure_rate_per_week if unsure]
 
 
 def month_bounds(month: date, tz: ZoneInfo) -> Tuple[datetime, datetime]:
@@ -123,7 +126,6 @@ def build(services, month: date) -> Month:
         counted = session.execute(select(MessageCount.day, MessageCount.count).where(
             MessageCount.day >= start.date(), MessageCount.day < end.date())).all()
     weeks = Counter(_week_label(at.astimezone(tz).date()) for at in unsure)
-    result.unsure_per_week = sorted(weeks.items())
     read: Counter = Counter()
     for day, count in counted:
         read[_week_label(day)] += count

@@ -161,7 +161,7 @@ class ModelRegistry:
             raise RegistryError(f"not a training id: {training_id!r}")
         return self.folder / "trainings" / f"{training_id}.json"
 
-    def trainings(self) -> List[Dict[str, Any]]:
-        """Trainings, newest first."""
-        files = sorted((self.folder / "trainings").glob("*.json"), reverse=True)
+    def trainings(self, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Trainings, newest first (only the newest ``limit`` files are read)."""
+        files = sorted((self.folder / "trainings").glob("*.json"), reverse=True)[:limit]
         return [data for data in (read_json(f) for f in files) if data]

@@ -113,7 +113,7 @@ class RetrainingService:
         if overview.serving is None and overview.recorded is None:
             raise ActivationRefused("不知道正在使用哪个模型（助手没有运行，也没有启用记录），不删除任何模型")
         keep = {overview.active, overview.previous, f"{model_name(self.settings.training_root)}.tar.gz",
-                *(t.get("model") for t in self.registry.trainings()[:trainings_kept])}
+                *(t.get("model") for t in self.registry.trainings(limit=trainings_kept))}
         return self.registry.prune(name for name in keep if name)
 
     def restore(self, *, by: str) -> Dict[str, Any]:

@@ -64,7 +64,7 @@ class Trainings:
         return self._checked(record)
 
     def latest(self) -> Optional[Dict[str, Any]]:
-        records = self.registry.trainings()
+        records = self.registry.trainings(limit=1)
         return self._checked(records[0]) if records else None
 
     def _checked(self, record: Dict[str, Any]) -> Dict[str, Any]:

@@ -26,7 +26,7 @@ import pytest
 from bot.run import DEV_WECHAT
 from bot.wechat.pusher import Account, deliver, text_message
 from tests.conftest import ROOT
-from tests.e2e.test_make_run import _free_port, _start_assistant, _stop_assistant
+from tests.e2e.test_make_run import _free_port, _post, _start_assistant, _stop_assistant
 from tests.e2e.test_wechat_simulator import _page
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
@@ -41,13 +41,6 @@ LOAD_MESSAGES = ["你好", "业主接待日是哪天", "谢谢", "物业费怎�
 
 def _get_json(url: str):
     with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def _post_json(url: str, payload):
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
 
@@ -144,7 +137,7 @@ def _log_in(page, console: str) -> None:
 def test_an_admin_relabels_retrains_and_switches_models_without_a_late_reply(assistant, browser_tools, tmp_path):
     expect = browser_tools[1]
     before = _get_json(f"{assistant.rasa}/status")["model_file"]
-    assert _post_json(f"{assistant.rasa}/model/parse", {"text": UNSURE})["intent"]["name"] == "nlu_fallback"
+    assert _post(f"{assistant.rasa}/model/parse", {"text": UNSURE})["intent"]["name"] == "nlu_fallback"
     _resident_writes(assistant, UNSURE)
 
     with _page(browser_tools, tmp_path) as page:
@@ -176,7 +169,7 @@ def test_an_admin_relabels_retrains_and_switches_models_without_a_late_reply(ass
         assert residents.late() == [], f"late or retried replies during the switch: {residents.late()}"
 
         assert _get_json(f"{assistant.rasa}/status")["model_file"] == new
-        assert _post_json(f"{assistant.rasa}/model/parse", {"text": UNSURE})["intent"]["name"] == NEW_LABEL
+        assert _post(f"{assistant.rasa}/model/parse", {"text": UNSURE})["intent"]["name"] == NEW_LABEL
         expect(page.locator(".card", has_text="切换记录")).to_contain_text("zhou")
 
         page.get_by_role("button", name="恢复上一个模型").click()
