@@ -76,9 +76,10 @@ def services(settings: Settings, model: Path, control_token: str = "") -> List[S
         health_url=f"http://{settings.action_host}:{settings.action_port}/health",
         env={"SANIC_HOST": settings.action_host},
     )
+    # `rasa run`, with our fix of Rasa's per-reply schema check installed first (bot/rasa_server.py).
     rasa = Service(
         name="rasa",
-        argv=[python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+        argv=[python, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),
               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
         health_url=f"http://{settings.rasa_host}:{settings.rasa_port}/status",
