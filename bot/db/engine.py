@@ -9,10 +9,16 @@ from typing import Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 
 def make_engine(url: str, *, future: bool = True) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets foreign keys, WAL and a busy timeout.
+    """An engine for any SQLAlchemy URL; SQLite gets foreign keys, WAL, a busy timeout and a pool.
+
+    A SQLite file gets a QueuePool (SQLAlchemy 2.0's default for files; 1.4 used NullPool): with
+    NullPool every transaction opened the file, set the pragmas again, and on closing the last
+    connection SQLite checkpointed and removed the WAL, about 16 ms of blocked action server for a
+    write transaction here, 2.6 ms with pooled connections.
 
     ``future=False`` gives the 1.x-style engine that APScheduler 3.9's job store needs (it calls
     ``engine.execute``); everything of ours uses the 2.0-style default.
@@ -22,7 +28,8 @@ def make_engine(url: str, *, future: bool = True) -> Engine:
         return create_engine(url, future=future, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=future, connect_args={"check_same_thread": False, "timeout": 15})
+    pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool}
+    engine = create_engine(url, future=future, connect_args={"check_same_thread": False, "timeout": 15}, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
