@@ -53,3 +53,27 @@ def test_make_run_starts_rasa_through_it(tmp_path):
     items = run.services(settings.load(), tmp_path / "model.tar.gz")
     rasa = next(s for s in items if s.name == "rasa")
     assert rasa.argv[1:4] == ["-m", "bot.rasa_server", "run"]
+
+
+def test_event_types_resolve_as_in_rasa(action):
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # remembered
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no such event", default=ActionExecuted) is ActionExecuted
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no such event")
+
+
+def test_a_tracker_survives_the_tracker_store(action):
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    events = [ActionExecuted("action_listen"), UserUttered("确认", {"name": "affirm", "confidence": 0.9}),
+              SlotSet("building", "3"), ActionExecuted("action_create_ticket")]
+    tracker = DialogueStateTracker.from_events("resident", events)
+    store = InMemoryTrackerStore(Domain.empty())
+    again = store.deserialise_tracker("resident", store.serialise_tracker(tracker))
+    assert list(again.events) == list(tracker.events)
