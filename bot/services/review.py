@@ -63,17 +63,17 @@ class ReviewService:
             session.flush()
             return row.id
 
-    def count_message(self, channel: str) -> None:
-        """One more resident message read by the model today (the compound's date), on ``channel``."""
+    def count_message(self, channel: str, messages: int = 1) -> None:
+        """``messages`` more resident messages read by the model today (the compound's date), on ``channel``."""
         day = self.services.now().astimezone(self.services.settings.timezone).date()
         for _ in range(2):  # two processes may insert today's row at once: the loser adds to it
             try:
                 with transaction(self.services.factory) as session:
                     added = session.execute(update(MessageCount).where(
                         MessageCount.day == day, MessageCount.channel == channel)
-                        .values(count=MessageCount.count + 1)).rowcount
+                        .values(count=MessageCount.count + messages)).rowcount
                     if not added:
-                        session.add(MessageCount(day=day, channel=channel, count=1))
+                        session.add(MessageCount(day=day, channel=channel, count=messages))
                 return
             except IntegrityError:
                 continue

@@ -297,3 +297,24 @@ async def test_each_message_the_model_reads_is_counted_for_the_dashboard(serve, 
 
     with transaction(services.factory) as session:
         assert session.execute(select(MessageCount.channel, MessageCount.count)).all() == [("wechat", 2)]
+
+
+async def test_messages_counted_while_a_write_is_under_way_go_into_the_next_write(services, monkeypatch):
+    from sqlalchemy import select
+
+    from bot.db.engine import transaction
+    from bot.db.models import MessageCount
+    from bot.services.review import ReviewService
+    from bot.wechat.channel import _ProcessResources
+
+    writes = []
+    original = ReviewService.count_message
+    monkeypatch.setattr(ReviewService, "count_message",
+                        lambda self, channel, messages=1: writes.append(messages) or original(self, channel, messages))
+    resources = _ProcessResources()
+    await asyncio.gather(*(resources.count() for _ in range(25)))
+    await resources.count()  # nothing under way: written at once
+
+    assert writes == [1, 24, 1]
+    with transaction(services.factory) as session:
+        assert session.execute(select(MessageCount.channel, MessageCount.count)).all() == [("wechat", 26)]
