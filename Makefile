@@ -44,10 +44,10 @@ test: $(READY)  ## Run the whole test suite (trains the model once if needed)
 validate: $(READY)  ## rasa data validate
 	@$(VENV)/bin/rasa data validate --data nlu_data --domain domain.yml --config config.yml
 
-nlu-eval: $(READY)  ## 5-fold cross-validation of our pipeline and Rasa's stock one, into reports/
+nlu-eval: $(READY)  ## 5-fold cross-validation: ours, Rasa's stock pipeline, the linear alternative → reports/
 	@$(PY) -m bench.nlu_eval
 
-bench: $(READY)  ## Held-out accuracy, parse latency and training time: ours vs stock
+bench: $(READY)  ## Held-out accuracy, parse latency, training time: ours vs stock vs linear
 	@$(PY) -m bench.nlu_bench
 
 bench-wechat: $(READY)  ## WeChat channel under load vs bare REST → reports/wechat_load.md

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: the two pipelines compared, and the scores we report."""
+"""Shared by the benchmarks: the pipelines compared, and the scores we report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Dict, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
-PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "bench" / "stock_config.yml"}
+PIPELINES = {
+    "ours": ROOT / "config.yml",
+    "stock": ROOT / "bench" / "stock_config.yml",  # Rasa 3.6's default configuration
+    "linear": ROOT / "bench" / "linear_config.yml",  # ours with a linear classifier instead of DIET
+}
 
 
 def machine() -> str:

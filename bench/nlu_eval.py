@@ -1,4 +1,5 @@
-"""`make nlu-eval`: Rasa's 5-fold cross-validation of our pipeline and of Rasa's stock pipeline,
+"""`make nlu-eval`: Rasa's 5-fold cross-validation of our pipeline, Rasa's stock pipeline and our
+linear alternative (bench/common.py),
 on the same data in the same run (`python -m bench.nlu_eval ours` for one). Per-intent reports and confusion matrices go to reports/cv/<name>/,
 the comparison to reports/cv/summary.md."""
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     rows = [[intent] + [f"{results[n]['report'].get(intent, {}).get('f1-score', 0):.3f}" for n in names]
             for intent in intents]
     summary = [
-        f"# NLU cross-validation ({FOLDS} folds), ours vs Rasa's stock pipeline",
+        f"# NLU cross-validation ({FOLDS} folds), ours vs Rasa's stock pipeline vs the linear alternative",
         "",
         f"Machine: {machine()}",
         "",

@@ -6,18 +6,22 @@ tested without Rasa.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.address import extract
+from bot.nlu.linear import LinearIntentModel, join_words
 
 
 @DefaultV1Recipe.register(
@@ -62,3 +66,77 @@ class AddressEntityExtractor(GraphComponent, EntityExtractorMixin):
         if mention.role:
             entity["role"] = mention.role
         return self.add_extractor_name([entity])[0]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Intent classifier: TF-IDF over characters and Jieba words, logistic regression.
+
+    ``blend`` < 1 averages its probabilities with those of the classifier before it in
+    the pipeline (DIET): ``blend * linear + (1 - blend) * previous``.
+    """
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 10.0, "max_char_ngram": 3, "blend": 1.0, "random_state": 42, "ranking_length": 10}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[LinearIntentModel] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        if not 0.0 < self.config["blend"] <= 1.0:
+            raise ValueError(f"LinearIntentClassifier: blend must be in (0, 1], got {self.config['blend']}")
+        self._storage, self._resource, self.model = model_storage, resource, model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = LinearIntentModel.load(directory / "linear.skops")
+        except ValueError:  # Rasa's signal for "this component was not trained"
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        if examples:
+            self.model = LinearIntentModel(
+                c=self.config["C"], max_char_ngram=self.config["max_char_ngram"],
+                random_state=self.config["random_state"],
+            ).fit([m.get(TEXT) for m in examples], [_words(m) for m in examples],
+                  [m.get(INTENT) for m in examples])
+            with self._storage.write_to(self._resource) as directory:
+                self.model.save(directory / "linear.skops")
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.model is None or not messages:
+            return messages
+        rankings = self.model.rankings([m.get(TEXT) or "" for m in messages], [_words(m) for m in messages])
+        blend = self.config["blend"]
+        for message, ranking in zip(messages, rankings):
+            scores = {name: blend * p for name, p in ranking}
+            if blend < 1.0:
+                for previous in message.get(INTENT_RANKING_KEY) or []:
+                    if previous["name"] in scores:
+                        scores[previous["name"]] += (1.0 - blend) * previous["confidence"]
+            ordered = sorted(scores.items(), key=lambda item: -item[1])
+            ranked = [{"name": name, "confidence": confidence} for name, confidence in ordered]
+            message.set(INTENT, ranked[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranked[: self.config["ranking_length"]], add_to_output=True)
+        return messages
+
+
+def _words(message: Message) -> str:
+    return join_words(token.text for token in message.get(TOKENS_NAMES[TEXT]) or [])
