@@ -40,12 +40,12 @@ def install() -> None:
 
 def _check_replies_with_one_validator() -> None:
     """``RemoteAction._validate_action_result`` with the schema checked, and the validator built, once."""
+    from jsonschema import exceptions
     from rasa.core.actions.action import RemoteAction
     original = RemoteAction._validate_action_result
     validators: Dict[Callable[[], Dict[str, Any]], Any] = {}
 
     def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
-        from jsonschema import exceptions
         spec_of = type(self).action_response_format_spec
         validator = validators.get(spec_of)
         if validator is None:

@@ -76,7 +76,7 @@ def services(settings: Settings, model: Path, control_token: str = "") -> List[S
         health_url=f"http://{settings.action_host}:{settings.action_port}/health",
         env={"SANIC_HOST": settings.action_host},
     )
-    # `rasa run`, with our fix of Rasa's per-reply schema check installed first (bot/rasa_server.py).
+    # `rasa run`, with our two fixes of Rasa's per-message overhead installed first (bot/rasa_server.py).
     rasa = Service(
         name="rasa",
         argv=[python, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),

@@ -6,6 +6,7 @@ tested without Rasa.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -72,11 +73,7 @@ class AddressEntityExtractor(GraphComponent, EntityExtractorMixin):
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """Intent classifier: TF-IDF over characters and Jieba words, logistic regression.
-
-    ``blend`` < 1 averages its probabilities with those of the classifier before it in
-    the pipeline (DIET): ``blend * linear + (1 - blend) * previous``.
-    """
+    """Intent classifier: TF-IDF over characters and Jieba words, logistic regression."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -84,13 +81,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "max_char_ngram": 3, "blend": 1.0, "random_state": 42, "ranking_length": 10}
+        return {"C": 10.0, "max_char_ngram": 3, "random_state": 42, "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[LinearIntentModel] = None) -> None:
         self.config = {**self.get_default_config(), **config}
-        if not 0.0 < self.config["blend"] <= 1.0:
-            raise ValueError(f"LinearIntentClassifier: blend must be in (0, 1], got {self.config['blend']}")
         self._storage, self._resource, self.model = model_storage, resource, model
 
     @classmethod
@@ -101,12 +96,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = LinearIntentModel.load(directory / "linear.skops")
-        except ValueError:  # Rasa's signal for "this component was not trained"
-            model = None
-        return cls(config, model_storage, resource, model)
+        with ExitStack() as stack:
+            try:
+                directory = stack.enter_context(model_storage.read_from(resource))
+            except ValueError:  # Rasa's signal for "this component was not trained"
+                return cls(config, model_storage, resource)
+            # A model file that cannot be trusted raises here: never a pipeline without intents.
+            return cls(config, model_storage, resource, LinearIntentModel.load(directory / "linear.skops"))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
@@ -124,15 +120,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if self.model is None or not messages:
             return messages
         rankings = self.model.rankings([m.get(TEXT) or "" for m in messages], [_words(m) for m in messages])
-        blend = self.config["blend"]
         for message, ranking in zip(messages, rankings):
-            scores = {name: blend * p for name, p in ranking}
-            if blend < 1.0:
-                for previous in message.get(INTENT_RANKING_KEY) or []:
-                    if previous["name"] in scores:
-                        scores[previous["name"]] += (1.0 - blend) * previous["confidence"]
-            ordered = sorted(scores.items(), key=lambda item: -item[1])
-            ranked = [{"name": name, "confidence": confidence} for name, confidence in ordered]
+            ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
             message.set(INTENT, ranked[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranked[: self.config["ranking_length"]], add_to_output=True)
         return messages

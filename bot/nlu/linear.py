@@ -4,7 +4,8 @@ Plain scikit-learn, tested without Rasa; ``bot.nlu.components.LinearIntentClassi
 wires it into the pipeline. Why it exists next to DIET: on our data, where many
 out_of_scope messages are one of a kind (a plumber's advert, praise for the upstairs
 neighbours), DIET is confidently wrong about a message unlike anything it was trained
-on, and a regularised linear model is not. See README, "The NLU model".
+on, and a regularised linear model is less so. It is measured next to ours by `make bench` and
+`make nlu-eval` (bench/linear_config.yml); README, "Measured", says why config.yml keeps DIET.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from sklearn.linear_model import LogisticRegression
 # Words are joined with this before the word vectorizer splits them again; Jieba
 # tokens never contain whitespace once stripped.
 _WORD_PATTERN = r"\S+"
+
+# What a saved model legitimately contains beyond skops' default trusted set.
+_EXPECTED_TYPES = frozenset({
+    "scipy.sparse._csr.csr_matrix",  # the vectorizers' idf diagonal
+})
 
 
 def join_words(words: Sequence[str]) -> str:
@@ -70,9 +76,3 @@ class LinearIntentModel:
         model = cls()
         model.chars, model.words, model.clf = parts["chars"], parts["words"], parts["clf"]
         return model
-
-
-# What a saved model legitimately contains beyond skops' default trusted set.
-_EXPECTED_TYPES = frozenset({
-    "scipy.sparse._csr.csr_matrix",  # the vectorizers' idf diagonal
-})

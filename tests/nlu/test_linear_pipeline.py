@@ -1,30 +1,24 @@
 """The linear alternative (bench/linear_config.yml) as Rasa trains, stores and loads it."""
 
 import asyncio
-import os
-import subprocess
-import sys
 
 import pytest
 
+from bench.common import PIPELINES
+from bench.nlu_bench import train
 from bot.retraining.evaluation import out_of_scope_as_ticket, ticket_macro_f1
-from tests.conftest import ROOT, address_entities
+from tests.conftest import address_entities
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def linear_parse(tmp_path_factory):
-    out = tmp_path_factory.mktemp("linear-model")
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "nlu", "--nlu", "nlu_data", "--config", "bench/linear_config.yml",
-         "--out", str(out), "--fixed-model-name", "linear", "--quiet"],
-        cwd=ROOT, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
-    )
+    model, _ = train("linear", PIPELINES["linear"], tmp_path_factory.mktemp("linear-model"))  # as make bench does
     from rasa.core.agent import Agent
 
     loop = asyncio.new_event_loop()
-    agent = Agent.load(str(out / "linear.tar.gz"))  # the classifier comes back from the archive
+    agent = Agent.load(str(model))  # the classifier comes back from the archive
     yield lambda text: loop.run_until_complete(agent.parse_message(text))
     loop.close()
 
