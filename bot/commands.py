@@ -121,6 +121,8 @@ def ensure_compound(settings: Settings) -> bool:
     from bot.services.common import NotSetUp
     upgrade(settings.database_url)
     print(f"==> database is up to date: {_safe(settings.database_url)}", flush=True)
+    print(f"==> conversations are kept in {_safe(settings.conversations_url)} (a restart does not forget them)",
+          flush=True)
     try:
         info = services.build(settings).compound_info()
         print(f"==> compound: {info.code} ({info.name})", flush=True)

@@ -83,7 +83,8 @@ def services(settings: Settings, model: Path, control_token: str = "") -> List[S
               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
               "--interface", settings.rasa_host, "--port", str(settings.rasa_port)],
         health_url=f"http://{settings.rasa_host}:{settings.rasa_port}/status",
-        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, **wechat, **control},
+        env={"ACTION_ENDPOINT_URL": settings.action_endpoint_url, "TRACKER_STORE_URL": settings.conversations_url,
+             **wechat, **control},
     )
     notifier = Service(name="notifier", argv=[python, "-m", "bot.wechat.worker"], health_url=None, env=wechat)
     # Reception-day reminders, agendas, time limits: queues into the outbox the notifier delivers.

@@ -52,6 +52,13 @@ class Settings:
     retrain_f1_margin: float = 0.02  # a ticket intent's held-out F1 may fall this much before activation is refused
     model_control_token: str = ""  # between the console/CLI and Rasa's model switch; empty: read from the models folder
     photos_dir: Path = ROOT / "data" / "photos"  # photos staff upload in the console
+    tracker_store_url: str = ""  # where Rasa keeps conversations (bot/conversation_store.py); "": beside the database
+
+    @property
+    def conversations_url(self) -> str:
+        """Where the Rasa server keeps conversations: TRACKER_STORE_URL, else beside the database."""
+        from bot.conversation_store import default_url
+        return self.tracker_store_url or default_url(self.database_url)
 
     @property
     def rasa_url(self) -> str:
@@ -132,6 +139,7 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         retrain_f1_margin=_margin(env.get("RETRAIN_F1_MARGIN", "0.02")),
         model_control_token=env.get("MODEL_CONTROL_TOKEN", "").strip(),
         photos_dir=ROOT / (env.get("PHOTOS_DIR") or "data/photos"),
+        tracker_store_url=env.get("TRACKER_STORE_URL", "").strip(),
     )
 
 

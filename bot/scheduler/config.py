@@ -27,6 +27,7 @@ class SchedulerConfig:
     rating_reminder_hours: int = 24  # a resolved, unrated ticket: remind the resident once after this
     auto_close_days: int = 7  # a resolved, unrated ticket closes after this many days
     lease_seconds: int = 60  # the running scheduler renews its lease; a dead one is replaced after this
+    conversation_retention_days: int = 90  # Rasa's conversation log is deleted after this (tickets keep the words)
 
 
 def _clock_time(env: Mapping[str, str], key: str, default: Optional[time]) -> Optional[time]:
@@ -61,4 +62,6 @@ def from_env(env: Mapping[str, str]) -> SchedulerConfig:
         rating_reminder_hours=_positive(env, "RATING_REMINDER_HOURS", default.rating_reminder_hours),
         auto_close_days=_positive(env, "AUTO_CLOSE_DAYS", default.auto_close_days),
         lease_seconds=_positive(env, "SCHEDULER_LEASE_SECONDS", default.lease_seconds),
+        conversation_retention_days=_positive(env, "CONVERSATION_RETENTION_DAYS",
+                                              default.conversation_retention_days),
     )

@@ -29,6 +29,8 @@ logger = logging.getLogger("red_butler.scheduler")
 JOB_TABLE = "apscheduler_jobs"
 PREFIX = "red-butler:"  # ids of our jobs; anything else in the store is left alone
 TIME_LIMITS_GRACE_S = 300
+PURGE_AT = (3, 30)  # local time: the quietest hour
+PURGE_GRACE_S = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class JobSpec:
 
 
 def job_specs(config: SchedulerConfig, timezone: str) -> List[JobSpec]:
-    """Every job the assistant schedules: one per reminder switched on, and the time-limit sweep."""
+    """Every job the assistant schedules: one per reminder switched on, the time-limit sweep, and
+    the nightly deletion of old conversations."""
     specs = [JobSpec(f"{PREFIX}reminder:{slot.audience}", "bot.scheduler.jobs:run_reminder", (slot.audience,),
                      CronTrigger(hour=slot.at.hour, minute=slot.at.minute, timezone=timezone),
                      config.grace_minutes * 60, f"reminder {slot.audience} at {slot.at:%H:%M}")
@@ -56,6 +59,11 @@ def job_specs(config: SchedulerConfig, timezone: str) -> List[JobSpec]:
     specs.append(JobSpec(f"{PREFIX}time-limits", "bot.scheduler.jobs:run_time_limits", (),
                          CronTrigger(minute=f"*/{every}" if every < 60 else "0", timezone=timezone),
                          TIME_LIMITS_GRACE_S, f"time limits every {every} min"))
+    days = config.conversation_retention_days
+    specs.append(JobSpec(f"{PREFIX}conversations-purge", "bot.scheduler.jobs:run_conversation_purge", (days,),
+                         CronTrigger(hour=PURGE_AT[0], minute=PURGE_AT[1], timezone=timezone),
+                         PURGE_GRACE_S, f"conversations older than {days} days deleted at "
+                                        f"{PURGE_AT[0]:02d}:{PURGE_AT[1]:02d}"))
     return specs
 
 
@@ -108,3 +116,15 @@ def run_time_limits() -> None:
     report = TimeLimitService(services.current()).sweep()
     if report:
         logger.info("time limits: %s", report)
+
+
+def run_conversation_purge(days: int) -> None:
+    from bot import services
+    from bot.conversation_store import purge
+
+    engine = make_engine(services.current().settings.conversations_url, future=False)
+    try:
+        deleted = purge(engine, days)
+    finally:
+        engine.dispose()
+    logger.info("conversations: %d events older than %d days deleted", deleted, days)

@@ -143,6 +143,8 @@ def test_the_banner_says_where_things_listen(assistant):
     output = "".join(assistant["lines"])
     assert f"{assistant['rasa']}/webhooks/rest/webhook" in output
     assert f"{assistant['rasa']}/model/parse" in output
+    folder = assistant["database_url"].rsplit("/", 1)[0]
+    assert f"conversations are kept in {folder}/conversations.db" in output
 
 
 def test_the_log_shows_the_next_reminders(assistant):
@@ -190,6 +192,27 @@ def test_ctrl_c_stops_every_process(assistant):
     assert "stopped rasa" in "".join(assistant["lines"])
     assert "stopped scheduler" in "".join(assistant["lines"])
     assert "stopped console" in "".join(assistant["lines"])
+
+
+def test_a_form_in_progress_goes_on_after_the_assistant_restarts(model_path):
+    """A resident is asked for the address, the assistant is stopped and started again (an update,
+    a reboot), and the answer still completes the ticket: conversations are in the database."""
+    database = _temporary_database_url()
+    sender = "e2e-restart"
+    first = _start_assistant({"DATABASE_URL": database})
+    try:
+        assert "几栋几单元几号" in _say(first, sender, "楼上天天半夜跺脚，吵得睡不着")
+    finally:
+        _stop_assistant(first)
+    assert first["process"].returncode == 0
+
+    second = _start_assistant({"DATABASE_URL": database})
+    try:
+        summary = _say(second, sender, "5栋2单元201")
+        assert "请确认" in summary and "噪音调解" in summary and "5栋2单元201" in summary
+        assert "不会向对方透露" in _say(second, sender, "确认")
+    finally:
+        _stop_assistant(second)
 
 
 def test_servers_do_not_outlive_a_launcher_that_is_killed(model_path):

@@ -57,10 +57,12 @@ def _messages():
 
 
 def _rasa_test_core(model_path: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONWARNINGS": "ignore::DeprecationWarning", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
            # endpoints.yml reads it; no action is run by `rasa test core`, so nothing listens there.
-           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"}
+           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
+           "TRACKER_STORE_URL": f"sqlite:///{out / 'conversations.db'}"}
     command = [sys.executable, "-m", "rasa", "test", "core", "--stories", str(CONVERSATIONS),
                "--model", str(model_path), "--out", str(out), "--no-plot", *flags]
     return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

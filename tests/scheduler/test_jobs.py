@@ -99,7 +99,7 @@ def test_jobs_are_stored_with_stable_ids_cron_triggers_in_shanghai_grace_and_coa
     evening = stored["red-butler:reminder:residents_evening"]
     assert set(stored) == {"red-butler:reminder:residents_evening", "red-butler:reminder:residents_morning",
                            "red-butler:reminder:staff_agenda", "red-butler:reminder:unreachable_followup",
-                           "red-butler:time-limits"}
+                           "red-butler:time-limits", "red-butler:conversations-purge"}
     assert (evening.func_ref, evening.args) == ("bot.scheduler.jobs:run_reminder", ("residents_evening",))
     assert str(evening.trigger.timezone) == "Asia/Shanghai"
     assert evening.next_run_time == datetime(2026, 12, 2, 18, 0, tzinfo=SH)
@@ -120,7 +120,7 @@ def test_a_restart_keeps_the_stored_jobs_and_a_changed_time_replaces_its_job(ser
 
     assert outcome == {"red-butler:reminder:staff_agenda": "kept", "red-butler:reminder:unreachable_followup": "kept",
                        "red-butler:reminder:residents_morning": "replaced", "red-butler:time-limits": "kept",
-                       "red-butler:reminder:residents_evening": "removed"}
+                       "red-butler:conversations-purge": "kept", "red-butler:reminder:residents_evening": "removed"}
 
 
 def test_a_reminder_missed_while_down_is_sent_once_when_back_within_the_grace_time(services, residents,
