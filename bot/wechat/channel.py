@@ -12,7 +12,8 @@ Timing. WeChat waits 5 s for the reply, then tries again (three tries in all). E
 one task (bot.wechat.inbox: retries join it, it runs once). If its answer is ready within
 ``reply_budget_seconds`` (4 s), the first message of it is the passive reply and the rest go
 by customer-service messages. If not, the reply is ``success`` (WeChat then stops retrying)
-and the whole answer goes by customer-service messages when ready. At most
+and the whole answer goes by customer-service messages when ready (a send that timed out or
+met WeChat's "system busy" is tried again: bot.wechat.customer_service). At most
 ``concurrent_answers`` (4) answers are computed at once (bot.wechat.gate): Rasa's graphs hold
 the event loop, and without a bound a burst of pushes delayed every reply past WeChat's 5 s.
 Without the customer-service API (48001, or ``customer_service: false``) ``success`` would lose
@@ -130,7 +131,9 @@ class WeChatInput(InputChannel):
         self.buttons = ButtonMemory(options.buttons_ttl_seconds)
         self.customer_service = CustomerService(client_factory or (lambda: None),
                                                 enabled=options.customer_service,
-                                                timeout=options.customer_service_timeout_seconds)
+                                                timeout=options.customer_service_timeout_seconds,
+                                                tries=options.customer_service_tries,
+                                                retry_seconds=options.customer_service_retry_seconds)
         self._image_sink = image_sink
         self._follow_sink = follow_sink
         self._count_sink = count_sink

@@ -16,6 +16,8 @@ class ChannelOptions:
     concurrent_answers: int = 4  # answers the agent computes at once; more pushes wait (bot.wechat.gate)
     customer_service: bool = True  # false: the account has no customer-service API (unverified)
     customer_service_timeout_seconds: float = 5.0
+    customer_service_tries: int = 3  # a send that failed for a passing reason (timeout, busy) is tried again
+    customer_service_retry_seconds: float = 5.0  # before the second try; doubles for the third
     dedupe_ttl_seconds: float = 300.0  # a finished push still answers its retries this long
     buttons_ttl_seconds: float = 600.0  # "回复1" means the last offered button this long
     attach_images: bool = True  # record residents' photos on their open ticket (false: say it cannot)

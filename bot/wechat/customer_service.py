@@ -4,6 +4,11 @@ wechatpy's client is synchronous (requests): each send runs in the loop's defaul
 bounded by ``timeout``. A send that timed out may still arrive (the thread goes on): delivery is
 at least once. Failures are logged and kept in ``failures`` (the last ``history`` of them).
 
+A message that failed for a passing reason (no answer in time, a network error, WeChat's -1
+"system busy") is tried again, ``tries`` times in all, ``retry_seconds`` apart and doubling:
+otherwise an answer such as a ticket's number would wait for the resident's next message,
+which may never come. Other refusals (the resident unfollowed, 48 hours passed …) are final.
+
 48001 (the account has no customer-service API: unverified accounts) switches the API off for
 the rest of the process: from then on the channel lets WeChat retry and answers the retry.
 """
@@ -24,6 +29,7 @@ from wechatpy.exceptions import WeChatClientException
 logger = logging.getLogger(__name__)
 
 NO_API = frozenset({48001})  # api unauthorized: no customer-service messages at all
+PASSING = frozenset({None, -1})  # no answer (timeout, network) or "system busy": worth another try
 PER_USER_MESSAGE = 5  # WeChat allows 5 customer-service messages per message of the user
 
 ClientFactory = Callable[[], Optional[WeChatClient]]
@@ -40,10 +46,12 @@ class Failure:
 
 class CustomerService:
     def __init__(self, client_factory: ClientFactory, *, enabled: bool = True, timeout: float = 5.0,
-                 history: int = 200) -> None:
+                 history: int = 200, tries: int = 3, retry_seconds: float = 5.0) -> None:
         self._factory = client_factory
         self._client: Optional[WeChatClient] = None
         self._timeout = timeout
+        self._tries = max(1, tries)
+        self._retry_seconds = retry_seconds
         self.available = enabled
         self.failures: Deque[Failure] = deque(maxlen=history)
 
@@ -51,11 +59,23 @@ class CustomerService:
         """Send ``chunks`` in order, up to WeChat's 5 per user message; the ones not sent."""
         chunks = list(chunks)
         for index, chunk in enumerate(chunks[:PER_USER_MESSAGE]):
-            failure = await self._send_one(openid, chunk, key)
-            if failure is not None:
-                self._record(failure)
+            if not await self._send_with_retries(openid, chunk, key):
                 return chunks[index:]
         return chunks[PER_USER_MESSAGE:]
+
+    async def _send_with_retries(self, openid: str, text: str, key: str) -> bool:
+        delay = self._retry_seconds
+        for attempt in range(1, self._tries + 1):
+            failure = await self._send_one(openid, text, key)
+            if failure is None:
+                return True
+            final = attempt == self._tries or failure.errcode not in PASSING or not self.available
+            self._record(failure, retry_in=None if final else delay)
+            if final:
+                return False
+            await asyncio.sleep(delay)
+            delay *= 2
+        return False
 
     async def _send_one(self, openid: str, text: str, key: str) -> Optional[Failure]:
         client = self._get_client()
@@ -82,10 +102,11 @@ class CustomerService:
                 self.available = False
         return self._client
 
-    def _record(self, failure: Failure) -> None:
+    def _record(self, failure: Failure, retry_in: Optional[float] = None) -> None:
         self.failures.append(failure)
         if failure.errcode in NO_API:
             self.available = False
+        then = (" (customer-service API off from now on)" if not self.available
+                else f" (trying again in {retry_in:g} s)" if retry_in is not None else "")
         logger.warning("wechat customer-service send failed: openid=%s key=%s errcode=%s errmsg=%s%s",
-                       failure.openid, failure.key, failure.errcode, failure.errmsg,
-                       "" if self.available else " (customer-service API off from now on)")
+                       failure.openid, failure.key, failure.errcode, failure.errmsg, then)

@@ -130,14 +130,36 @@ async def test_on_the_last_try_the_answer_waits_for_the_next_message(make, fake)
     assert channel.inbox.owed_to(ALICE) == []
 
 
-async def test_failed_customer_service_sends_are_recorded_and_owed(make, fake):
+async def test_a_send_that_fails_for_a_passing_reason_is_tried_again(make, fake):
+    """WeChat busy (-1) once: the answer still reaches the resident, who need not write again."""
+    fake.fail_next(SEND, -1)
+    agent = StubAgent("已登记，工单号 BX-20261121-0002。", delay=0.4)
+    channel, sim = await make(agent, customer_service_retry_seconds=0.05)
+    assert (await sim.push(text(ALICE, "楼道灯坏了", 109))).body == "success"
+    # The fake WeChat API records both: the try it refused and the one that went through.
+    await eventually(lambda: sent_texts(fake) == [(ALICE, "已登记，工单号 BX-20261121-0002。")] * 2)
+    assert [failure.errcode for failure in channel.customer_service.failures] == [-1]
+    assert channel.inbox.owed_to(ALICE) == []
+
+
+async def test_a_final_refusal_is_not_tried_again(make, fake):
+    fake.fail_next(SEND, 45015)  # the 48-hour window has closed: trying again cannot help
+    agent = StubAgent("已登记。", delay=0.4)
+    channel, sim = await make(agent, customer_service_retry_seconds=0.05)
+    assert (await sim.push(text(ALICE, "门禁坏了", 110))).body == "success"
+    await eventually(lambda: channel.inbox.owed_to(ALICE) != [])
+    await asyncio.sleep(0.2)
+    assert len(fake.received(SEND)) == 1 and len(channel.customer_service.failures) == 1
+
+
+async def test_failed_customer_service_sends_are_tried_again_recorded_and_owed(make, fake):
     fake.set_delay(1.0, SEND)
     agent = StubAgent("已登记。", delay=0.4)
-    channel, sim = await make(agent, customer_service_timeout_seconds=0.3)
+    channel, sim = await make(agent, customer_service_timeout_seconds=0.3, customer_service_tries=2,
+                              customer_service_retry_seconds=0.05)
     assert (await sim.push(text(ALICE, "门禁坏了", 107))).body == "success"
-    await eventually(lambda: len(channel.customer_service.failures) == 1)
-    failure = channel.customer_service.failures[0]
-    assert (failure.openid, failure.key, failure.errcode) == (ALICE, "msg:107", None)
+    await eventually(lambda: channel.inbox.owed_to(ALICE) != [])
+    assert [(f.openid, f.key, f.errcode) for f in channel.customer_service.failures] == [(ALICE, "msg:107", None)] * 2
     assert channel.customer_service.available  # a timeout does not switch the API off
     fake.set_delay(0)
     agent.delay, agent.replies = 0.0, ["好的。"]
