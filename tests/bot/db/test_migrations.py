@@ -47,6 +47,19 @@ def test_check_notices_a_database_that_differs_from_the_models(empty_db):
         nothing_to_migrate(empty_db)
 
 
+def test_the_conversations_rasa_keeps_in_the_same_database_are_not_ours_to_migrate(empty_db):
+    """With PostgreSQL the tracker store shares the database (bot/conversation_store.py):
+    autogenerate must not propose dropping Rasa's `events` table."""
+    from bot.tracker_store import TrackerStore
+
+    upgrade(empty_db)
+    TrackerStore(host=empty_db).engine.dispose()  # creates Rasa's table
+    assert "events" in table_names(empty_db)
+    nothing_to_migrate(empty_db)
+    upgrade(empty_db)
+    assert "events" in table_names(empty_db)
+
+
 def test_downgrade_to_base_and_upgrade_again(empty_db):
     upgrade(empty_db)
 
