@@ -51,6 +51,7 @@ from bot.wechat.inbox import Chunks, Entry, Inbox, wait_for
 FollowSink = Callable[[str], Awaitable[None]]  # a new follower's openid: record them as a resident
 CountSink = Callable[[], Awaitable[None]]  # one more resident message for the model to read
 from bot.wechat.outbound import ButtonMemory, bot_texts, pack, phrase, render_text_reply
+from bot.wechat.owed import OwedStore
 from bot.wechat.security import SignatureError, WeChatCodec
 
 MAX_BODY_BYTES = 64 * 1024
@@ -122,11 +123,12 @@ class WeChatInput(InputChannel):
                  image_sink: Optional[ImageSink] = None,
                  follow_sink: Optional[FollowSink] = None,
                  count_sink: Optional[CountSink] = None,
-                 intent_for_key: IntentForKey = menu.intent_for_key) -> None:
+                 intent_for_key: IntentForKey = menu.intent_for_key,
+                 owed_store: Optional["OwedStore"] = None) -> None:
         self.codec = WeChatCodec(token, encoding_aes_key, appid)
         self.enabled = bool(token)
         self.options = options
-        self.inbox = Inbox(ttl=options.dedupe_ttl_seconds)
+        self.inbox = Inbox(ttl=options.dedupe_ttl_seconds, store=owed_store)
         self.gate = Gate(options.concurrent_answers)
         self.buttons = ButtonMemory(options.buttons_ttl_seconds)
         self.customer_service = CustomerService(client_factory or (lambda: None),
@@ -152,13 +154,14 @@ class WeChatInput(InputChannel):
         return cls(str(credentials.get("token") or ""), str(credentials.get("encoding_aes_key") or ""),
                    str(credentials.get("appid") or ""), options=options, client_factory=resources.client,
                    image_sink=resources.attach if options.attach_images else None, follow_sink=resources.follow,
-                   count_sink=resources.count)
+                   count_sink=resources.count, owed_store=OwedStore(resources.session_factory))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         module = inspect.getmodule(self)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
         if not self.enabled:
             logger.error("wechat channel: no token (WECHAT_TOKEN): every request will be refused")
+        self._restore_owed()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -201,6 +204,16 @@ class WeChatInput(InputChannel):
             return response.text(SUCCESS)
         reply = self.codec.seal(render_text_reply(message, content), envelope)
         return response.text(reply, content_type="application/xml; charset=utf-8")
+
+    def _restore_owed(self) -> None:
+        """At start (Rasa mounts the channel): what the last process still owed to residents."""
+        try:
+            restored = self.inbox.restore()
+        except Exception:  # the channel must still answer; say loudly what was not read back
+            logger.exception("wechat channel: could not read back the answers owed to residents")
+            return
+        if restored:
+            logger.info("wechat channel: %d answer(s) still owed to residents, sent with their next reply", restored)
 
     # the passive reply ---------------------------------------------------------------------
 

@@ -7,9 +7,11 @@ retry waits for the same task, also while it is still running. A finished task i
 
 The backlog keeps answers that could not be delivered (no customer-service API, or it failed):
 they go out with the reply to the resident's next message, or to a retry of their own push.
+With a ``store`` (bot.wechat.owed) the backlog is also written to the database and read back
+at start, so a restart of the Rasa server does not lose it.
 
-All of this lives in one process's memory and event loop: several Rasa processes behind one
-URL need the database-backed inbox described in the channel's documentation.
+The running tasks live in one process's memory and event loop: several Rasa processes behind
+one URL would need them in the database too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Awaitable, Callable, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.wechat.owed import OwedStore
 
 Chunks = List[str]  # messages ready to send, each within WeChat's text limit
 
@@ -47,6 +52,7 @@ class Inbox:
     ttl: float = 300.0  # keep finished entries this long for late retries
     backlog_ttl: float = 86400.0  # owed answers older than this are dropped
     clock: Callable[[], float] = time.monotonic
+    store: Optional["OwedStore"] = None  # the database copy of the backlog
     _entries: Dict[str, Entry] = field(default_factory=dict)
     _owed: Dict[str, List[_Owed]] = field(default_factory=dict)
 
@@ -60,21 +66,38 @@ class Inbox:
         entry.attempts += 1
         return entry
 
+    def restore(self) -> int:
+        """Read back from the store what was owed when the process stopped; how many answers."""
+        if self.store is None:
+            return 0
+        owed = self.store.load()
+        for item in owed:
+            self._owed.setdefault(item.openid, []).append(
+                _Owed(item.key, item.chunks, self.clock() + item.seconds_left))
+        return len(owed)
+
     def owe(self, openid: str, key: str, chunks: Chunks) -> None:
         """Keep ``chunks`` (the answer to push ``key``) for the resident's next reply."""
         if chunks:
             owed = _Owed(key, list(chunks), self.clock() + self.backlog_ttl)
             self._owed.setdefault(openid, []).append(owed)
+            if self.store is not None:
+                self.store.add(openid, key, owed.chunks, self.backlog_ttl)
 
     def settle(self, openid: str, key: str) -> None:
         """The answer to ``key`` was delivered (a retry got it): it is owed no more."""
-        left = [o for o in self._owed.get(openid, []) if o.key != key]
+        before = self._owed.get(openid, [])
+        left = [o for o in before if o.key != key]
         self._set(openid, left)
+        if len(left) != len(before) and self.store is not None:
+            self.store.remove(openid, key)
 
     def take_owed(self, openid: str) -> Chunks:
         """Every answer still owed to ``openid``, oldest first; they are owed no more."""
         now = self.clock()
         owed = self._owed.pop(openid, [])
+        if owed and self.store is not None:
+            self.store.remove(openid)
         return [chunk for o in owed if o.expires > now for chunk in o.chunks]
 
     def owed_to(self, openid: str) -> List[Tuple[str, Chunks]]:

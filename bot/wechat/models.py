@@ -1,5 +1,6 @@
 """Tables of the WeChat side (migration 0002): the shared access token, each outbox
-notification's delivery state, and the log of every delivery attempt.
+notification's delivery state, and the log of every delivery attempt; and (migration 0009) the
+answers owed to residents that could not be delivered yet.
 
 They live on bot.db.models.Base: whatever compares Base.metadata with the database (Alembic's
 env.py, the migration tests) must import this module first.
@@ -7,7 +8,7 @@ env.py, the migration tests) must import this module first.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 
 from bot.db.models import Base, UTCDateTime, utcnow
 
@@ -51,3 +52,16 @@ class NotificationDelivery(Base):
     outcome = Column(String(10), nullable=False)  # sent | fallback | retry | failed
     worker = Column(String(80), nullable=False)
     at = Column(UTCDateTime, nullable=False)
+
+
+class OwedAnswer(Base):
+    """An answer the channel could not deliver (no customer-service API, or WeChat refused it),
+    kept for the reply to the resident's next message (bot.wechat.inbox). In the database so
+    that a restart of the Rasa server does not lose it."""
+
+    __tablename__ = "wechat_owed_answers"
+    id = Column(Integer, primary_key=True)
+    openid = Column(String(64), nullable=False, index=True)
+    push_key = Column(String(120), nullable=False)  # the push it answers (bot.wechat.inbound.dedupe_key)
+    chunks = Column(Text, nullable=False)  # JSON list of messages, each within WeChat's text limit
+    expires_at = Column(UTCDateTime, nullable=False)

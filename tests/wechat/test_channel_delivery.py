@@ -152,6 +152,29 @@ async def test_a_final_refusal_is_not_tried_again(make, fake):
     assert len(fake.received(SEND)) == 1 and len(channel.customer_service.failures) == 1
 
 
+async def test_an_owed_answer_survives_a_restart_of_the_rasa_server(serve, services, fake):
+    """No customer-service API, the last try answered "still working": the answer waits for the
+    resident's next message, and a restart in between does not lose it."""
+    from bot.wechat.owed import OwedStore
+
+    def channel():
+        return WeChatInput(TOKEN, options=ChannelOptions(reply_budget_seconds=BUDGET, customer_service=False,
+                                                         max_attempts=1),
+                           owed_store=OwedStore(lambda: services.factory))
+
+    before = channel()
+    sim = WeChatSim(await serve(before, StubAgent("已登记，工单号 BX-20261121-0003。", delay=0.5)))
+    first = await sim.push(text(ALICE, "门禁坏了", 111))
+    assert sim.read(first.body)["Content"] == phrase("still_working")
+    await eventually(lambda: before.inbox.owed_to(ALICE) != [])
+    before.inbox.store.flush()  # the process stops
+
+    after = channel()
+    sim = WeChatSim(await serve(after, StubAgent("不客气。")))
+    later = await sim.push(text(ALICE, "谢谢", 112))
+    assert sim.read(later.body)["Content"] == "已登记，工单号 BX-20261121-0003。\n\n不客气。"
+
+
 async def test_failed_customer_service_sends_are_tried_again_recorded_and_owed(make, fake):
     fake.set_delay(1.0, SEND)
     agent = StubAgent("已登记。", delay=0.4)

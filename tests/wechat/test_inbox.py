@@ -53,3 +53,35 @@ def test_owed_answers_are_taken_once_settled_or_expired():
     assert inbox.take_owed("a") == ["二", "三"] and inbox.take_owed("a") == []
     now[0] = 101
     assert inbox.take_owed("b") == []
+
+
+def test_what_is_owed_survives_a_restart(services):
+    """The backlog is written to the database as it changes and read back by the next process."""
+    from bot.wechat.owed import OwedStore
+
+    inbox = Inbox(store=OwedStore(lambda: services.factory))
+    inbox.owe("a", "msg:1", ["一"])
+    inbox.owe("a", "msg:2", ["二", "三"])
+    inbox.owe("b", "msg:3", ["别人的"])
+    inbox.settle("a", "msg:1")  # a retry of its push carried it
+    assert inbox.take_owed("b") == ["别人的"]  # went out with b's next reply
+    inbox.store.flush()
+
+    restarted = Inbox(store=OwedStore(lambda: services.factory))
+    assert restarted.restore() == 1
+    assert restarted.owed_to("a") == [("msg:2", ["二", "三"])] and restarted.owed_to("b") == []
+    assert restarted.take_owed("a") == ["二", "三"]
+    restarted.store.flush()
+    assert Inbox(store=OwedStore(lambda: services.factory)).restore() == 0  # delivered: owed no more
+
+
+def test_an_expired_answer_is_not_read_back(services):
+    from datetime import timedelta
+
+    from bot.wechat.owed import OwedStore
+
+    inbox = Inbox(backlog_ttl=3600, store=OwedStore(lambda: services.factory, clock=services.now))
+    inbox.owe("a", "msg:1", ["一"])
+    inbox.store.flush()
+    later = services.now() + timedelta(hours=2)
+    assert Inbox(store=OwedStore(lambda: services.factory, clock=lambda: later)).restore() == 0
