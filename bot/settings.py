@@ -45,6 +45,7 @@ class Settings:
     console_port: int = 8091
     console_secure_cookies: bool = False  # true behind HTTPS: cookies only over TLS
     console_public_url: str = ""  # how browsers reach it (WeChat log-in returns there); empty: no WeChat log-in
+    console_trusted_proxies: Tuple[str, ...] = ("127.0.0.1", "::1")  # their X-Real-IP names the browser
     console_dev_password: str = "hongguanjia"  # dev mode: the demo staff's console password
     reviewed_examples_file: Path = ROOT / "nlu_data" / "nlu" / "reviewed.yml"  # the NLU inbox writes here
     training_root: Path = ROOT  # the folder with config.yml, domain.yml and nlu_data/ that retraining reads
@@ -132,6 +133,8 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_port=_int(env, "CONSOLE_PORT", 8091),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
         console_public_url=env.get("CONSOLE_PUBLIC_URL", "").strip().rstrip("/"),
+        console_trusted_proxies=tuple(a.strip() for a in env.get("CONSOLE_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+                                      if a.strip()),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
         reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
         training_root=ROOT / (env.get("TRAINING_ROOT") or "."),

@@ -26,7 +26,8 @@ def main(argv=None) -> int:
     built = services.build(config)
     services.use(built)
     app = create_app(ConsoleService(built), secure_cookies=config.console_secure_cookies, wechat=config.wechat,
-                     public_url=config.console_public_url, retraining=RetrainingService(config))
+                     public_url=config.console_public_url, retraining=RetrainingService(config),
+                     trusted_proxies=config.console_trusted_proxies)
     web.run_app(app, host=args.host, port=args.port,
                 print=lambda _: print(f"console: http://{args.host}:{args.port}", flush=True))
     return 0

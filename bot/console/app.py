@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Iterable, Optional
 
 from aiohttp import web
 
@@ -46,6 +46,7 @@ SECURE = web.AppKey("secure_cookies", bool)
 WECHAT = web.AppKey("wechat", object)  # WeChatConfig when WeChat log-in is on, else None
 PUBLIC_URL = web.AppKey("public_url", str)
 RETRAINING = web.AppKey("retraining", object)  # RetrainingService; None: no model page (tests of other pages)
+TRUSTED_PROXIES = web.AppKey("trusted_proxies", frozenset)
 UPLOAD = re.compile(r"/tickets/[^/]+/photos")  # the one form with a larger body: a photo
 UPLOAD_BODY = photos.MAX_BYTES + 64 * 1024
 
@@ -110,13 +111,26 @@ async def login_page(request: web.Request, problem: str = "", username: str = ""
     return response
 
 
+def client_address(request: web.Request) -> str:
+    """Who is logging in, for the per-client limit on failed log-ins. Behind the reverse proxy
+    every request comes from the proxy: its X-Real-IP (deploy/nginx sets it, overwriting what the
+    browser sent) names the browser. From any other peer the header is ignored, so a client
+    cannot pick a fresh address for each guess."""
+    peer = request.remote or ""
+    if peer in request.app[TRUSTED_PROXIES]:
+        forwarded = request.headers.get("X-Real-IP", "").strip()
+        if forwarded:
+            return forwarded[:64]
+    return peer
+
+
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
     if not security.same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "") or "\0"):
         return await login_page(request, "expired")
     username = str(form.get("username", ""))[:40]
     result = await run(request, request.app[SERVICE].log_in, username, str(form.get("password", ""))[:200],
-                       request.remote or "")
+                       client_address(request))
     if result.user is None:
         return await login_page(request, result.problem, username)
     response = web.HTTPFound(_next(str(form.get("next", "/"))))
@@ -149,7 +163,7 @@ async def oauth_callback(request: web.Request) -> web.Response:
     except oauth.OAuthError as error:
         logger.warning("console: WeChat log-in failed: %s", error)
         return await login_page(request, "wechat_failed")
-    result = await run(request, request.app[SERVICE].log_in_openid, openid, request.remote or "")
+    result = await run(request, request.app[SERVICE].log_in_openid, openid, client_address(request))
     if result.user is None:
         return await login_page(request, result.problem)
     response = web.HTTPFound(_next(after))
@@ -369,15 +383,18 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 
 def create_app(service: ConsoleService, *, secure_cookies: bool = False, wechat=None,
-               public_url: str = "", retraining: Optional[RetrainingService] = None) -> web.Application:
+               public_url: str = "", retraining: Optional[RetrainingService] = None,
+               trusted_proxies: Iterable[str] = ()) -> web.Application:
     """``wechat`` (a configured WeChatConfig) and ``public_url`` (the console's address as WeChat
-    sends people back to it) turn on log-in with WeChat."""
+    sends people back to it) turn on log-in with WeChat. ``trusted_proxies``: the reverse proxy's
+    addresses, whose X-Real-IP header names the browser (:func:`client_address`)."""
     app = web.Application(middlewares=[security_headers, sessions], client_max_size=64 * 1024)
     app[SERVICE] = service
     app[SECURE] = secure_cookies
     app[WECHAT] = wechat if wechat is not None and wechat.configured and public_url else None
     app[PUBLIC_URL] = public_url.rstrip("/")
     app[RETRAINING] = retraining
+    app[TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app.add_routes([
         web.get("/health", health),
         web.get("/favicon.ico", no_icon),
