@@ -1,6 +1,7 @@
 """Database, compound and staff commands behind `python -m bot.cli`:
 
     db upgrade                      apply the Alembic migrations
+    db backup DIR                   consistent copies of the SQLite databases and the photos, while running
     compound load [FILE]            load a compound's routing file (default: the demo compound)
     compound export [FILE]          write the configured compound as the database has it (default: stdout)
     ticket list [--open] [--staff CODE] [--status STATUS]
@@ -26,6 +27,9 @@ STEPS = {"accept": "accepted", "start": "in_progress", "resolve": "resolved", "c
 def add_parsers(commands) -> None:
     db = commands.add_parser("db", help="database migrations").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply the migrations")
+    backup = db.add_parser("backup", help="copy the SQLite databases (tickets, conversations) and the photos, "
+                                          "safely while the assistant runs")
+    backup.add_argument("directory", help="where the copies go (a new folder per run is made inside)")
     compound = commands.add_parser("compound", help="compounds").add_subparsers(dest="action", required=True)
     load = compound.add_parser("load", help="load (or update) a compound from its YAML file")
     load.add_argument("file", nargs="?", default=str(DEMO))
@@ -57,6 +61,9 @@ def add_parsers(commands) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "db" and args.action == "backup":  # copies the database as it is: no migration first
+        from bot.db.backup import backup
+        return backup(settings, Path(args.directory))
     from bot.db.migrate import upgrade
     upgrade(settings.database_url)
     if args.command == "db":
