@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Optional
 
+from bot.db.engine import safe_url
 from bot.settings import Settings
 
 DEMO = Path(__file__).resolve().parent / "compounds" / "demo.yml"
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.db.migrate import upgrade
     upgrade(settings.database_url)
     if args.command == "db":
-        print(f"==> database is up to date: {_safe(settings.database_url)}")
+        print(f"==> database is up to date: {safe_url(settings.database_url)}")
         return 0
     if args.command == "compound" and args.action == "export":
         return export_compound(settings, Path(args.file) if args.file else None)
@@ -127,8 +128,8 @@ def ensure_compound(settings: Settings) -> bool:
     from bot.db.migrate import upgrade
     from bot.services.common import NotSetUp
     upgrade(settings.database_url)
-    print(f"==> database is up to date: {_safe(settings.database_url)}", flush=True)
-    print(f"==> conversations are kept in {_safe(settings.conversations_url)} (a restart does not forget them)",
+    print(f"==> database is up to date: {safe_url(settings.database_url)}", flush=True)
+    print(f"==> conversations are kept in {safe_url(settings.conversations_url)} (a restart does not forget them)",
           flush=True)
     try:
         info = services.build(settings).compound_info()
@@ -203,7 +204,3 @@ def _show(built, number: str, texts) -> int:
         print(f"  {at:%Y-%m-%d %H:%M}  {event.from_status or '-'} → {event.to_status}  {event.actor}  {event.reason}")
     return 0
 
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    return make_url(url).render_as_string(hide_password=True)

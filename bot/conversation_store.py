@@ -7,11 +7,12 @@ without importing Rasa.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
+
+from bot.db.engine import sqlite_file
 
 CONVERSATIONS_FILE = "conversations.db"
 EVENTS = sa.table("events", sa.column("timestamp", sa.Float))  # Rasa's SQLTrackerStore table
@@ -25,10 +26,10 @@ def default_url(database_url: str) -> str:
     ticket transactions for SQLite's single write lock. A server database (PostgreSQL) holds
     both: Rasa's table is ``events``, which none of ours is called.
     """
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    path = sqlite_file(database_url)
+    if path is None:
         return database_url
-    return url.set(database=str(Path(url.database).with_name(CONVERSATIONS_FILE))).render_as_string(
+    return make_url(database_url).set(database=str(path.with_name(CONVERSATIONS_FILE))).render_as_string(
         hide_password=False)
 
 

@@ -133,8 +133,8 @@ def load(environ: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         console_port=_int(env, "CONSOLE_PORT", 8091),
         console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
         console_public_url=env.get("CONSOLE_PUBLIC_URL", "").strip().rstrip("/"),
-        console_trusted_proxies=tuple(a.strip() for a in env.get("CONSOLE_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
-                                      if a.strip()),
+        console_trusted_proxies=tuple(a.strip() for a in env.get(
+            "CONSOLE_TRUSTED_PROXIES", ",".join(Settings.console_trusted_proxies)).split(",") if a.strip()),
         console_dev_password=env.get("CONSOLE_DEV_PASSWORD", "hongguanjia"),
         reviewed_examples_file=ROOT / (env.get("REVIEWED_EXAMPLES_FILE") or "nlu_data/nlu/reviewed.yml"),
         training_root=ROOT / (env.get("TRAINING_ROOT") or "."),

@@ -16,16 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
 
-from sqlalchemy.engine import make_url
-
+from bot.db.engine import safe_url, sqlite_file
 from bot.settings import Settings
-
-
-def sqlite_path(url: str) -> Optional[Path]:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -46,9 +38,9 @@ def backup(settings: Settings, directory: Path, now: Optional[datetime] = None) 
     folder.mkdir(parents=True, exist_ok=False)
     done: List[str] = []
     for label, url in (("database", settings.database_url), ("conversations", settings.conversations_url)):
-        path = sqlite_path(url)
+        path = sqlite_file(url)
         if path is None:
-            print(f"==> {label}: {make_url(url).render_as_string(hide_password=True)} is not a SQLite file: "
+            print(f"==> {label}: {safe_url(url)} is not a SQLite file: "
                   "back it up with the server's own tool (PostgreSQL: pg_dump)")
             continue
         if not path.exists():

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+
+def sqlite_file(url: str) -> Optional[Path]:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def safe_url(url: str) -> str:
+    """The URL to print: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, *, future: bool = True) -> Engine:
@@ -23,12 +36,12 @@ def make_engine(url: str, *, future: bool = True) -> Engine:
     ``future=False`` gives the 1.x-style engine that APScheduler 3.9's job store needs (it calls
     ``engine.execute``); everything of ours uses the 2.0-style default.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, future=future, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool}
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    pool = {} if path is None else {"poolclass": QueuePool}
     engine = create_engine(url, future=future, connect_args={"check_same_thread": False, "timeout": 15}, **pool)
 
     @event.listens_for(engine, "connect")

@@ -124,7 +124,7 @@ class WeChatInput(InputChannel):
                  follow_sink: Optional[FollowSink] = None,
                  count_sink: Optional[CountSink] = None,
                  intent_for_key: IntentForKey = menu.intent_for_key,
-                 owed_store: Optional["OwedStore"] = None) -> None:
+                 owed_store: Optional[OwedStore] = None) -> None:
         self.codec = WeChatCodec(token, encoding_aes_key, appid)
         self.enabled = bool(token)
         self.options = options

@@ -64,18 +64,17 @@ class CustomerService:
         return chunks[PER_USER_MESSAGE:]
 
     async def _send_with_retries(self, openid: str, text: str, key: str) -> bool:
-        delay = self._retry_seconds
-        for attempt in range(1, self._tries + 1):
+        attempt, delay = 1, self._retry_seconds
+        while True:
             failure = await self._send_one(openid, text, key)
             if failure is None:
                 return True
-            final = attempt == self._tries or failure.errcode not in PASSING or not self.available
-            self._record(failure, retry_in=None if final else delay)
-            if final:
+            again = attempt < self._tries and failure.errcode in PASSING and self.available
+            self._record(failure, retry_in=delay if again else None)
+            if not again:
                 return False
             await asyncio.sleep(delay)
-            delay *= 2
-        return False
+            attempt, delay = attempt + 1, delay * 2
 
     async def _send_one(self, openid: str, text: str, key: str) -> Optional[Failure]:
         client = self._get_client()

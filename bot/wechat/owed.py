@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Optional
@@ -49,26 +49,26 @@ class OwedStore:
             return [Owed(row.openid, row.push_key, json.loads(row.chunks),
                          (row.expires_at - now).total_seconds()) for row in rows]
 
-    def add(self, openid: str, key: str, chunks: List[str], seconds: float) -> Future:
+    def add(self, openid: str, key: str, chunks: List[str], seconds: float) -> None:
         expires = self._clock() + timedelta(seconds=seconds)
-        return self._write("keep", openid, key, lambda session: session.add(
+        self._write("keep", openid, key, lambda session: session.add(
             OwedAnswer(openid=openid, push_key=key, chunks=json.dumps(chunks, ensure_ascii=False),
                        expires_at=expires)))
 
-    def remove(self, openid: str, key: Optional[str] = None) -> Future:
+    def remove(self, openid: str, key: Optional[str] = None) -> None:
         """Owed no more: the answer to ``key``, or (None) everything owed to ``openid``."""
         condition = [OwedAnswer.openid == openid] + ([OwedAnswer.push_key == key] if key is not None else [])
-        return self._write("drop", openid, key, lambda session: session.execute(delete(OwedAnswer).where(*condition)))
+        self._write("drop", openid, key, lambda session: session.execute(delete(OwedAnswer).where(*condition)))
 
     def flush(self) -> None:
         """Wait until every write so far is done."""
         self._writer.submit(lambda: None).result()
 
-    def _write(self, what: str, openid: str, key: Optional[str], work) -> Future:
+    def _write(self, what: str, openid: str, key: Optional[str], work) -> None:
         def run() -> None:
             try:
                 with transaction(self._get_factory()) as session:
                     work(session)
             except Exception:
                 logger.exception("wechat: could not %s the owed answer %s for %s in the database", what, key, openid)
-        return self._writer.submit(run)
+        self._writer.submit(run)
