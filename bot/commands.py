@@ -1,7 +1,7 @@
 """Database, compound and staff commands behind `python -m bot.cli`:
 
     db upgrade                      apply the Alembic migrations
-    db backup DIR                   consistent copies of the SQLite databases and the photos, while running
+    db backup DIR [--keep N]        consistent copies of the SQLite databases and the photos, while running
     compound load [FILE]            load a compound's routing file (default: the demo compound)
     compound export [FILE]          write the configured compound as the database has it (default: stdout)
     ticket list [--open] [--staff CODE] [--status STATUS]
@@ -13,6 +13,8 @@ Until the staff console exists, butlers' steps can be taken here (and by scripts
 from __future__ import annotations
 
 import argparse
+import sqlite3
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Optional
@@ -25,12 +27,20 @@ STEPS = {"accept": "accepted", "start": "in_progress", "resolve": "resolved", "c
          "transfer": "transferred", "escalate": "escalated"}
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def add_parsers(commands) -> None:
     db = commands.add_parser("db", help="database migrations").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply the migrations")
     backup = db.add_parser("backup", help="copy the SQLite databases (tickets, conversations) and the photos, "
                                           "safely while the assistant runs")
     backup.add_argument("directory", help="where the copies go (a new folder per run is made inside)")
+    backup.add_argument("--keep", type=_at_least_one, metavar="N",
+                        help="then remove the oldest backups in DIRECTORY beyond the newest N")
     compound = commands.add_parser("compound", help="compounds").add_subparsers(dest="action", required=True)
     load = compound.add_parser("load", help="load (or update) a compound from its YAML file")
     load.add_argument("file", nargs="?", default=str(DEMO))
@@ -64,7 +74,11 @@ def add_parsers(commands) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db" and args.action == "backup":  # copies the database as it is: no migration first
         from bot.db.backup import backup
-        return backup(settings, Path(args.directory))
+        try:
+            return backup(settings, Path(args.directory), keep=args.keep)
+        except (OSError, RuntimeError, sqlite3.Error) as error:  # disk full, unreadable file, a bad copy
+            print(f"error: the backup failed, nothing was kept of it: {error}", file=sys.stderr)
+            return 1
     from bot.db.migrate import upgrade
     upgrade(settings.database_url)
     if args.command == "db":

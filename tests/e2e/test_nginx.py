@@ -24,6 +24,7 @@ from bot.run import DEV_WECHAT
 from bot.wechat.pusher import Account, deliver, text_message
 from bot.wechat.security import sign
 from tests.conftest import ROOT
+from tests.support.debian import ensure_tool
 from tests.e2e.test_make_run import _free_port, _listening, _post, _start_assistant, _stop_assistant
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
@@ -34,17 +35,7 @@ DEV_PASSWORD = "hongguanjia"  # make run's dev log-in (CONSOLE_DEV_PASSWORD)
 
 
 def _nginx() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("\n==> installing Debian's nginx-light with apt-get (for the reverse-proxy test) ...", flush=True)
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "nginx-light"]):
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        if os.path.exists("/usr/sbin/nginx"):
-            return "/usr/sbin/nginx"
-    pytest.skip("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light)")
+    return ensure_tool("nginx", "nginx-light", "for the reverse-proxy test")
 
 
 @pytest.fixture(scope="module")

@@ -69,3 +69,35 @@ def test_a_backup_while_tickets_are_written_can_be_read_back(services, tmp_path)
 def test_a_server_database_is_left_to_its_own_tool(tmp_path):
     result = _cli("db", "backup", str(tmp_path), env={"DATABASE_URL": "postgresql+psycopg2://u:secret@127.0.0.1:1/x"})
     assert "pg_dump" in result.stdout and "secret" not in result.stdout
+
+
+def test_keep_removes_only_the_oldest_whole_backups(tmp_path):
+    """A nightly backup with --keep 2: the two newest stay; a folder that is not one of ours stays."""
+    database = tmp_path / "red-butler.db"
+    sqlite3.connect(database).close()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    for name in ("red-butler-20261101-023000", "red-butler-20261102-023000"):
+        (backups / name).mkdir()
+    (backups / "handmade-copy").mkdir()
+    result = _cli("db", "backup", str(backups), "--keep", "2",
+                  env={"DATABASE_URL": f"sqlite:///{database}", "PHOTOS_DIR": str(tmp_path / "none")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = sorted(path.name for path in backups.iterdir())
+    assert names[0] == "handmade-copy" and names[1] == "red-butler-20261102-023000" and len(names) == 3
+    assert "removed the old backup" in result.stdout and "20261101" in result.stdout
+
+
+def test_a_failed_backup_leaves_no_folder_that_looks_whole(tmp_path):
+    database = tmp_path / "red-butler.db"
+    database.write_bytes(b"this is not a SQLite database" * 200)
+    backups = tmp_path / "backups"
+    result = _cli("db", "backup", str(backups), env={"DATABASE_URL": f"sqlite:///{database}"})
+    assert result.returncode == 1
+    assert "the backup failed" in result.stderr and "Traceback" not in result.stderr
+    assert list(backups.iterdir()) == []
+
+
+def test_keep_must_be_a_positive_number(tmp_path):
+    result = _cli("db", "backup", str(tmp_path), "--keep", "0", env={})
+    assert result.returncode == 2 and "at least 1" in result.stderr
