@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import common
+from actions import common, tickets
 from actions.common import guarded
 from bot import conversation, texts
 from bot.services.review import Ranked
@@ -26,6 +26,10 @@ class ActionHandleFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = common.text(tracker)
+        # "5" in answer to "请回复1–5给这次服务打分": the model has nothing to go on in a lone digit.
+        if conversation.is_bare_score(message) and not tracker.active_loop_name \
+                and tickets.rate(dispatcher, tracker, only_if_waiting=True):
+            return []
         if conversation.meaningful_length(message) < 2:
             dispatcher.utter_message(response="utter_default")
             return []

@@ -266,20 +266,29 @@ class ActionRateTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        message = common.text(tracker)
-        score, not_fixed = conversation.parse_rating(message)
-        outcome = common.services().tickets.rate(common.sender(tracker), score=score, not_fixed=not_fixed,
-                                                 comment=message, number=numbers.find_number(message))
-        view = outcome.tickets[0] if outcome.tickets else None
-        if outcome.result == "nothing_to_rate":
-            dispatcher.utter_message(response="utter_nothing_to_rate")
-        elif outcome.result == "reopened":
-            dispatcher.utter_message(response="utter_rating_reopened", number=view.number, assignee=view.assignee_name)
-        elif outcome.result == "no_score":
-            dispatcher.utter_message(response="utter_rating_ask_score", number=view.number)
-        else:
-            dispatcher.utter_message(response="utter_rating_thanks", number=view.number, score=score)
+        rate(dispatcher, tracker)
         return []
+
+
+def rate(dispatcher: CollectingDispatcher, tracker: Tracker, only_if_waiting: bool = False) -> bool:
+    """Rate the resident's resolved ticket with the latest message; False if there was none to rate
+    (then, with ``only_if_waiting``, nothing is said)."""
+    message = common.text(tracker)
+    score, not_fixed = conversation.parse_rating(message)
+    outcome = common.services().tickets.rate(common.sender(tracker), score=score, not_fixed=not_fixed,
+                                             comment=message, number=numbers.find_number(message))
+    view = outcome.tickets[0] if outcome.tickets else None
+    if outcome.result == "nothing_to_rate":
+        if not only_if_waiting:
+            dispatcher.utter_message(response="utter_nothing_to_rate")
+        return False
+    if outcome.result == "reopened":
+        dispatcher.utter_message(response="utter_rating_reopened", number=view.number, assignee=view.assignee_name)
+    elif outcome.result == "no_score":
+        dispatcher.utter_message(response="utter_rating_ask_score", number=view.number)
+    else:
+        dispatcher.utter_message(response="utter_rating_thanks", number=view.number, score=score)
+    return True
 
 
 class ActionCancelTicket(Action):

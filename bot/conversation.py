@@ -22,6 +22,7 @@ _GENERIC = re.compile(r"^(我)?(要|想)?(报修|维修|修理|投诉噪音|噪�
                       r"养老金认证|认证代办|认证)(一下)?$")
 _SCORE = re.compile(r"([1-5１-５一二两三四五])\s*(分|星|颗星)|^\s*([1-5１-５])\s*[。！!~～]*\s*$|^\s*([一二三四五])\s*$")
 _STARS = re.compile(r"[⭐★🌟]")
+_BARE_SCORE = re.compile(r"^\s*(?:[1-5１-５一二两三四五]\s*(?:分|星|颗星)?|[⭐★🌟]{1,5})\s*[。！!~～.]*\s*$")
 _WORDS = ((5, re.compile(r"满分|非常满意|特别满意|十分满意|很满意|五星|好评|太棒|点赞|👍")),
           (4, re.compile(r"^(还)?满意|比较满意|挺满意|挺好|不错")),
           (3, re.compile(r"一般|还行|凑合|马马虎虎|中规中矩")),
@@ -39,6 +40,12 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 def meaningful_length(text: str) -> int:
     """Letters, digits and CJK characters only: emoji and punctuation do not count."""
     return sum(1 for ch in text or "" if unicodedata.category(ch)[0] in "LN")
+
+
+def is_bare_score(text: str) -> bool:
+    """Only a score, as the rating request asks for: 5, ５, 五, 4分, ⭐⭐⭐. The model cannot tell a bare
+    digit from an answer to another question; the conversation can."""
+    return bool(_BARE_SCORE.match(text or ""))
 
 
 def is_cancel(text: str) -> bool:

@@ -8,6 +8,8 @@ import json
 import pytest
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
+from bot.services.tickets import NewRequest
+from bot.tickets.lifecycle import Status
 
 UNSURE = "家里那个东西又不行了"
 RANKING = [("nlu_fallback", 0.55), ("repair", 0.41), ("parcel", 0.22), ("greet", 0.12),
@@ -106,3 +108,52 @@ async def test_a_pending_message_that_no_longer_exists_gets_the_property_phone(r
     reply = await ma.send(ActionHumanHandoff(), "/human_handoff", "human_handoff")
 
     assert reply.texts == ["好的，已记下您的话，工作人员会查看。着急的话请拨打物业电话 0571-8888 6666。"]
+
+
+# -- a bare score, as the rating request asks for -------------------------------------------
+SCORE_RANKING = [("nlu_fallback", 0.55), ("rate_ticket", 0.51), ("inform", 0.33)]  # what the model gives "5"
+
+
+def _resolved(services, openid):
+    number = services.tickets.submit(NewRequest(openid=openid, request_type="repair", description="厨房水管漏水",
+                                                building="3", unit="1", room="301")).number
+    services.tickets.step(number, Status.ACCEPTED, staff_code="wang")
+    services.tickets.step(number, Status.RESOLVED, staff_code="wang")
+    return number
+
+
+@pytest.mark.parametrize("text, score", [("5", 5), ("５", 5), ("四", 4), ("⭐⭐⭐", 3), ("5分！", 5)])
+async def test_a_bare_score_rates_the_ticket_that_waits_for_one(resident, services, text, score):
+    """"请回复1–5给这次服务打分" → "5": the model cannot read a lone digit, the conversation can."""
+    number = _resolved(services, "wx-ma")
+
+    reply = await not_understood(resident("wx-ma"), text, SCORE_RANKING)
+
+    assert reply.texts == [f"谢谢您给{number}打了{score}分！这张工单已完成，有事随时找我😊"]
+    assert services.tickets.get(number).status == "closed"
+    assert services.review.pending() == []
+
+
+async def test_a_bare_low_score_reopens_the_ticket(resident, services):
+    number = _resolved(services, "wx-ma")
+
+    reply = await not_understood(resident("wx-ma"), "1", SCORE_RANKING)
+
+    assert reply.texts == [f"很抱歉没让您满意，{number}已重新打开，王秀英会再来跟进。"]
+    assert services.tickets.get(number).status == "reopened"
+
+
+async def test_a_bare_digit_with_nothing_to_rate_is_not_taken_for_a_score(resident, services):
+    reply = await not_understood(resident("wx-ma"), "5", SCORE_RANKING)
+
+    assert reply.responses == ["utter_default"]
+
+
+async def test_a_bare_digit_in_the_middle_of_a_request_rates_nothing(resident, services):
+    number = _resolved(services, "wx-ma")
+    someone = resident("wx-ma")
+    someone.form_active = True  # e.g. 要改哪一项？回复：1 住址 2 情况
+
+    await not_understood(someone, "2", SCORE_RANKING)
+
+    assert services.tickets.get(number).status == "resolved"
