@@ -13,6 +13,8 @@ from bot.tickets import REQUEST_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_FILE = ROOT / "tests" / "data" / "heldout.yml"
+# Written blind: by writers who never saw the training data nor heldout.yml (tests/data/blind_spec.md).
+BLIND_FILES = {name: ROOT / "tests" / "data" / f"blind_{name}.yml" for name in ("north", "south")}
 TICKET_INTENTS = REQUEST_TYPES
 
 # Real PostgreSQL on loopback (started when needed) and services on a migrated database.
@@ -23,6 +25,11 @@ ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
 @pytest.fixture(scope="session")
 def heldout() -> List[Dict]:
     return yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def blind() -> Dict[str, List[Dict]]:
+    return {name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in BLIND_FILES.items()}
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,21 @@ def test_every_heldout_message_gets_exactly_its_entities(heldout):
     assert not wrong, "\n".join(wrong)
 
 
+def test_every_blind_message_gets_the_residents_own_address(blind):
+    """The blind writers marked only the resident's own address: 楼上1202 is the other party's
+    (the extractor gives it the role `neighbour`, which the ticket form keeps apart)."""
+    wrong = []
+    for item in (item for items in blind.values() for item in items):
+        expected = {key: [str(value)] for key, value in (item.get("entities") or {}).items()}
+        own = {}
+        for mention in extract(item["text"]):
+            if mention.role != NEIGHBOUR:
+                own.setdefault(mention.entity, []).append(mention.value)
+        if {key: vals[:1] for key, vals in own.items()} != expected:
+            wrong.append(f"{item['text']!r}: expected {expected}, got {own}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_address_entities_helper_reads_rasa_output():
     parsed = {"entities": [{"entity": "building", "value": "3"}, {"entity": "facility", "value": "电梯"}]}
     assert address_entities(parsed) == {"building": ["3"]}
