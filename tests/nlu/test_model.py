@@ -30,13 +30,14 @@ def blind_predictions(parse, blind):
 
 @pytest.mark.parametrize("name", ["north", "south"])
 def test_messages_written_blind_are_understood(blind_predictions, name):
-    """Floors below what `make bench` measures (README): a guard against a model that gets worse on
+    """Floors below what `make bench` measures (README), with room for the ±0.02 between two trainings
+    of the same data: a guard against a model that gets worse on
     residents nobody on the team wrote for, not the targets."""
     predictions = blind_predictions[name]
     pairs = [(item["intent"], parsed["intent"]["name"]) for item, parsed in predictions]
     accuracy = sum(want == got for want, got in pairs) / len(pairs)
     wrong = _report(predictions, lambda item, parsed: item["intent"] != parsed["intent"]["name"])
-    assert ticket_macro_f1(pairs) >= 0.92 and accuracy >= 0.90, \
+    assert ticket_macro_f1(pairs) >= 0.90 and accuracy >= 0.88, \
         f"ticket F1 {ticket_macro_f1(pairs):.3f}, accuracy {accuracy:.3f}; misses:\n{wrong}"
     assert out_of_scope_as_ticket(pairs) <= 0.12, f"{out_of_scope_as_ticket(pairs):.1%} of out_of_scope became tickets"
 
