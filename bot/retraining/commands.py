@@ -108,7 +108,8 @@ def _compare(service: RetrainingService, args) -> int:
             print("error: no trained model yet: python -m bot.cli model train")
             return 1
     active = service.overview().active
-    print(f"==> scoring {model} and the active model {active} on {service.settings.heldout_file.name}")
+    files = service.settings.heldout_files
+    print(f"==> scoring {model} and the active model {active} on {', '.join(file.name for file in files)}")
     candidate = service.trainings.evaluation(model)
     comparison = compare(service.trainings.evaluation(active) if active else None, candidate,
                          service.settings.retrain_f1_margin)

@@ -1,9 +1,9 @@
 """Scoring a model on the held-out messages, and the gate a new model must pass to be activated.
 
-The held-out file (``tests/data/heldout.yml``) holds resident messages that are never in the
-training data. A candidate and the active model are scored on the same file; the candidate may
-replace the active one only if no ticket intent's F1 falls by more than the margin, unless an
-admin overrides (recorded with a reason).
+The held-out files (``HELDOUT_FILES``: ``tests/data/heldout.yml`` and the two blind sets) hold
+resident messages that are never in the training data. A candidate and the active model are
+scored on the same messages; the candidate may replace the active one only if no ticket intent's
+F1 falls by more than the margin, unless an admin overrides (recorded with a reason).
 """
 
 from __future__ import annotations
@@ -40,12 +40,17 @@ def out_of_scope_as_ticket(pairs: Pairs) -> float:
     return sum(got in TICKET_INTENTS for got in predicted) / max(1, len(predicted))
 
 
-def load_heldout(path: Path) -> List[Dict[str, Any]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_heldout(paths: Sequence[Path]) -> List[Dict[str, Any]]:
+    """Every file's messages, in order."""
+    return [item for path in paths for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
-def heldout_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def heldout_hash(paths: Sequence[Path]) -> str:
+    """Changes when any file's name or content does: a cached score belongs to exactly these messages."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def top_intent(parsed: Dict[str, Any]) -> str:

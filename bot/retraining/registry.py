@@ -5,7 +5,7 @@ Everything is a file beside the models it describes (the models are files on the
     models/<name>.tar.gz                 trained models (bot.model_store names them by input hash)
     models/active.json                   the model an admin (or a script) activated last
     models/activations.jsonl             every switch, oldest first: who, when, from, to, override
-    models/evaluations/<name>.<h>.json   a model's scores on the held-out file with content hash h
+    models/evaluations/<name>.<h>.json   a model's scores on the held-out files with content hash h
     models/trainings/<id>.json           background trainings started from the console or the CLI
 
 ``active.json`` is written by the Rasa server itself once the new model answers

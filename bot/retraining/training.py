@@ -153,13 +153,14 @@ class Trainings:
             return active["model"] if active else None
 
     def evaluation(self, model: str) -> Dict[str, Any]:
-        """The model's scores on the held-out file, computed once per model and held-out content."""
-        path = self.registry.evaluation_path(model, heldout_hash(self.settings.heldout_file))
+        """The model's scores on the held-out messages, computed once per model and held-out content."""
+        files = self.settings.heldout_files
+        path = self.registry.evaluation_path(model, heldout_hash(files))
         cached = read_json(path)
         if cached is not None:
             return cached
-        scores = evaluate_model(self.registry.path_of(model), load_heldout(self.settings.heldout_file))
-        result = {"model": model, "heldout": str(self.settings.heldout_file), "evaluated_at": now_iso(), **scores}
+        scores = evaluate_model(self.registry.path_of(model), load_heldout(files))
+        result = {"model": model, "heldout": [str(file) for file in files], "evaluated_at": now_iso(), **scores}
         write_json(path, result)
         return result
 
@@ -167,7 +168,7 @@ class Trainings:
         if not model:
             return None
         try:
-            return read_json(self.registry.evaluation_path(model, heldout_hash(self.settings.heldout_file)))
+            return read_json(self.registry.evaluation_path(model, heldout_hash(self.settings.heldout_files)))
         except RegistryError:
             return None
 

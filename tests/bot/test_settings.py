@@ -30,3 +30,19 @@ def test_environment_overrides_dotenv(tmp_path):
 def test_bad_values_name_the_setting(tmp_path, environ, message):
     with pytest.raises(SettingsError, match=message):
         load(environ=environ, dotenv=tmp_path / "missing.env")
+
+
+def test_new_models_are_scored_on_the_held_out_file_and_both_blind_sets(tmp_path):
+    settings = load(environ={}, dotenv=tmp_path / "missing.env")
+    assert [file.name for file in settings.heldout_files] == ["heldout.yml", "blind_north.yml", "blind_south.yml"]
+    assert all(file.is_file() for file in settings.heldout_files)
+
+
+def test_held_out_files_can_be_chosen_and_a_missing_one_is_refused(tmp_path):
+    mine = tmp_path / "mine.yml"
+    mine.write_text("- {text: 你好, intent: greet}\n", encoding="utf-8")
+    settings = load(environ={"HELDOUT_FILES": f"tests/data/heldout.yml, {mine}"}, dotenv=tmp_path / "missing.env")
+    assert [file.name for file in settings.heldout_files] == ["heldout.yml", "mine.yml"]
+    assert load(environ={"HELDOUT_FILE": str(mine)}, dotenv=tmp_path / "x.env").heldout_files == (mine,)
+    with pytest.raises(SettingsError, match="HELDOUT_FILES: no such file: .*gone.yml"):
+        load(environ={"HELDOUT_FILES": str(tmp_path / "gone.yml")}, dotenv=tmp_path / "missing.env")

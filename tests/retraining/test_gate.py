@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.retraining.evaluation import compare, scores, top_intent
+from bot.retraining.evaluation import compare, heldout_hash, load_heldout, scores, top_intent
 from bot.retraining.training import EPOCHS
 
 
@@ -62,3 +62,14 @@ def test_scores_per_intent():
 def test_training_progress_is_read_from_rasas_epoch_bar():
     line = "Epochs:  45%|████▌     | 18/40 [00:09<00:11,  1.93it/s, t_loss=2.41, i_acc=0.912]"
     assert EPOCHS.search(line).group(1) == "45"
+
+
+def test_every_held_out_file_is_scored_and_a_change_to_any_of_them_scores_again(tmp_path):
+    first, second = tmp_path / "heldout.yml", tmp_path / "blind.yml"
+    first.write_text("- {text: 厨房水管漏了, intent: repair}\n", encoding="utf-8")
+    second.write_text("- {text: 物业费怎么交, intent: out_of_scope}\n- {text: 你好, intent: greet}\n", encoding="utf-8")
+    assert [item["intent"] for item in load_heldout([first, second])] == ["repair", "out_of_scope", "greet"]
+    before = heldout_hash([first, second])
+    assert heldout_hash([first]) != before  # a cached score on fewer messages is not reused
+    second.write_text("- {text: 物业费怎么交, intent: out_of_scope}\n", encoding="utf-8")
+    assert heldout_hash([first, second]) != before
