@@ -14,7 +14,6 @@ assistant does.)"""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import List, Tuple
 import yaml
 
 from bench.common import PIPELINES, REPORTS, ROOT, machine, table
+from bot.model_store import training_env
 from bot.retraining.evaluation import TICKET_INTENTS, out_of_scope_as_ticket, ticket_macro_f1
 
 FOLDS = 5
@@ -52,7 +52,7 @@ def cross_validate(name: str, config) -> dict:
     subprocess.run(
         [sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "nlu_data", "--config", str(config),
          "--cross-validation", "--folds", str(FOLDS), "--out", str(out), "--quiet", "--successes"],
-        cwd=ROOT, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        cwd=ROOT, check=True, env=training_env(),
     )
     seconds = time.monotonic() - started
     report = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))

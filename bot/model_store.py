@@ -50,10 +50,21 @@ def rasa_train_command(root: Path, out: Path, name: str, config: str = "config.y
             "--domain", "domain.yml", "--out", str(out), "--fixed-model-name", name, *(["--quiet"] if quiet else [])]
 
 
+def training_env(**extra: str) -> dict:
+    """The environment every training runs in (make model, the console's retraining, the benchmarks)."""
+    return {
+        **os.environ, "RASA_TELEMETRY_ENABLED": "false",
+        # The same inputs give the same model, to the bit: DIET's random_seed alone leaves TensorFlow's
+        # multi-threaded CPU kernels free to sum in any order, and two trainings then differ slightly.
+        "TF_DETERMINISTIC_OPS": "1",
+        # bot.nlu's components are imported by Rasa; the training root may be a copy of the project's data.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH", "")])),
+        **extra,
+    }
+
+
 def _run_training(root: Path, out: Path, name: str, on_output: Optional[Callable[[str], None]]) -> int:
-    # bot.nlu's components are imported by Rasa; the training root may be a copy of the project's data.
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH", "")]))}
+    env = training_env()
     if on_output is None:
         return subprocess.run(rasa_train_command(root, out, name), cwd=root, env=env).returncode
     process = subprocess.Popen(rasa_train_command(root, out, name, quiet=False), cwd=root, env=env,
