@@ -7,6 +7,7 @@ parse latency. Results: reports/bench.md and reports/bench.json."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,9 @@ def train(name: str, config: Path, out: Path) -> tuple:
 
 def evaluate(model: Path, heldout: list, blind: dict) -> dict:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # no line per parsed message: the sealed blind set stays unread
     loop = asyncio.new_event_loop()
     agent = Agent.load(str(model))
     for item in heldout[:20]:  # warm-up: the first calls build TensorFlow graphs

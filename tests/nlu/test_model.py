@@ -30,8 +30,8 @@ def blind_predictions(parse, blind):
 
 @pytest.mark.parametrize("name", ["north", "south"])
 def test_messages_written_blind_are_understood(blind_predictions, name):
-    """Floors below what `make bench` measures (README), with room for the ±0.02 between two trainings
-    of the same data: a guard against a model that gets worse on
+    """Floors below what `make bench` measures (README), with room for how much a few new training
+    examples move a model (about ±0.02): a guard against a model that gets worse on
     residents nobody on the team wrote for, not the targets."""
     predictions = blind_predictions[name]
     pairs = [(item["intent"], parsed["intent"]["name"]) for item, parsed in predictions]
