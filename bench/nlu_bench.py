@@ -15,19 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from bench.common import PIPELINES, REPORTS, ROOT, machine, table, write_json
 from bot.model_store import rasa_train_command, training_env
-from bot.retraining.evaluation import out_of_scope_as_ticket, ticket_macro_f1
+from bot.retraining.evaluation import load_heldout, out_of_scope_as_ticket, ticket_macro_f1
+from bot.settings import BLIND_FILES, HELDOUT_FILE
 
 ADDRESS = ("building", "unit", "room", "phone")
-DATA = ROOT / "tests" / "data"
-BLIND = ("north", "south")
-
-
-def load(name: str) -> list:
-    return yaml.safe_load((DATA / f"{name}.yml").read_text(encoding="utf-8"))
 
 
 def train(name: str, config: Path, out: Path) -> tuple:
@@ -85,8 +78,8 @@ def score(agent, loop, messages: list, timed: bool = False) -> dict:
 
 
 def main() -> int:
-    heldout = load("heldout")
-    blind = {name: load(f"blind_{name}") for name in BLIND}
+    heldout = load_heldout([HELDOUT_FILE])
+    blind = {name: load_heldout([path]) for name, path in BLIND_FILES.items()}
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
         for name, config in PIPELINES.items():

@@ -7,14 +7,12 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
-import yaml
 
+from bot.retraining.evaluation import load_heldout
+from bot.settings import BLIND_FILES, HELDOUT_FILE
 from bot.tickets import REQUEST_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
-HELDOUT_FILE = ROOT / "tests" / "data" / "heldout.yml"
-# Written blind: by writers who never saw the training data nor heldout.yml (tests/data/blind_spec.md).
-BLIND_FILES = {name: ROOT / "tests" / "data" / f"blind_{name}.yml" for name in ("north", "south")}
 TICKET_INTENTS = REQUEST_TYPES
 
 # Real PostgreSQL on loopback (started when needed) and services on a migrated database.
@@ -24,12 +22,12 @@ ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
 
 @pytest.fixture(scope="session")
 def heldout() -> List[Dict]:
-    return yaml.safe_load(HELDOUT_FILE.read_text(encoding="utf-8"))
+    return load_heldout([HELDOUT_FILE])
 
 
 @pytest.fixture(scope="session")
 def blind() -> Dict[str, List[Dict]]:
-    return {name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in BLIND_FILES.items()}
+    return {name: load_heldout([path]) for name, path in BLIND_FILES.items()}
 
 
 @pytest.fixture(scope="session")
