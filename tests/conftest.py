@@ -8,6 +8,7 @@ from typing import Callable, Dict, List
 
 import pytest
 
+from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.retraining.evaluation import load_heldout
 from bot.settings import BLIND_FILES, HELDOUT_FILE
 from bot.tickets import REQUEST_TYPES
@@ -17,7 +18,6 @@ TICKET_INTENTS = REQUEST_TYPES
 
 # Real PostgreSQL on loopback (started when needed) and services on a migrated database.
 pytest_plugins = ["tests.support.postgres", "tests.support.services"]
-ADDRESS_ENTITIES = ("building", "unit", "room", "phone")
 
 
 @pytest.fixture(scope="session")

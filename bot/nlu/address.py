@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+ENTITIES = ("building", "unit", "room", "phone")  # what extract() finds
 NEIGHBOUR = "neighbour"
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4,

@@ -92,3 +92,17 @@ def test_every_blind_message_gets_the_residents_own_address(blind):
 def test_address_entities_helper_reads_rasa_output():
     parsed = {"entities": [{"entity": "building", "value": "3"}, {"entity": "facility", "value": "电梯"}]}
     assert address_entities(parsed) == {"building": ["3"]}
+
+
+def test_every_entity_it_finds_is_declared_in_the_domain():
+    """The ticket form fills the address from these entities; the domain must declare each one."""
+    import yaml
+
+    from bot.nlu.address import ENTITIES
+    from bot.settings import ROOT
+
+    declared = {next(iter(e)) if isinstance(e, dict) else e
+                for e in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["entities"]}
+    found = {m.entity for m in extract("我住3栋2单元502 楼上1602 电话13812345678")}
+    assert found == set(ENTITIES)
+    assert set(ENTITIES) <= declared
