@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import PIPELINES, REPORTS, ROOT, machine, table, write_json
 from bot.model_store import rasa_train_command, training_env
-from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
+from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES, NEIGHBOUR
 from bot.retraining.evaluation import load_heldout, out_of_scope_as_ticket, ticket_macro_f1
 from bot.settings import BLIND_FILES, HELDOUT_FILE
 
@@ -62,7 +62,7 @@ def score(agent, loop, messages: list, timed: bool = False) -> dict:
         pairs.append((item["intent"], parsed["intent"]["name"]))
         found = {}
         for entity in parsed["entities"]:  # the resident's own address: not 楼上1202's
-            if entity["entity"] in ADDRESS_ENTITIES and entity.get("role") != "neighbour":
+            if entity["entity"] in ADDRESS_ENTITIES and entity.get("role") != NEIGHBOUR:
                 found.setdefault(entity["entity"], entity["value"])
         entity_hits += found == {k: str(v) for k, v in (item.get("entities") or {}).items()}
     timings.sort()

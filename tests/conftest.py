@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
+import yaml
 
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.retraining.evaluation import load_heldout
@@ -51,6 +52,12 @@ def parse(model_path) -> Callable[[str], Dict]:
 
     yield _parse
     loop.close()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict:
+    """domain.yml as a dict, read once per test run (read it, do not change it)."""
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 def address_entities(parsed: Dict) -> Dict[str, List[str]]:

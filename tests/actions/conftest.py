@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import pytest
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,16 +26,10 @@ from actions.tickets import ActionStartTicket, ActionSubmitTicket
 from bot.db.engine import transaction
 from bot.db.models import Notification, Staff, Ticket
 from bot.nlu import address
-from tests.conftest import ROOT
 
 MODEL_ID = "m-1"
 FORM = "ticket_form"
 PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
-
-
-@pytest.fixture(scope="session")
-def domain() -> Dict[str, Any]:
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

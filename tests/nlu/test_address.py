@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.nlu.address import NEIGHBOUR, chinese_number, extract
+from bot.nlu.address import ENTITIES, NEIGHBOUR, chinese_number, extract
 from tests.conftest import address_entities
 
 
@@ -94,15 +94,9 @@ def test_address_entities_helper_reads_rasa_output():
     assert address_entities(parsed) == {"building": ["3"]}
 
 
-def test_every_entity_it_finds_is_declared_in_the_domain():
+def test_every_entity_it_finds_is_declared_in_the_domain(domain):
     """The ticket form fills the address from these entities; the domain must declare each one."""
-    import yaml
-
-    from bot.nlu.address import ENTITIES
-    from bot.settings import ROOT
-
-    declared = {next(iter(e)) if isinstance(e, dict) else e
-                for e in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["entities"]}
+    declared = {next(iter(e)) if isinstance(e, dict) else e for e in domain["entities"]}
     found = {m.entity for m in extract("我住3栋2单元502 楼上1602 电话13812345678")}
     assert found == set(ENTITIES)
     assert set(ENTITIES) <= declared

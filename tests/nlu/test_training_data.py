@@ -38,8 +38,7 @@ def examples():
     return found
 
 
-def test_every_domain_intent_has_examples(examples):
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+def test_every_domain_intent_has_examples(examples, domain):
     missing = [intent for intent in domain["intents"] if not examples.get(intent)]
     assert not missing
 
@@ -77,7 +76,7 @@ def test_no_blind_message_is_in_the_training_data(examples, blind):
     assert not leaked, f"blind messages found in nlu_data/: {leaked}"
 
 
-def test_rasa_data_validate_passes_with_no_unexplained_warning():
+def test_rasa_data_validate_passes_with_no_unexplained_warning(domain):
     """Rasa's validator cannot see responses sent from custom actions; any other warning fails."""
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--data", "nlu_data",
@@ -87,7 +86,6 @@ def test_rasa_data_validate_passes_with_no_unexplained_warning():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     action_code = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "actions").glob("*.py"))
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
     unexplained = []
     for warning in re.findall(r"UserWarning: (.*)", output):

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from wechatpy.exceptions import WeChatClientException
 
 from bot.wechat import menu as menu_module
 from bot.wechat.menu import MenuError, check, click_buttons, intent_for_key, menu, push_menu
 from tests.wechat.conftest import client_for
 
-ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"我要报修": "repair", "邻里调解": "noise_dispute", "快递": "parcel",
             "代办认证": "pension_certification", "我的工单": "check_ticket"}
 
@@ -32,8 +29,8 @@ def test_push_sends_the_menu_to_menu_create(services, fake, config):
     assert len(received.body["button"]) <= 3
 
 
-def test_every_key_is_an_intent_of_the_domain():
-    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+def test_every_key_is_an_intent_of_the_domain(domain):
+    intents = set(domain["intents"])
     assert {b["key"] for b in click_buttons()} <= intents
     assert intent_for_key("parcel") == "parcel" and intent_for_key("V1001_TODAY_MUSIC") is None
 
