@@ -34,8 +34,8 @@ CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_can
                   "not_yours": "utter_cancel_not_yours"}
 
 
-def reset_form() -> List[Dict[Text, Any]]:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+def reset_form(keep: tuple = ()) -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS if slot not in keep]
 
 
 def due_text(view: TicketView, services) -> str:
@@ -70,6 +70,11 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        chosen = common.text(tracker).startswith("/")  # a choice we offered: the resident has decided
+        if not emergency and not chosen:
+            answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
+            if answered is not None:
+                return reset_form() + [SlotSet("confirmed", HANDLED)] + answered
         if common.text(tracker).startswith("/") and tracker.get_slot("pending_review"):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
         facility = common.entity(tracker, "facility")
@@ -96,6 +101,28 @@ class ActionStartTicket(Action):
         view = outcome.tickets[0]
         dispatcher.utter_message(response="utter_rating_reopened", number=view.number, assignee=view.assignee_name)
         return True
+
+    @staticmethod
+    def _about_open_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, services, request_type: str,
+                           message: str) -> Optional[List[Dict[Text, Any]]]:
+        """"报修的暖气派人了么" or "认证那单作废" read as a new request while the resident has an open
+        ticket of that kind: its progress, or the question to withdraw it, instead of a second ticket.
+        None when the message is a new request after all."""
+        open_tickets = [view for view in services.tickets.mine(common.sender(tracker))
+                        if view.request_type == request_type and view.status != "resolved"]
+        if not open_tickets:
+            return None
+        if conversation.is_withdrawal(message):
+            cancel(dispatcher, tracker)  # asks for the ticket's number: nothing is withdrawn on a guess
+            return []
+        if not conversation.is_follow_up(message):
+            return None
+        say_status(dispatcher, open_tickets, services)
+        dispatcher.utter_message(response="utter_follow_up_or_new",
+                                 type=texts.label("request_types", request_type),
+                                 buttons=[{"title": texts.label("choices", "new_request"),
+                                           "payload": f"/{request_type}"}])
+        return [SlotSet("pending_text", message)]  # kept, should they say it is a new problem
 
     @staticmethod
     def _elevator_phone() -> str:
@@ -176,7 +203,7 @@ class ActionSubmitTicket(Action):
         if tracker.get_slot("emergency_ticket"):
             return reset_form()
         if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
-            return reset_form()
+            return reset_form(keep=("pending_text",))  # offered back as a new request, if it is one
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset_form()
@@ -248,15 +275,20 @@ class ActionCheckTicket(Action):
         if not tickets:
             dispatcher.utter_message(response="utter_no_open_tickets")
             return []
-        for view in tickets:
-            kind = texts.label("request_types", view.request_type)
-            if view.status == "resolved":
-                dispatcher.utter_message(response="utter_ticket_awaiting_rating", number=view.number, type=kind)
-                continue
-            due = f"，预计{due_text(view, services)}前联系您" if view.status in ("new", "assigned") and view.due_at else ""
-            dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
-                                     status=texts.label("statuses", view.status), due=due, **assignee_values(view))
+        say_status(dispatcher, tickets, services)
         return []
+
+
+def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], services) -> None:
+    """One line per ticket: where it stands and who has it; a resolved one asks for a rating."""
+    for view in tickets:
+        kind = texts.label("request_types", view.request_type)
+        if view.status == "resolved":
+            dispatcher.utter_message(response="utter_ticket_awaiting_rating", number=view.number, type=kind)
+            continue
+        due = f"，预计{due_text(view, services)}前联系您" if view.status in ("new", "assigned") and view.due_at else ""
+        dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
+                                 status=texts.label("statuses", view.status), due=due, **assignee_values(view))
 
 
 class ActionRateTicket(Action):

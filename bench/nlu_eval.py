@@ -60,8 +60,33 @@ def cross_validate(name: str, config) -> dict:
                for r in json.loads((out / f"intent_{kind}.json").read_text(encoding="utf-8"))]
     pairs = [(r["intent"], r["intent_prediction"]["name"]) for r in results]
     threshold = fallback_threshold(config)
-    return {"report": report, "pairs": pairs, "deployed": as_deployed(results, threshold),
-            "threshold": threshold, "seconds": seconds}
+    deployed = as_deployed(results, threshold)
+    return {"report": report, "pairs": pairs, "deployed": deployed, "threshold": threshold, "seconds": seconds,
+            "texts": [r["text"] for r in results]}
+
+
+def open_ticket_check(texts: List[str], deployed: List[Tuple[str, str]]) -> Tuple[int, int, int, int]:
+    """The assistant's second look at a ticket intent (actions/tickets.py, ActionStartTicket): with
+    an open ticket of that kind, a message that asks after it or withdraws it gets its progress or
+    the question to withdraw it, not a second ticket. Returns (follow-ups and withdrawals read as a
+    ticket intent that carry the cue, all such misreadings, real requests that carry a cue, all real
+    requests read right). The check fires only when the resident has an open ticket of the kind
+    the model named, which these folds cannot know: the first share is what the check can catch, the
+    third what it can delay (a real new request then gets the progress and a choice first)."""
+    from bot import conversation
+
+    def cued(text: str) -> bool:
+        return conversation.is_follow_up(text) or conversation.is_withdrawal(text)
+
+    misread = [text for text, (want, got) in zip(texts, deployed)
+               if want in ("check_ticket", "cancel_ticket") and got in TICKET_INTENTS]
+    requests = [text for text, (want, got) in zip(texts, deployed) if want in TICKET_INTENTS and got == want]
+    return (sum(map(cued, misread)), len(misread), sum(map(cued, requests)), len(requests))
+
+
+def _share(counts: Tuple[int, int]) -> str:
+    part, whole = counts
+    return f"{part} of {whole} ({part / max(1, whole):.0%})"
 
 
 def fallback_share(pairs: List[Tuple[str, str]]) -> float:
@@ -98,6 +123,10 @@ def main(argv=None) -> int:
             + [f"{out_of_scope_as_ticket(results[n]['deployed']):.1%}" for n in names],
             ["ticket requests sent to the fallback (asked to rephrase)"]
             + [f"{fallback_share(results[n]['deployed']):.1%}" for n in names],
+            ["follow-ups / withdrawals read as a new request: caught by the open-ticket check"]
+            + [_share(open_ticket_check(results[n]["texts"], results[n]["deployed"])[:2]) for n in names],
+            ["requests read right that the open-ticket check would hold (if one of the kind is open)"]
+            + [_share(open_ticket_check(results[n]["texts"], results[n]["deployed"])[2:]) for n in names],
             ["all intents, macro F1"] + [f"{results[n]['report']['macro avg']['f1-score']:.3f}" for n in names],
             ["cross-validation wall time"] + [f"{results[n]['seconds']:.0f} s" for n in names],
         ]),

@@ -1,5 +1,6 @@
 """Reading residents' short answers: cancel, yes/no, which part to correct, a rating, the other
-party of a noise dispute. Plain Python, so the rules can be tested without Rasa."""
+party of a noise dispute; and whether a message asks after, or withdraws, a request already made.
+Plain Python, so the rules can be tested without Rasa."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ _NOT_HAPPY = re.compile(r"不(是|算|太|咋|怎么)?\s*(很|特别|非常|十�
 _NOT_FIXED = re.compile(r"没修好|没有修好|没弄好|没解决|没有解决|[还還]是(坏|壞|漏|不亮|不行|没|沒|吵|响|一样)|"
                         r"又(开始|坏|漏|不亮|卡|停|返|滴|跳|堵|响)|问题(还在|依旧)|依旧|照样|跟没修一样|等于没修|寂寞|"
                         r"没好|不行|根本没|不管用|白修")
+# Asking after a request already made: 进展, 催一下, 什么时候来, 派人了么, 还没人来, 等了一个星期.
+# The model often reads these as a new request of the same kind (their words are the request's
+# words); with an open ticket of that kind, the resident gets its progress instead of a second one.
+_FOLLOW_UP = re.compile(
+    r"催|进展|进度|(怎么|咋|怎)样了|如何了|有(结果|消息|回音|下文)[了吗没么]|处理(了)?没|有人(管|跟|理)[没吗么]"
+    r"|谁在(跟|管|负责)|(什么|啥|哪)(时候|天|时)(能|会|才|可以)?(来|到|上门|派|修|处理|安排|有人|过来)"
+    r"|几(时|点|号)(来|到|上门)|排(到|上)|还要(排|等)多久|等了(好|一|两|三|四|五|几|半|十|大半)"
+    r"|(还|咋还|怎么还|到现在(也|还)?|一直)(没|没有)(人|来|见|派|修|处理|消息|动静|回|联系|下文|动)"
+    r"|(修|派|联系|找|问|说|办|处理|调|沟通|安排|查|回复|反映|报|登记|约|跟|管|收)[^\s，,。？?]{0,4}?"
+    r"(了|好|完|上|到|回来|出来|过)(没有?|么|吗|嘛|没)"
+    r"|(问|找|联系|反映|说)了[^\s，,。？?]{1,5}(没有?|吗)|(修|管|查|找|问|说|办)没(修|管|查|找|问|说|办)")
+# Withdrawing one: 报修作废吧, 不用派人来了, 上门认证先不用了. Anywhere in the message, unlike _CANCEL,
+# which reads a short answer inside a form.
+_WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
+                       r"|先不用了|别(派|来|跑)|不麻烦(你们|师傅|了)|不搞了")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
 
@@ -51,6 +67,16 @@ def is_bare_score(text: str) -> bool:
 
 def is_cancel(text: str) -> bool:
     return bool(_CANCEL.search(text or ""))
+
+
+def is_follow_up(text: str) -> bool:
+    """The message asks how a request already made is going (进展如何, 怎么还没人来)."""
+    return bool(_FOLLOW_UP.search(text or ""))
+
+
+def is_withdrawal(text: str) -> bool:
+    """The message takes back a request already made (撤销, 不用来了, 作废)."""
+    return bool(_WITHDRAW.search(text or ""))
 
 
 def is_yes(text: str) -> bool:

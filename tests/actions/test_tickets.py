@@ -430,3 +430,57 @@ async def test_not_fixed_said_as_a_new_repair_reopens_the_resolved_ticket(reside
     assert len(services.tickets.mine("wx-li")) == 1  # no second ticket
     # The form then asks nothing, and action_submit_ticket says nothing more.
     assert {"event": "slot", "timestamp": None, "name": "confirmed", "value": "handled"} in reply.events
+
+
+# -- a request already made, read as a new one -----------------------------------------------
+async def test_asking_after_an_open_repair_gives_its_progress_not_a_second_ticket(resident, services):
+    """The model often reads 报的水管派人了么 as a new repair: the words are a repair's words."""
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "昨天报的厨房水管 派人了么", "repair")
+
+    assert reply.texts == [
+        f"{FIRST}（报修）：已派单，等待接单，负责人 楼栋红管家王秀英，预计今天 10:30前联系您",
+        "以上是您已登记的报修工单，我们一直在跟进。如果这次说的是另一件新的事，请选："]
+    assert reply.messages[-1]["buttons"] == [{"title": "是另一件事，帮我登记", "payload": "/repair"}]
+    assert {"event": "slot", "timestamp": None, "name": "confirmed", "value": "handled"} in reply.events
+    assert [view.number for view in services.tickets.mine("wx-li")] == [FIRST]
+
+
+async def test_a_new_problem_after_all_becomes_a_ticket_with_the_first_words(resident, services, bound):
+    bound("wx-li", "3", "1", "301")
+    open_ticket(services, "wx-li")
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "卫生间灯也坏了 什么时候能来修", "repair")
+    assert (await li.activate_form()).responses == []  # the form asks nothing: the message was answered
+    await li.run(ActionSubmitTicket())
+
+    await li.request("/repair", "repair", ["随时", ("确认", "affirm")])  # the button
+
+    assert [view.description for view in services.tickets.mine("wx-li")] == [
+        "卫生间灯也坏了 什么时候能来修", "厨房水管漏水"]
+
+
+async def test_withdrawing_an_open_request_read_as_a_new_one_asks_for_the_number(resident, services):
+    open_ticket(services, "wx-li", "帮老人做养老金认证", "pension_certification")
+    number = services.tickets.mine("wx-li")[0].number
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "认证那个上门先不用了 孩子帮着刷过了",
+                                         "pension_certification")
+
+    assert reply.texts == [f"您要撤销{number}（生存认证代办）吗？撤销后负责人就不来了。确认的话请回复“撤销 {number}”。"]
+    assert services.tickets.get(number).status == "assigned"  # nothing withdrawn on a guess
+
+
+@pytest.mark.parametrize("message, intent, opened", [
+    ("厨房水管又漏了 什么时候能来修", "repair", "noise_dispute"),  # asking after, but no open repair
+    ("卫生间灯不亮了", "repair", "repair"),  # an open repair, but a new problem
+])
+async def test_a_new_request_goes_on_as_one(resident, services, bound, message, intent, opened):
+    bound("wx-li", "3", "1", "301")
+    open_ticket(services, "wx-li", "楼上太吵", opened)
+
+    reply = await resident("wx-li").send(ActionStartTicket(), message, intent)
+
+    assert reply.responses == []
+    assert reply.slots["request_type"] == intent and reply.slots["description"] == message

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import conversation
-from bot.conversation import (correction_part, is_cancel, is_generic_request, is_no, is_yes, meaningful_length,
-                              other_party, parse_rating)
+from bot.conversation import (correction_part, is_cancel, is_follow_up, is_generic_request, is_no, is_withdrawal,
+                              is_yes, meaningful_length, other_party, parse_rating)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -54,6 +54,35 @@ def test_parse_rating(text, score, not_fixed):
 def test_not_very_satisfied_is_not_five_stars(text):
     score, _ = parse_rating(text)
     assert score is not None and score <= 3
+
+
+# -- asking after, or withdrawing, a request already made --------------------------------------------
+# Phrased afresh here, not copied from nlu_data: the cues must hold for words nobody trained on.
+@pytest.mark.parametrize("text", [
+    "上礼拜报的厨房下水道堵了 到底什么时候来人啊", "帮我催催 电梯那事", "楼上噪音的事有进展没",
+    "我妈那个认证你们安排了吗", "门口水管漏水 昨天就报了 怎么还没人来", "快递的事问了驿站没有",
+    "等了三天了 还是没人联系我", "那个调解排到几号了", "丢的快递找回来了没"])
+def test_asking_after_a_request(text):
+    assert is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", [
+    "3栋2单元502卫生间漏水了", "楼上天天半夜蹦迪 求调解", "快递显示签收了但我没收到",
+    "我爸八十多了 养老金认证弄不来 能上门吗", "电梯坏了", "", None])
+def test_a_new_request_is_not_asking_after_one(text):
+    assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", [
+    "报修的那个不用来了 我自己弄好了", "认证那个单子撤了吧 孩子帮着刷过了", "快递找到了 之前报的作废",
+    "噪音那事先不用了 我们自己谈", "别派人了 灯又亮了"])
+def test_withdrawing_a_request(text):
+    assert is_withdrawal(text)
+
+
+@pytest.mark.parametrize("text", ["我家灯不亮了", "快递被人拿错了", "楼上装修吵死了", "", None])
+def test_a_new_request_is_not_a_withdrawal(text):
+    assert not is_withdrawal(text)
 
 
 # -- cancel, yes, no --------------------------------------------------------------------------------

@@ -289,6 +289,29 @@ def test_typing_repair_does_not_cancel_the_open_ticket(assistant, db):
     assert _recorded(db, number).ticket.status == "assigned"
 
 
+def test_asking_after_an_open_repair_gives_its_progress_and_no_second_ticket(assistant, db):
+    sender = "rest-follow-up"
+    number = _report_repair(assistant, sender, "2栋1单元402", "厨房水管漏水")
+    reply = _say(assistant, sender, "昨天报的厨房水管 派人了么")  # read as check_ticket or as repair
+    assert number in reply and "刘建华" in reply
+    assert [t.number for t in db.tickets.mine(sender)] == [number]
+
+
+def test_a_new_problem_asked_like_a_follow_up_is_recorded_once_the_resident_says_so(assistant, db):
+    sender = "rest-new-problem"
+    number = _report_repair(assistant, sender, "2栋2单元401", "厨房水管漏水")
+    replies = _post(f"{assistant['rasa']}/webhooks/rest/webhook",
+                    {"sender": sender, "message": "卫生间灯也坏了 什么时候能来修"})
+    assert number in replies[0]["text"]
+    assert replies[-1]["buttons"] == [{"title": "是另一件事，帮我登记", "payload": "/repair"}]
+    assert len(db.tickets.mine(sender)) == 1
+    asked, _, done = _conversation(assistant, sender, "/repair", "随时都行", "确认")
+    assert "师傅什么时间上门方便" in asked
+    second = _number(done)
+    assert second != number
+    assert _recorded(db, second).ticket.description == "卫生间灯也坏了 什么时候能来修"
+
+
 # -- emergencies -----------------------------------------------------------------------------------
 
 def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_ticket_at_once(assistant, db):
