@@ -118,6 +118,7 @@ class ActionStartTicket(Action):
         if not conversation.is_follow_up(message):
             return None
         say_status(dispatcher, open_tickets, services)
+        chase(dispatcher, tracker, services, open_tickets, message)
         dispatcher.utter_message(response="utter_follow_up_or_new",
                                  type=texts.label("request_types", request_type),
                                  buttons=[{"title": texts.label("choices", "new_request"),
@@ -276,6 +277,7 @@ class ActionCheckTicket(Action):
             dispatcher.utter_message(response="utter_no_open_tickets")
             return []
         say_status(dispatcher, tickets, services)
+        chase(dispatcher, tracker, services, tickets, message)
         return []
 
 
@@ -289,6 +291,21 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
         due = f"，预计{due_text(view, services)}前联系您" if view.status in ("new", "assigned") and view.due_at else ""
         dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
                                  status=texts.label("statuses", view.status), due=due, **assignee_values(view))
+
+
+def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],
+          message: str) -> None:
+    """催一下, 怎么还没人来: the assignees of the open tickets hear of it (at most once in a while),
+    and the resident is told so. Asking without impatience only gets the progress."""
+    waiting = [view.number for view in tickets if view.status != "resolved"]
+    if not waiting or not conversation.is_chasing(message):
+        return
+    outcome = services.tickets.chase(common.sender(tracker), waiting, message)
+    if outcome.result == "chased":
+        dispatcher.utter_message(response="utter_ticket_chased")
+    elif outcome.result == "recently_chased":
+        dispatcher.utter_message(response="utter_ticket_chased_recently",
+                                 property_phone=services.compound_info().property_phone)
 
 
 class ActionRateTicket(Action):

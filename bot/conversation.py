@@ -46,6 +46,9 @@ _FOLLOW_UP = re.compile(
     r"|(修|派|联系|找|问|说|办|处理|调|沟通|安排|查|回复|反映|报|登记|约|跟|管|收)[^\s，,。？?]{0,4}?"
     r"(了|好|完|上|到|回来|出来|过)(没有?|么|吗|嘛|没)"
     r"|(问|找|联系|反映|说)了[^\s，,。？?]{1,5}(没有?|吗)|(修|管|查|找|问|说|办)没(修|管|查|找|问|说|办)")
+# Chasing one: the subset of asking after it that says the wait is too long. The assignee is told.
+_CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派|修|见|动静|消息|联系|处理|回)|一直没(人|来|修|消息|动静|联系)"
+                    r"|到现在(也|还)?没|等了(好|一|两|三|四|五|几|半|十|大半)|(还要|得)(排|等)多久|到底(什么|啥|哪)(时候|天)")
 # Withdrawing one: 报修作废吧, 不用派人来了, 上门认证先不用了. Anywhere in the message, unlike _CANCEL,
 # which reads a short answer inside a form.
 _WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
@@ -72,6 +75,11 @@ def is_cancel(text: str) -> bool:
 def is_follow_up(text: str) -> bool:
     """The message asks how a request already made is going (进展如何, 怎么还没人来)."""
     return bool(_FOLLOW_UP.search(text or ""))
+
+
+def is_chasing(text: str) -> bool:
+    """The message asks after a request impatiently (催一下, 怎么还没人来, 等了三天了)."""
+    return bool(_CHASE.search(text or ""))
 
 
 def is_withdrawal(text: str) -> bool:

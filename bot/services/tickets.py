@@ -20,6 +20,10 @@ from bot.tickets import duplicates, lifecycle, numbers, priority, routing
 from bot.tickets.lifecycle import Status
 
 RATE_REOPENS_AT_OR_BELOW = 2
+# A resident chasing a ticket (催一下, 怎么还没人来) tells its assignee at most once in this time;
+# each chase is in the ticket's events all the same.
+CHASE_INTERVAL = timedelta(hours=2)
+CHASE_REASON, CHASE_TOLD = "居民催办：", "居民催办，已通知负责人："  # the second marks a chase the assignee heard of
 
 
 class TicketError(ValueError):
@@ -153,6 +157,30 @@ class TicketService:
             outbox.to_staff(session, ticket.assignee_id, ticket, "ticket_cancelled", number=ticket.number,
                             type=texts.label("request_types", ticket.request_type))
             return Outcome("cancelled", (self._view(ticket),))
+
+    def chase(self, openid: str, numbers_: List[str], message: str) -> Outcome:
+        """The resident chases their open tickets named by number: each chase is an event, and the
+        assignee hears of it, unless they heard of it within CHASE_INTERVAL ("recently_chased")."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            chased = [t for t in (self._tickets_of(session, resident) if resident else [])
+                      if t.number in numbers_ and Status(t.status) in lifecycle.OPEN]
+            if not chased:
+                return Outcome("not_found")
+            now, told = self.services.now(), False
+            for ticket in chased:
+                recent = session.execute(select(TicketEvent.id).where(
+                    TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(CHASE_TOLD),
+                    TicketEvent.at >= now - CHASE_INTERVAL).limit(1)).first()
+                reason = (CHASE_REASON if recent else CHASE_TOLD) + message
+                session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                        actor=f"resident:{openid}", at=now, reason=reason[:500]))
+                if recent is None:
+                    told = True
+                    outbox.to_staff(session, ticket.assignee_id, ticket, "ticket_chased", number=ticket.number,
+                                    type=texts.label("request_types", ticket.request_type), text=message[:200],
+                                    location=common.location(ticket.building, ticket.unit, ticket.room))
+            return Outcome("chased" if told else "recently_chased", tuple(self._view(t) for t in chased))
 
     def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: str,
                           within: timedelta = timedelta(hours=1)) -> List[str]:

@@ -484,3 +484,37 @@ async def test_a_new_request_goes_on_as_one(resident, services, bound, message, 
 
     assert reply.responses == []
     assert reply.slots["request_type"] == intent and reply.slots["description"] == message
+
+
+# -- chasing ---------------------------------------------------------------------------------
+async def test_chasing_tells_the_assignee_and_the_resident_hears_so(resident, services, outbox):
+    open_ticket(services, "wx-li")
+    li = resident("wx-li")
+
+    reply = await li.send(ActionCheckTicket(), "水管的事都两天了 怎么还没人来", "check_ticket")
+
+    assert reply.texts[-1] == "已经帮您催了负责人，会尽快联系您🙏"
+    assert [(to, kind) for to, kind, _, _ in outbox()][-1] == ("wang", "ticket_chased")
+
+    again = await li.send(ActionCheckTicket(), "快点啊 催一下", "check_ticket")
+
+    assert again.texts[-1] == "刚才已经帮您催过负责人了，会尽快联系您。实在着急，可以打物业电话0571-8888 6666。"
+    assert [kind for _, kind, _, _ in outbox()].count("ticket_chased") == 1
+
+
+async def test_asking_calmly_gets_the_progress_and_tells_nobody(resident, services, outbox):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), "我报的修怎么样了", "check_ticket")
+
+    assert len(reply.texts) == 1 and FIRST in reply.texts[0]
+    assert "ticket_chased" not in [kind for _, kind, _, _ in outbox()]
+
+
+async def test_chasing_read_as_a_new_request_tells_the_assignee_too(resident, services, outbox):
+    open_ticket(services, "wx-li", "楼上每天半夜蹦迪", "noise_dispute")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "楼上噪音那事 等了一个星期了 还没人管", "noise_dispute")
+
+    assert reply.responses == ["utter_ticket_status", "utter_ticket_chased", "utter_follow_up_or_new"]
+    assert [(to, kind) for to, kind, _, _ in outbox()][-1] == ("mediation", "ticket_chased")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import conversation
-from bot.conversation import (correction_part, is_cancel, is_follow_up, is_generic_request, is_no, is_withdrawal,
-                              is_yes, meaningful_length, other_party, parse_rating)
+from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
+                              is_withdrawal, is_yes, meaningful_length, other_party, parse_rating)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -71,6 +71,18 @@ def test_asking_after_a_request(text):
     "我爸八十多了 养老金认证弄不来 能上门吗", "电梯坏了", "", None])
 def test_a_new_request_is_not_asking_after_one(text):
     assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", [
+    "帮我催催 电梯那事", "门口水管漏水 昨天就报了 怎么还没人来", "等了三天了 还是没人联系我",
+    "认证的事到底什么时候上门", "调解的事一直没消息"])
+def test_chasing_a_request(text):
+    assert is_chasing(text) and is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", ["楼上噪音的事有进展没", "我妈那个认证你们安排了吗", "查询工单", "卫生间漏水了", "", None])
+def test_asking_calmly_or_a_new_request_is_not_chasing(text):
+    assert not is_chasing(text)
 
 
 @pytest.mark.parametrize("text", [

@@ -294,7 +294,12 @@ def test_asking_after_an_open_repair_gives_its_progress_and_no_second_ticket(ass
     number = _report_repair(assistant, sender, "2栋1单元402", "厨房水管漏水")
     reply = _say(assistant, sender, "昨天报的厨房水管 派人了么")  # read as check_ticket or as repair
     assert number in reply and "刘建华" in reply
+    assert "催" not in reply  # asked calmly: nobody is told
+    chased = _say(assistant, sender, "厨房水管的事 等了两天了 怎么还没人来")
+    assert number in chased and "已经帮您催了负责人" in chased
     assert [t.number for t in db.tickets.mine(sender)] == [number]
+    told = [(n.recipient_id, n.kind) for n in _recorded(db, number).notifications if n.kind == "ticket_chased"]
+    assert told == [(_staff(db, "liu").id, "ticket_chased")]
 
 
 def test_a_new_problem_asked_like_a_follow_up_is_recorded_once_the_resident_says_so(assistant, db):

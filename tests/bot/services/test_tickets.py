@@ -439,6 +439,34 @@ def test_a_bare_score_rates_the_ticket_that_was_resolved_last(any_db_services, c
     assert outcome.tickets[0].number == light.number
 
 
+# -- chasing -------------------------------------------------------------------------------------
+def test_a_chase_tells_the_assignee_once_in_two_hours_and_every_chase_is_an_event(any_db_services, clock):
+    view = any_db_services.tickets.submit(repair("me"))
+
+    assert any_db_services.tickets.chase("me", [view.number], "怎么还没人来").result == "chased"
+    clock.advance(minutes=90)
+    assert any_db_services.tickets.chase("me", [view.number], "催一下啊").result == "recently_chased"
+    clock.advance(minutes=31)
+    assert any_db_services.tickets.chase("me", [view.number], "还没人来").result == "chased"
+
+    told = staff_notifications(any_db_services, "ticket_chased")
+    assert [(code, text) for code, _, _, text in told] == [
+        ("wang", f"居民在催工单 {view.number}（报修）：怎么还没人来 请尽快联系居民：3栋1单元101。"),
+        ("wang", f"居民在催工单 {view.number}（报修）：还没人来 请尽快联系居民：3栋1单元101。")]
+    chases = [e for e in events_of(any_db_services, view.number) if e.reason.startswith("居民催办")]
+    assert [(e.from_status, e.to_status, e.actor) for e in chases] == [("assigned", "assigned", "resident:me")] * 3
+    assert ticket_row(any_db_services, view.number).status == "assigned"
+
+
+def test_only_the_residents_open_tickets_can_be_chased(any_db_services):
+    view = any_db_services.tickets.submit(repair("me"))
+
+    assert any_db_services.tickets.chase("someone-else", [view.number], "催一下").result == "not_found"
+    any_db_services.tickets.cancel("me", view.number)
+    assert any_db_services.tickets.chase("me", [view.number], "催一下").result == "not_found"
+    assert staff_notifications(any_db_services, "ticket_chased") == []
+
+
 # -- cancelling -----------------------------------------------------------------------------------
 def test_the_only_open_ticket_is_cancelled_and_the_assignee_told(any_db_services):
     view = any_db_services.tickets.submit(repair("me"))
