@@ -14,8 +14,9 @@ from actions.common import guarded
 from bot import conversation, texts
 from bot.services.common import location
 from bot.services.tickets import NewRequest, TicketView
-from bot.tickets import REQUEST_TYPES, numbers
+from bot.tickets import REQUEST_TYPES, lifecycle, numbers
 from bot.tickets.duplicates import SHARED_FACILITIES
+from bot.tickets.lifecycle import Status
 from bot.tickets.priority import detect_emergency
 
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
@@ -32,6 +33,11 @@ FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
                   "not_yours": "utter_cancel_not_yours"}
+
+
+def is_open(view: TicketView) -> bool:
+    """Still being worked on (services.tickets.mine also lists resolved ones awaiting a rating)."""
+    return Status(view.status) in lifecycle.OPEN
 
 
 def reset_form(keep: tuple = ()) -> List[Dict[Text, Any]]:
@@ -62,7 +68,8 @@ class ActionStartTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         request_type = common.intent(tracker)
         message = common.text(tracker)
-        if message.startswith("/") and tracker.get_slot("pending_text"):
+        chosen = message.startswith("/")  # a choice we offered: the resident has decided
+        if chosen and tracker.get_slot("pending_text"):
             message = tracker.get_slot("pending_text")  # the resident picked a choice we offered
         emergency = detect_emergency(message) if request_type == "repair" else None
         if emergency:  # safety first, before anything that could fail
@@ -70,12 +77,11 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        chosen = common.text(tracker).startswith("/")  # a choice we offered: the resident has decided
         if not emergency and not chosen:
             answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
             if answered is not None:
                 return reset_form() + [SlotSet("confirmed", HANDLED)] + answered
-        if common.text(tracker).startswith("/") and tracker.get_slot("pending_review"):
+        if chosen and tracker.get_slot("pending_review"):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
         facility = common.entity(tracker, "facility")
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
@@ -108,15 +114,16 @@ class ActionStartTicket(Action):
         """"报修的暖气派人了么" or "认证那单作废" read as a new request while the resident has an open
         ticket of that kind: its progress, or the question to withdraw it, instead of a second ticket.
         None when the message is a new request after all."""
+        withdrawal = conversation.is_withdrawal(message)
+        if not withdrawal and not conversation.is_follow_up(message):
+            return None  # most requests: no need to look at the resident's tickets
         open_tickets = [view for view in services.tickets.mine(common.sender(tracker))
-                        if view.request_type == request_type and view.status != "resolved"]
+                        if view.request_type == request_type and is_open(view)]
         if not open_tickets:
             return None
-        if conversation.is_withdrawal(message):
+        if withdrawal:
             cancel(dispatcher, tracker)  # asks for the ticket's number: nothing is withdrawn on a guess
             return []
-        if not conversation.is_follow_up(message):
-            return None
         say_status(dispatcher, open_tickets, services)
         chase(dispatcher, tracker, services, open_tickets, message)
         dispatcher.utter_message(response="utter_follow_up_or_new",
@@ -297,7 +304,7 @@ def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets:
           message: str) -> None:
     """催一下, 怎么还没人来: the assignees of the open tickets hear of it (at most once in a while),
     and the resident is told so. Asking without impatience only gets the progress."""
-    waiting = [view.number for view in tickets if view.status != "resolved"]
+    waiting = [view.number for view in tickets if is_open(view)]
     if not waiting or not conversation.is_chasing(message):
         return
     outcome = services.tickets.chase(common.sender(tracker), waiting, message)

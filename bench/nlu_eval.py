@@ -23,6 +23,7 @@ from typing import List, Tuple
 import yaml
 
 from bench.common import PIPELINES, REPORTS, ROOT, machine, table
+from bot import conversation
 from bot.model_store import training_env
 from bot.retraining.evaluation import TICKET_INTENTS, out_of_scope_as_ticket, ticket_macro_f1
 
@@ -60,9 +61,8 @@ def cross_validate(name: str, config) -> dict:
                for r in json.loads((out / f"intent_{kind}.json").read_text(encoding="utf-8"))]
     pairs = [(r["intent"], r["intent_prediction"]["name"]) for r in results]
     threshold = fallback_threshold(config)
-    deployed = as_deployed(results, threshold)
-    return {"report": report, "pairs": pairs, "deployed": deployed, "threshold": threshold, "seconds": seconds,
-            "texts": [r["text"] for r in results]}
+    return {"report": report, "pairs": pairs, "deployed": as_deployed(results, threshold), "threshold": threshold,
+            "seconds": seconds, "texts": [r["text"] for r in results]}
 
 
 def open_ticket_check(texts: List[str], deployed: List[Tuple[str, str]]) -> Tuple[int, int, int, int]:
@@ -73,7 +73,6 @@ def open_ticket_check(texts: List[str], deployed: List[Tuple[str, str]]) -> Tupl
     requests read right). The check fires only when the resident has an open ticket of the kind
     the model named, which these folds cannot know: the first share is what the check can catch, the
     third what it can delay (a real new request then gets the progress and a choice first)."""
-    from bot import conversation
 
     def cued(text: str) -> bool:
         return conversation.is_follow_up(text) or conversation.is_withdrawal(text)
@@ -102,6 +101,7 @@ def main(argv=None) -> int:
         print(f"unknown pipeline(s) {unknown}; choose from {list(PIPELINES)}", file=sys.stderr)
         return 2
     results = {name: cross_validate(name, PIPELINES[name]) for name in names}
+    checks = {n: open_ticket_check(results[n]["texts"], results[n]["deployed"]) for n in names}
     intents = sorted(k for k, v in results[names[0]]["report"].items()
                      if isinstance(v, dict) and "support" in v and not k.endswith("avg"))
     rows = [[intent] + [f"{results[n]['report'].get(intent, {}).get('f1-score', 0):.3f}" for n in names]
@@ -124,9 +124,9 @@ def main(argv=None) -> int:
             ["ticket requests sent to the fallback (asked to rephrase)"]
             + [f"{fallback_share(results[n]['deployed']):.1%}" for n in names],
             ["follow-ups / withdrawals read as a new request: caught by the open-ticket check"]
-            + [_share(open_ticket_check(results[n]["texts"], results[n]["deployed"])[:2]) for n in names],
+            + [_share(checks[n][:2]) for n in names],
             ["requests read right that the open-ticket check would hold (if one of the kind is open)"]
-            + [_share(open_ticket_check(results[n]["texts"], results[n]["deployed"])[2:]) for n in names],
+            + [_share(checks[n][2:]) for n in names],
             ["all intents, macro F1"] + [f"{results[n]['report']['macro avg']['f1-score']:.3f}" for n in names],
             ["cross-validation wall time"] + [f"{results[n]['seconds']:.0f} s" for n in names],
         ]),
