@@ -112,24 +112,25 @@ class ActionStartTicket(Action):
     def _about_open_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, services, request_type: str,
                            message: str) -> Optional[List[Dict[Text, Any]]]:
         """"报修的暖气派人了么" or "认证那单作废" read as a new request while the resident has an open
-        ticket of that kind: its progress, or the question to withdraw it, instead of a second ticket.
-        None when the message is a new request after all."""
+        ticket of that kind (or of the one kind the words name): its progress, or the question to
+        withdraw it, instead of a second ticket. None when the message is a new request after all."""
         withdrawal = conversation.is_withdrawal(message)
         if not withdrawal and not conversation.is_follow_up(message):
             return None  # most requests: no need to look at the resident's tickets
-        open_tickets = [view for view in services.tickets.mine(common.sender(tracker))
-                        if view.request_type == request_type and is_open(view)]
+        mine = [view for view in services.tickets.mine(common.sender(tracker)) if is_open(view)]
+        meant = conversation.kind_meant(message, request_type)  # 丢快递的事怎么样了, read as repair
+        open_tickets = ([view for view in mine if view.request_type == meant]
+                        or [view for view in mine if view.request_type == request_type])
         if not open_tickets:
             return None
         if withdrawal:
             cancel(dispatcher, tracker)  # asks for the ticket's number: nothing is withdrawn on a guess
             return []
+        kind = open_tickets[0].request_type  # a new matter after all is a request of the kind shown
         say_status(dispatcher, open_tickets, services)
         chase(dispatcher, tracker, services, open_tickets, message)
-        dispatcher.utter_message(response="utter_follow_up_or_new",
-                                 type=texts.label("request_types", request_type),
-                                 buttons=[{"title": texts.label("choices", "new_request"),
-                                           "payload": f"/{request_type}"}])
+        dispatcher.utter_message(response="utter_follow_up_or_new", type=texts.label("request_types", kind),
+                                 buttons=[{"title": texts.label("choices", "new_request"), "payload": f"/{kind}"}])
         return [SlotSet("pending_text", message)]  # kept, should they say it is a new problem
 
     @staticmethod
@@ -303,11 +304,14 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
 def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],
           message: str) -> None:
     """催一下, 怎么还没人来: the assignees of the open tickets hear of it (at most once in a while),
-    and the resident is told so. Asking without impatience only gets the progress."""
-    waiting = [view.number for view in tickets if is_open(view)]
+    and the resident is told so; only those of the kind the words name (水管的事 → the repair), when
+    one is open. Asking without impatience only gets the progress."""
+    waiting = [view for view in tickets if is_open(view)]
     if not waiting or not conversation.is_chasing(message):
         return
-    outcome = services.tickets.chase(common.sender(tracker), waiting, message)
+    named = conversation.kinds_named(message)
+    aimed = [view.number for view in waiting if view.request_type in named] or [view.number for view in waiting]
+    outcome = services.tickets.chase(common.sender(tracker), aimed, message)
     if outcome.result == "chased":
         dispatcher.utter_message(response="utter_ticket_chased")
     elif outcome.result == "recently_chased":

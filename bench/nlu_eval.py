@@ -71,7 +71,7 @@ def open_ticket_check(texts: List[str], deployed: List[Tuple[str, str]]) -> Tupl
     the question to withdraw it, not a second ticket. Returns (follow-ups and withdrawals read as a
     ticket intent that carry the cue, all such misreadings, real requests that carry a cue, all real
     requests read right). The check fires only when the resident has an open ticket of the kind
-    the model named, which these folds cannot know: the first share is what the check can catch, the
+    the model named (or the one kind the words name), which these folds cannot know: the first share is what the check can catch, the
     third what it can delay (a real new request then gets the progress and a choice first)."""
 
     def cued(text: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 MAX_DESCRIPTION = 500
 
@@ -53,6 +53,15 @@ _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派
 # which reads a short answer inside a form.
 _WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
                        r"|先不用了|别(派|来|跑)|不麻烦(你们|师傅|了)|不搞了")
+# The kind of request a message talks about, by its words: which open ticket 催一下 or 怎么样了 is about
+# when the resident has several, or when the model named another kind (丢快递的事怎么样了 read as repair).
+_KINDS = (
+    ("repair", re.compile(r"(?<!装)修|坏|漏|堵|不亮|跳闸|停电|停水|没电|没水|电梯|电悌|水管|暖气|燃气|煤气|马桶|下水|插座|"
+                          r"门禁|充电桩|路灯|楼道灯|故障")),
+    ("noise_dispute", re.compile(r"噪音|噪声|燥音|躁音|吵|扰民|调解|纠纷|矛盾")),
+    ("parcel", re.compile(r"快递|快地|快第|包裹|快件|驿站|丰巢|取件|寄件|丢件")),
+    ("pension_certification", re.compile(r"认证|养老金|退休金|生存|刷脸|人脸")),
+)
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
 
@@ -85,6 +94,18 @@ def is_chasing(text: str) -> bool:
 def is_withdrawal(text: str) -> bool:
     """The message takes back a request already made (撤销, 不用来了, 作废)."""
     return bool(_WITHDRAW.search(text or ""))
+
+
+def kinds_named(text: str) -> FrozenSet[str]:
+    """The kinds of request whose words the message uses (水管 → repair, 快递 → parcel); often none
+    (催一下), sometimes several (快递柜坏了)."""
+    return frozenset(kind for kind, pattern in _KINDS if pattern.search(text or ""))
+
+
+def kind_meant(text: str, model_kind: str) -> str:
+    """The kind a follow-up is about: the model's, unless the words name one other kind only."""
+    named = kinds_named(text)
+    return next(iter(named)) if len(named) == 1 and model_kind not in named else model_kind
 
 
 def is_yes(text: str) -> bool:

@@ -472,6 +472,18 @@ async def test_withdrawing_an_open_request_read_as_a_new_one_asks_for_the_number
     assert services.tickets.get(number).status == "assigned"  # nothing withdrawn on a guess
 
 
+async def test_asking_after_a_ticket_of_the_kind_the_words_name_gives_its_progress(resident, services):
+    """丢快递的事 read as a repair: the words name the parcel ticket, and a new matter would be a parcel one."""
+    open_ticket(services, "wx-li", "驿站说快递签收了 我没拿到", "parcel")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "丢快递的事怎么样了 驿站找到没有", "repair")
+
+    assert reply.responses == ["utter_ticket_status", "utter_follow_up_or_new"]
+    assert "（快递问题）" in reply.texts[0] and "以上是您已登记的快递问题工单" in reply.texts[1]
+    assert reply.messages[-1]["buttons"] == [{"title": "是另一件事，帮我登记", "payload": "/parcel"}]
+    assert len(services.tickets.mine("wx-li")) == 1
+
+
 @pytest.mark.parametrize("message, intent, opened", [
     ("厨房水管又漏了 什么时候能来修", "repair", "noise_dispute"),  # asking after, but no open repair
     ("卫生间灯不亮了", "repair", "repair"),  # an open repair, but a new problem
@@ -500,6 +512,21 @@ async def test_chasing_tells_the_assignee_and_the_resident_hears_so(resident, se
 
     assert again.texts[-1] == "刚才已经帮您催过负责人了，会尽快联系您。实在着急，可以打物业电话0571-8888 6666。"
     assert [kind for _, kind, _, _ in outbox()].count("ticket_chased") == 1
+
+
+async def test_chasing_one_of_two_tickets_by_its_words_tells_only_its_assignee(resident, services, outbox):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼上每天半夜蹦迪", "noise_dispute")
+    li = resident("wx-li")
+
+    reply = await li.send(ActionCheckTicket(), "水管的事都两天了 怎么还没人来", "check_ticket")
+
+    assert reply.texts[-1] == "已经帮您催了负责人，会尽快联系您🙏"
+    assert [to for to, kind, _, _ in outbox() if kind == "ticket_chased"] == ["wang"]
+
+    await li.send(ActionCheckTicket(), "催一下 都等好几天了", "check_ticket")  # names neither: both hear
+
+    assert sorted(to for to, kind, _, _ in outbox() if kind == "ticket_chased") == ["mediation", "wang"]
 
 
 async def test_asking_calmly_gets_the_progress_and_tells_nobody(resident, services, outbox):

@@ -7,7 +7,8 @@ import pytest
 
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
-                              is_withdrawal, is_yes, meaningful_length, other_party, parse_rating)
+                              is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, other_party,
+                              parse_rating)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -95,6 +96,31 @@ def test_withdrawing_a_request(text):
 @pytest.mark.parametrize("text", ["我家灯不亮了", "快递被人拿错了", "楼上装修吵死了", "", None])
 def test_a_new_request_is_not_a_withdrawal(text):
     assert not is_withdrawal(text)
+
+
+# -- which kind of request a follow-up is about ------------------------------------------------------
+@pytest.mark.parametrize("text, kinds", [
+    ("丢快递的事怎么样了", {"parcel"}),
+    ("暖气片那事都三天了 怎么还没人来", {"repair"}),
+    ("楼上吵的那个调解排到几号了", {"noise_dispute"}),
+    ("俺妈的退休金认证啥时候上门", {"pension_certification"}),
+    ("驿站丢件的事 有消息没", {"parcel"}),
+    ("楼上装修的事有进展没", set()),  # 装修 is noise as often as it is building work: not a repair's word
+    ("快递柜坏了 什么时候修", {"parcel", "repair"}),
+    ("催一下", set()), ("", set()), (None, set()),
+])
+def test_the_kinds_a_message_names(text, kinds):
+    assert kinds_named(text) == kinds
+
+
+@pytest.mark.parametrize("text, model_kind, meant", [
+    ("丢快递的事怎么样了", "repair", "parcel"),  # the words beat the model on what it is about
+    ("卫生间灯也坏了 什么时候能来修", "repair", "repair"),
+    ("快递柜坏了 什么时候修", "repair", "repair"),  # two kinds named, the model's among them
+    ("催一下 等了两天了", "noise_dispute", "noise_dispute"),  # none named: the model's
+])
+def test_the_kind_a_follow_up_means(text, model_kind, meant):
+    assert kind_meant(text, model_kind) == meant
 
 
 # -- cancel, yes, no --------------------------------------------------------------------------------
