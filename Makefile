@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv model run chat tickets schedule test validate nlu-eval bench bench-wechat bench-swap lock clean
+.PHONY: help venv model run chat tickets schedule test validate nlu-eval bench bench-wechat bench-swap bench-gate lock clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench-wechat: $(READY)  ## WeChat channel under load vs bare REST → reports/we
 
 bench-swap: $(READY)  ## Switching the model under load: ours vs Rasa's PUT /model → reports/model_swap.md
 	@$(PY) -m bench.model_swap
+
+bench-gate: $(READY)  ## How often the retraining gate refuses one harmless example (8 trainings) → reports/gate_noise.md
+	@$(PY) -m bench.gate_noise
 
 lock:  ## Re-resolve requirements.in into requirements.lock
 	@scripts/lock.sh

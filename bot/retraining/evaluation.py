@@ -77,19 +77,22 @@ def scores(pairs: Pairs) -> Dict[str, Any]:
             "accuracy": sum(want == got for want, got in pairs) / max(1, len(pairs)), "messages": len(pairs)}
 
 
-def evaluate_model(model_path: Path, heldout: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """Load the model (about 15 s) and score it on ``heldout``."""
+def predict(model_path: Path, heldout: Sequence[Dict[str, Any]]) -> List[str]:
+    """Load the model (about 15 s) and give its top intent for each of ``heldout``'s messages."""
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
     configure_structlog(logging.WARNING)  # not a line per parsed message
     agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()
     try:
-        pairs = [(item["intent"], top_intent(loop.run_until_complete(agent.parse_message(item["text"]))))
-                 for item in heldout]
+        return [top_intent(loop.run_until_complete(agent.parse_message(item["text"]))) for item in heldout]
     finally:
         loop.close()
-    return scores(pairs)
+
+
+def evaluate_model(model_path: Path, heldout: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Load the model and score it on ``heldout``."""
+    return scores([(item["intent"], got) for item, got in zip(heldout, predict(model_path, heldout))])
 
 
 @dataclass(frozen=True)
