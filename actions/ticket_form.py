@@ -15,9 +15,11 @@ from actions import common
 from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem, say_missing
 from bot import conversation, texts
 from bot.nlu import address as address_parser
+from bot.services.common import location
 
 logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
+VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -44,7 +46,7 @@ class ValidateTicketForm(FormValidationAction):
             return []
         request_type = tracker.get_slot("request_type")
         needed = ["address", "description"]
-        if request_type in ("repair", "pension_certification"):
+        if request_type in VISITED:
             needed.append("visit_time")
         if request_type == "noise_dispute":
             needed.append("other_party")
@@ -105,6 +107,14 @@ class ValidateTicketForm(FormValidationAction):
             return cancelled()
         if conversation.meaningful_length(value) < 1:
             return {"visit_time": None}
+        if not conversation.names_a_time(value) and self._names_an_address(value):
+            # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
+            # (checked like any other), and the time asked again.
+            corrected = self.parse_address(value, dispatcher, tracker) or {}
+            if corrected.get("address") == "ok":
+                dispatcher.utter_message(response="utter_address_noted", location=location(
+                    corrected["building"], corrected["unit"], corrected["room"]))
+            return {**corrected, "visit_time": None}
         return {"visit_time": value[:100]}
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -128,6 +138,10 @@ class ValidateTicketForm(FormValidationAction):
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}
+        if (tracker.get_slot("request_type") in VISITED and conversation.names_a_time(value)
+                and not conversation.is_no(value) and value != tracker.get_slot("visit_time")):
+            # "周六上午" answered to the summary: the new time, and the summary again to confirm
+            return {"confirmed": None, "correcting": False, "visit_time": value[:100]}
         if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
@@ -143,18 +157,21 @@ class ValidateTicketForm(FormValidationAction):
                     "room": None}
         if part == "description":
             return {"confirmed": None, "correcting": False, "description": None}
-        if part == "third" and tracker.get_slot("request_type") in ("repair", "pension_certification",
-                                                                     "noise_dispute"):
+        if part == "third" and tracker.get_slot("request_type") in (*VISITED, "noise_dispute"):
             slot = "other_party" if tracker.get_slot("request_type") == "noise_dispute" else "visit_time"
             return {"confirmed": None, "correcting": False, slot: None}
         return {"confirmed": None}
 
     def _new_address(self, value: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
         """A resident may answer the summary with the right address straight away."""
-        found = {m.entity for m in address_parser.extract(value) if m.role is None}
-        if {"building", "room"} <= found:
+        if self._names_an_address(value):
             return self.parse_address(value, dispatcher, tracker)
         return None
+
+    @staticmethod
+    def _names_an_address(value: str) -> bool:
+        """At least a building and a room (3栋502, 3-2-402): the resident's own address."""
+        return {"building", "room"} <= {m.entity for m in address_parser.extract(value) if m.role is None}
 
 
 class ActionAskConfirmed(Action):
@@ -169,7 +186,6 @@ class ActionAskConfirmed(Action):
             dispatcher.utter_message(response="utter_ask_correction")
             return []
         slot = tracker.get_slot
-        from bot.services.common import location
         dispatcher.utter_message(
             response="utter_confirm_ticket", type=texts.label("request_types", slot("request_type")),
             location=location(slot("building"), slot("unit"), slot("room")), description=slot("description"),

@@ -62,6 +62,10 @@ _KINDS = (
     ("parcel", re.compile(r"快递|快地|快第|包裹|快件|驿站|丰巢|取件|寄件|丢件")),
     ("pension_certification", re.compile(r"认证|养老金|退休金|生存|刷脸|人脸")),
 )
+# A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
+_TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
+                   r"工作日|下班|午饭|午休|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|"
+                   r"有空|在家|什么时候都")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
 
@@ -94,6 +98,11 @@ def is_chasing(text: str) -> bool:
 def is_withdrawal(text: str) -> bool:
     """The message takes back a request already made (撤销, 不用来了, 作废)."""
     return bool(_WITHDRAW.search(text or ""))
+
+
+def names_a_time(text: str) -> bool:
+    """The message says when (明天上午, 周六, 随时都行): an answer to 什么时间上门方便."""
+    return bool(_TIME.search(text or ""))
 
 
 def kinds_named(text: str) -> FrozenSet[str]:

@@ -162,6 +162,29 @@ async def test_the_visit_time_is_kept_as_said(resident, bound):
                                                  visit_time="明天上午十点后")]
 
 
+@pytest.mark.parametrize("answer, location", [("3-2-402", "3栋2单元402"), ("3号楼1单元301", "3栋1单元301")])
+async def test_an_address_answered_to_the_visit_time_question_is_the_address(resident, bound, answer, location):
+    """Not 上门时间：3-2-402 on the ticket: the address is taken, and the time asked again."""
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+    assert someone.asked == "visit_time"
+
+    reply = await someone.answer(answer, "inform")
+
+    assert reply.texts[0] == f"好的，地址记为{location}。" and reply.responses[1:] == ["utter_ask_visit_time"]
+    assert someone.slots["visit_time"] is None
+    summary = await someone.answer("周六上午")
+    assert summary.texts == [REPAIR_SUMMARY.format(location=location, description="厨房水管漏水",
+                                                   visit_time="周六上午")]
+
+
+async def test_an_unknown_building_answered_to_the_visit_time_question_is_refused(resident, bound):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    reply = await someone.answer("99栋1单元301", "inform")
+
+    assert reply.responses[0] == "utter_address_unknown_building" and someone.asked == "address"
+
+
 @pytest.mark.parametrize("answer, party", [("不清楚", "不清楚"), ("不知道是谁", "不清楚"), ("楼下那家", "楼下（202）"),
                                            ("对门", "对门")])
 async def test_the_other_party_of_a_noise_dispute(resident, bound, answer, party):
@@ -285,6 +308,37 @@ async def test_an_address_typed_at_the_confirmation_replaces_the_old_one(residen
     await someone.answer("确认", "affirm")
     await someone.run(ActionSubmitTicket())
     assert services.tickets.get("BX-20261121-0001").location == "3栋2单元502"
+
+
+@pytest.mark.parametrize("answer", ["周六上午", "改成后天下午吧", "明天上午不行 周日都在家"])
+async def test_a_time_answered_to_the_summary_becomes_the_visit_time(resident, bound, ticket_row, answer):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer(answer, "inform")
+
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="厨房水管漏水",
+                                                 visit_time=answer)]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("BX-20261121-0001").visit_time == answer
+
+
+async def test_a_time_after_no_becomes_the_visit_time_too(resident, bound):
+    someone = await at_confirmation(resident, bound)
+    await someone.answer("不对", "deny")
+
+    reply = await someone.answer("周日下午", "inform")
+
+    assert someone.slots["correcting"] is False and someone.slots["visit_time"] == "周日下午"
+    assert reply.responses == ["utter_confirm_ticket"]
+
+
+async def test_a_parcel_summary_answered_with_a_time_is_not_a_visit(resident, bound):
+    someone = await at_confirmation(resident, bound, "快递显示签收了但没收到", "parcel")
+
+    await someone.answer("明天上午", "inform")
+
+    assert someone.slots["visit_time"] is None and someone.asked == "confirmed"
 
 
 async def test_no_with_the_right_address_applies_it(resident, bound):

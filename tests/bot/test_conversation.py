@@ -7,8 +7,8 @@ import pytest
 
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
-                              is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, other_party,
-                              parse_rating)
+                              is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
+                              other_party, parse_rating)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -121,6 +121,18 @@ def test_the_kinds_a_message_names(text, kinds):
 ])
 def test_the_kind_a_follow_up_means(text, model_kind, meant):
     assert kind_meant(text, model_kind) == meant
+
+
+# -- a time for a visit ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["明天上午", "周六下午三点后", "随时都行", "晚上7点以后在家", "15号上午", "这周末",
+                                  "礼拜天都有空", "下班以后"])
+def test_a_time_for_a_visit(text):
+    assert names_a_time(text)
+
+
+@pytest.mark.parametrize("text", ["3-2-402", "3号楼2单元402", "12号楼1802", "好的", "快一点", "有人吗", "", None])
+def test_an_address_or_a_word_is_not_a_time(text):
+    assert not names_a_time(text)
 
 
 # -- cancel, yes, no --------------------------------------------------------------------------------
