@@ -284,6 +284,10 @@ class ActionCheckTicket(Action):
         if not tickets:
             dispatcher.utter_message(response="utter_no_open_tickets")
             return []
+        named = conversation.kinds_named(message)  # 丢快递的事怎么样了, with only a repair on record
+        if named and not any(view.request_type in named for view in tickets):
+            kinds = "、".join(texts.label("request_types", kind) for kind in REQUEST_TYPES if kind in named)
+            dispatcher.utter_message(response="utter_no_ticket_of_kind", type=kinds)
         say_status(dispatcher, tickets, services)
         chase(dispatcher, tracker, services, tickets, message)
         return []

@@ -314,6 +314,24 @@ async def test_each_open_ticket_gets_its_status(resident, services):
         f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英"]
 
 
+async def test_asking_after_a_kind_never_reported_says_so_then_lists_the_others(resident, services):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), "丢快递的事怎么样了", "check_ticket")
+
+    assert reply.texts[0] == "没有查到您登记的快递问题工单。要登记的话，直接跟我说说情况就行。您名下的工单是这些："
+    assert reply.texts[1].startswith(f"{FIRST}（报修）")
+
+
+@pytest.mark.parametrize("message", ["查询工单", "我报的修怎么样了", "快递柜坏了那事修了没"])
+async def test_asking_after_a_kind_on_record_or_none_just_lists(resident, services, message):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), message, "check_ticket")
+
+    assert reply.responses == ["utter_ticket_status"]
+
+
 async def test_a_resolved_ticket_asks_for_a_rating(resident, services):
     resolved_ticket(services, "wx-li")
 
