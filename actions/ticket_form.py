@@ -138,10 +138,11 @@ class ValidateTicketForm(FormValidationAction):
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}
-        if (tracker.get_slot("request_type") in VISITED and conversation.names_a_time(value)
-                and not conversation.is_no(value) and value != tracker.get_slot("visit_time")):
+        new_time = conversation.visit_time(value) if conversation.names_a_time(value) else None
+        if (new_time and tracker.get_slot("request_type") in VISITED and not conversation.is_no(value)
+                and new_time != tracker.get_slot("visit_time")):
             # "周六上午" answered to the summary: the new time, and the summary again to confirm
-            return {"confirmed": None, "correcting": False, "visit_time": value[:100]}
+            return {"confirmed": None, "correcting": False, "visit_time": new_time}
         if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):

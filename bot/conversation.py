@@ -105,6 +105,13 @@ def names_a_time(text: str) -> bool:
     return bool(_TIME.search(text or ""))
 
 
+def visit_time(text: str) -> str:
+    """The time as the assignee should read it: 改成周日下午吧 → 周日下午."""
+    said = re.sub(r"^\s*(那就|那)?(改成|改到|改为|换成|换到|改)\s*", "", text or "")
+    said = re.sub(r"[吧呗啊哈]?\s*[。！!～~.，,]*\s*$", "", said).strip()
+    return (said or (text or "").strip())[:100]
+
+
 def kinds_named(text: str) -> FrozenSet[str]:
     """The kinds of request whose words the message uses (水管 → repair, 快递 → parcel); often none
     (催一下), sometimes several (快递柜坏了)."""

@@ -8,7 +8,7 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating)
+                              other_party, parse_rating, visit_time)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -133,6 +133,12 @@ def test_a_time_for_a_visit(text):
 @pytest.mark.parametrize("text", ["3-2-402", "3号楼2单元402", "12号楼1802", "好的", "快一点", "有人吗", "", None])
 def test_an_address_or_a_word_is_not_a_time(text):
     assert not names_a_time(text)
+
+
+@pytest.mark.parametrize("text, kept", [("改成周日下午吧", "周日下午"), ("那就改到明天上午吧！", "明天上午"),
+                                        ("周六上午", "周六上午"), ("明天上午不行 周日都在家", "明天上午不行 周日都在家")])
+def test_a_new_time_is_kept_without_the_words_around_it(text, kept):
+    assert visit_time(text) == kept
 
 
 # -- cancel, yes, no --------------------------------------------------------------------------------
