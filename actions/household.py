@@ -25,9 +25,17 @@ class ActionUpdateHousehold(Action):
         services = common.services()
         openid = common.sender(tracker)
         if not (building and room):
+            # "8栋2单元" after 电梯困人: a lift needs no room, and this is where it is
+            placed = services.tickets.complete_location(openid, building=building, unit=unit, room=None) \
+                if building and unit else []
+            for number in placed:
+                dispatcher.utter_message(response="utter_emergency_location_added", number=number,
+                                         location=location(building, unit, None))
             if phone:  # "我电话13812345678": nothing else to ask
                 services.residents.set_phone(openid, phone)
                 dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+                return []
+            if placed:
                 return []
             say_missing(dispatcher, [part for part, given in (("building", building), ("room", room)) if not given])
             return []

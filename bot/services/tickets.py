@@ -182,9 +182,10 @@ class TicketService:
                                     location=common.location(ticket.building, ticket.unit, ticket.room))
             return Outcome("chased" if told else "recently_chased", tuple(self._view(t) for t in chased))
 
-    def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: str,
+    def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: Optional[str],
                           within: timedelta = timedelta(hours=1)) -> List[str]:
-        """An emergency recorded before the resident said where: add the address they give now."""
+        """An emergency recorded before the resident said where: add the address they give now.
+        Without a room (8栋2单元), only an emergency of a shared facility (电梯困人), which needs none."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             if resident is None:
@@ -192,7 +193,9 @@ class TicketService:
             since = self.services.now() - within
             updated = []
             for ticket in self._tickets_of(session, resident):
-                if ticket.resident_id == resident.id and ticket.emergency and not ticket.room \
+                unplaced = not ticket.room and (room or (ticket.facility in duplicates.SHARED_FACILITIES and unit
+                                                          and not ticket.unit))
+                if ticket.resident_id == resident.id and ticket.emergency and unplaced \
                         and ticket.created_at >= since and Status(ticket.status) in lifecycle.OPEN:
                     ticket.building, ticket.unit, ticket.room = building, unit, room
                     where = common.location(building, unit, room)

@@ -107,6 +107,29 @@ async def test_the_address_given_after_an_emergency_completes_its_ticket(residen
     assert alerts == {("zhao", "emergency_alert", True), ("wang", "emergency_alert", True)}
 
 
+async def test_the_unit_given_after_a_lift_emergency_completes_its_ticket(resident, services, outbox):
+    """A lift needs no room number: 还差门牌号 would be the wrong answer to someone trapped."""
+    zhou = resident("wx-zhou")
+    urgent = await zhou.send(ActionStartTicket(), "电梯困人了 快来人 3栋", "repair", entities=[("facility", "电梯")])
+    number = urgent.slots["emergency_ticket"]
+
+    reply = await zhou.send(ActionUpdateHousehold(), "有人在里面 3栋2单元")
+
+    assert reply.texts == [f"已把地址3栋2单元补充到紧急工单 {number}，负责人马上就到。"]
+    assert services.tickets.get(number).location == "3栋2单元"
+    assert any("3栋2单元" in text for to, kind, _, text in outbox() if kind == "emergency_alert")
+
+
+async def test_a_unit_without_a_room_completes_no_flat_emergency(resident, services):
+    zhou = resident("wx-zhou")
+    urgent = await zhou.send(ActionStartTicket(), "厨房燃气味很大", "repair")
+
+    reply = await zhou.send(ActionUpdateHousehold(), "3栋2单元")
+
+    assert reply.responses == ["utter_address_incomplete"]  # a gas leak is in a flat: its number is needed
+    assert services.tickets.get(urgent.slots["emergency_ticket"]).location == "地址未知"
+
+
 async def test_an_emergency_long_past_is_not_completed(resident, services, clock):
     zhou = resident("wx-zhou")
     number = (await zhou.send(ActionStartTicket(), "燃气味很大", "repair")).slots["emergency_ticket"]
