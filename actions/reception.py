@@ -24,17 +24,21 @@ class ActionReceptionDay(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         config = settings.get()
-        today = self.today(config)
-        cal = common.services().compound_info().calendar or reception.Calendar(config.reception_days)
-        following, after = reception.reception_days(cal, today, 2)
-        where = f"，在{cal.place}" if cal.place else ""
-        dispatcher.utter_message(
-            response="utter_reception_days",
-            days_of_month=reception.describe_days(cal.days_of_month),
-            next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}{where}",
-            after_date=_day(after, today),
-        )
+        say_reception_days(dispatcher, config, self.today(config))
         return []
+
+
+def say_reception_days(dispatcher: CollectingDispatcher, config: settings.Settings, today: date) -> None:
+    """The next two reception days, with the hours and the place of the first."""
+    cal = common.services().compound_info().calendar or reception.Calendar(config.reception_days)
+    following, after = reception.reception_days(cal, today, 2)
+    where = f"，在{cal.place}" if cal.place else ""
+    dispatcher.utter_message(
+        response="utter_reception_days",
+        days_of_month=reception.describe_days(cal.days_of_month),
+        next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}{where}",
+        after_date=_day(after, today),
+    )
 
 
 def _day(day: reception.ReceptionDay, today: date) -> str:

@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.reception import say_reception_days
 from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem, say_missing
-from bot import conversation, texts
+from bot import conversation, settings, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
 
@@ -106,6 +107,13 @@ class ValidateTicketForm(FormValidationAction):
         if conversation.is_cancel(value):
             return cancelled()
         if conversation.meaningful_length(value) < 1:
+            return {"visit_time": None}
+        asks_reception = "接待" in value or not conversation.names_a_time(value)
+        if common.intent(tracker) == "ask_reception_day" and asks_reception:
+            # 业主接待日是哪天, asked at this question: answered, and the time asked again. (The slot
+            # cannot exclude the intent: the model reads answers like 周六上午 as date questions too.)
+            config = settings.get()
+            say_reception_days(dispatcher, config, common.services().now().astimezone(config.timezone).date())
             return {"visit_time": None}
         if not conversation.names_a_time(value) and self._names_an_address(value):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address

@@ -177,6 +177,25 @@ async def test_an_address_answered_to_the_visit_time_question_is_the_address(res
                                                    visit_time="周六上午")]
 
 
+@pytest.mark.parametrize("question", ["业主接待日是哪天", "接待日是几号来着"])
+async def test_the_reception_day_asked_at_the_visit_time_question_is_answered_and_asked_again(resident, bound,
+                                                                                            question):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    reply = await someone.answer(question, "ask_reception_day")
+
+    assert reply.responses == ["utter_reception_days", "utter_ask_visit_time"]
+    assert someone.slots["visit_time"] is None
+
+
+async def test_a_time_the_model_reads_as_a_date_question_is_still_the_time(resident, bound):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    await someone.answer("周六上午", "ask_reception_day")
+
+    assert someone.slots["visit_time"] == "周六上午" and someone.asked == "confirmed"
+
+
 async def test_an_unknown_building_answered_to_the_visit_time_question_is_refused(resident, bound):
     someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
 

@@ -398,10 +398,6 @@ def test_the_reception_day_asked_for_the_address_is_answered_and_the_form_goes_o
     assert "业主接待日是每月" in answer and "几栋几单元几号" in answer
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="Known limitation, chosen: the visit_time slot does not exclude ask_reception_day, "
-                          "because answers like 周六上午 look like date questions to the model; so 业主接待日是哪天 "
-                          "asked at this step becomes the visit time (the summary shows it and can be corrected)")
 def test_the_reception_day_asked_for_the_visit_time_is_answered_and_the_form_goes_on(assistant):
     asked, answer = _conversation(assistant, "rest-visit-question", "3栋1单元302厨房水龙头一直滴水",
                                   "业主接待日是哪天")
