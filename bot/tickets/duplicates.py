@@ -2,7 +2,7 @@
 
 Five residents of building 3 writing 电梯坏了 within the window are one repair: shared
 facilities (the lift, stairwell lights, the entrance door, chargers, the water main) of one
-building are one problem. Facilities inside a flat (a toilet, a tap) are the same problem only
+building are one problem, except that a lift, lights or door in another 单元 are another one. Facilities inside a flat (a toilet, a tap) are the same problem only
 when reported from the same flat.
 """
 
@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 SHARED_FACILITIES = frozenset({"电梯", "楼道灯", "门禁", "充电桩", "监控", "外墙", "屋顶", "下水道", "路灯"})
+# Each 单元 (stairwell) has its own: unit 1's lift and unit 2's are two problems, when both units are known.
+PER_UNIT = frozenset({"电梯", "楼道灯", "门禁"})
 DEFAULT_WINDOW = timedelta(hours=6)
 
 
@@ -37,7 +39,8 @@ def same_problem(new: Report, existing: Report, window: timedelta = DEFAULT_WIND
     if new.building != existing.building or abs(new.at - existing.at) > window:
         return False
     same_flat = bool(new.room) and (new.unit or "1", new.room) == (existing.unit or "1", existing.room)
-    return new.facility in SHARED_FACILITIES or same_flat
+    other_unit = new.facility in PER_UNIT and bool(new.unit and existing.unit) and new.unit != existing.unit
+    return (new.facility in SHARED_FACILITIES and not other_unit) or same_flat
 
 
 def find_duplicate(new: Report, open_tickets: Iterable[Report],

@@ -236,7 +236,7 @@ async def test_a_cancelled_request_creates_nothing(resident, services):
 
 async def test_a_neighbour_reporting_the_same_lift_joins_the_open_ticket(resident, bound, services):
     bound("wx-sun", "3", "2", "502")
-    bound("wx-li", "3", "1", "301")
+    bound("wx-li", "3", "2", "301")
     await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
 
     *_, done = await resident("wx-li").request("电梯不动了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
@@ -247,15 +247,28 @@ async def test_a_neighbour_reporting_the_same_lift_joins_the_open_ticket(residen
     assert [t.number for t in services.tickets.mine("wx-li")] == [FIRST]
 
 
+async def test_the_lift_of_another_unit_gets_its_own_ticket(resident, bound, services):
+    """Each 单元 has its own lift: joining unit 1's report to unit 2's would close it when the other is fixed."""
+    bound("wx-sun", "3", "2", "502")
+    bound("wx-li", "3", "1", "301")
+    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+
+    assert f"工单号 {SECOND}" in done.say("utter_ticket_created")
+    assert services.tickets.get(FIRST).reporters == 1
+
+
 async def test_joining_a_neighbours_ticket_remembers_the_residents_own_address(resident, bound, services):
     bound("wx-sun", "3", "2", "502")
     await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
 
-    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["3栋1单元301", "随时", ("确认", "affirm")],
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["3栋2单元301", "随时", ("确认", "affirm")],
                                                entities=LIFT)
 
+    assert services.tickets.get(FIRST).reporters == 2
     assert services.residents.profile("wx-li").room == "301"
-    assert done.say("utter_household_remembered").startswith("已记住您的住址：3栋1单元301。")
+    assert done.say("utter_household_remembered").startswith("已记住您的住址：3栋2单元301。")
 
 
 async def test_the_next_request_does_not_inherit_the_last_ones_facility(resident, bound, services):

@@ -33,6 +33,15 @@ def test_the_same_room_number_in_another_unit_is_another_flat():
     assert same_problem(Report("repair", "3", "502", "水管", T0, unit="2"), kitchen)
 
 
+def test_a_lift_in_another_unit_is_another_lift():
+    unit_one = Report("repair", "3", None, "电梯", T0, unit="1")
+    assert not same_problem(Report("repair", "3", None, "电梯", T0, unit="2"), unit_one)
+    assert same_problem(Report("repair", "3", "1201", "电梯", T0, unit="1"), unit_one)
+    assert same_problem(Report("repair", "3", None, "电梯", T0), unit_one)  # unit unknown: most likely the same
+    charger = Report("repair", "3", None, "充电桩", T0, unit="1")  # the building's, whichever unit reports it
+    assert same_problem(Report("repair", "3", None, "充电桩", T0, unit="2"), charger)
+
+
 def test_only_repairs_with_a_known_facility_join():
     assert not same_problem(Report("parcel", "3", "502", "快递柜", T0), Report("parcel", "3", "502", "快递柜", T0))
     assert not same_problem(lift(facility=None), lift(facility=None))
