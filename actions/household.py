@@ -30,7 +30,7 @@ class ActionUpdateHousehold(Action):
                 if building and unit else []
             for number in placed:
                 dispatcher.utter_message(response="utter_emergency_location_added", number=number,
-                                         location=location(building, unit, None))
+                                         location=location(building, unit, None))  # the lift's place
             if phone:  # "我电话13812345678": nothing else to ask
                 services.residents.set_phone(openid, phone)
                 dispatcher.utter_message(response="utter_phone_saved", phone=phone)

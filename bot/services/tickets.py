@@ -193,17 +193,20 @@ class TicketService:
             since = self.services.now() - within
             updated = []
             for ticket in self._tickets_of(session, resident):
-                unplaced = not ticket.room and (room or (ticket.facility in duplicates.SHARED_FACILITIES and unit
-                                                          and not ticket.unit))
-                if ticket.resident_id == resident.id and ticket.emergency and unplaced \
-                        and ticket.created_at >= since and Status(ticket.status) in lifecycle.OPEN:
+                if not (ticket.emergency and ticket.created_at >= since and Status(ticket.status) in lifecycle.OPEN):
+                    continue
+                lift_unplaced = ticket.facility in duplicates.SHARED_FACILITIES and unit and not ticket.unit
+                if ticket.resident_id == resident.id and not ticket.room and (room or lift_unplaced):
                     ticket.building, ticket.unit, ticket.room = building, unit, room
-                    where = common.location(building, unit, room)
-                    session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
-                                            actor=f"resident:{openid}", at=self.services.now(),
-                                            reason=f"补充地址：{where}"))
-                    self._alert_emergency(session, session.get(Compound, ticket.compound_id), ticket)
-                    updated.append(ticket.number)
+                elif ticket.resident_id != resident.id and lift_unplaced and building == ticket.building:
+                    ticket.unit = unit  # a neighbour who joined says which unit's lift; their flat is not the place
+                else:
+                    continue
+                where = common.location(ticket.building, ticket.unit, ticket.room)
+                session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                        actor=f"resident:{openid}", at=self.services.now(), reason=f"补充地址：{where}"))
+                self._alert_emergency(session, session.get(Compound, ticket.compound_id), ticket)
+                updated.append(ticket.number)
             return updated
 
     # -- staff -----------------------------------------------------------------------------

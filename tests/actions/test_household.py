@@ -120,6 +120,20 @@ async def test_the_unit_given_after_a_lift_emergency_completes_its_ticket(reside
     assert any("3栋2单元" in text for to, kind, _, text in outbox() if kind == "emergency_alert")
 
 
+async def test_a_neighbour_who_joined_a_lift_emergency_can_say_which_unit(resident, services, outbox):
+    first = await resident("wx-zhou").send(ActionStartTicket(), "电梯困人了 3栋", "repair", entities=[("facility", "电梯")])
+    number = first.slots["emergency_ticket"]
+    wu = resident("wx-wu")
+    joined = await wu.send(ActionStartTicket(), "3栋电梯里关着人 快来", "repair", entities=[("facility", "电梯")])
+    assert joined.slots["emergency_ticket"] == number  # one lift, one ticket
+
+    reply = await wu.send(ActionUpdateHousehold(), "在2单元 3栋2单元")
+
+    assert reply.texts == [f"已把地址3栋2单元补充到紧急工单 {number}，负责人马上就到。"]
+    assert services.tickets.get(number).location == "3栋2单元"
+    assert services.tickets.events(number)[-1].actor == "resident:wx-wu"
+
+
 async def test_a_unit_without_a_room_completes_no_flat_emergency(resident, services):
     zhou = resident("wx-zhou")
     urgent = await zhou.send(ActionStartTicket(), "厨房燃气味很大", "repair")
