@@ -108,14 +108,14 @@ class ValidateTicketForm(FormValidationAction):
             return cancelled()
         if conversation.meaningful_length(value) < 1:
             return {"visit_time": None}
-        asks_reception = "接待" in value or not conversation.names_a_time(value)
-        if common.intent(tracker) == "ask_reception_day" and asks_reception:
+        has_time = conversation.names_a_time(value)
+        if common.intent(tracker) == "ask_reception_day" and ("接待" in value or not has_time):
             # 业主接待日是哪天, asked at this question: answered, and the time asked again. (The slot
             # cannot exclude the intent: the model reads answers like 周六上午 as date questions too.)
             config = settings.get()
             say_reception_days(dispatcher, config, common.services().now().astimezone(config.timezone).date())
             return {"visit_time": None}
-        if not conversation.names_a_time(value) and self._names_an_address(value):
+        if not has_time and self._names_an_address(value):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
             # (checked like any other), and the time asked again.
             corrected = self.parse_address(value, dispatcher, tracker) or {}

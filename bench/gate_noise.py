@@ -5,7 +5,7 @@ active one by one correct example, yet DIET's batches, and so every weight, chan
 on the held-out messages moves. This trains the current data with one such example added, once
 per example in ``EDITS`` (each a message an admin could meet in the inbox, rightly labelled and
 in no training or held-out file), scores each model on the held-out messages
-(``bot.settings.HELDOUT_FILES``, as the console does) and asks the gate whether it may replace
+(the settings' ``heldout_files``, as the console does) and asks the gate whether it may replace
 the model of the current data. A gate that refuses such changes teaches admins to override it.
 
     .venv/bin/python -m bench.gate_noise [--edits N]      (about 2.5 minutes a training)
@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Tuple
 from bot.model_store import PROJECT, ensure_model, model_name, train_model
 from bot.nlu import reviewed
 from bot.retraining.evaluation import TICKET_INTENTS, compare, load_heldout, predict, scores
-from bot.settings import HELDOUT_FILES, load as load_settings
+from bot.settings import load as load_settings
 
 REPORTS = PROJECT / "reports"
 # Messages as the NLU inbox would show them, each with the label an admin would give.
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     parser.add_argument("--edits", type=int, default=len(EDITS), help="how many of EDITS to try")
     args = parser.parse_args(argv)
     settings = load_settings()
-    heldout = load_heldout(HELDOUT_FILES)
+    heldout = load_heldout(settings.heldout_files)
     wanted = [item["intent"] for item in heldout]
     models = PROJECT / "models"
 
