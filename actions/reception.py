@@ -1,7 +1,7 @@
 """Answers "when is the reception day" from the compound's calendar (RECEPTION_DAYS when it has
 none): the next two days, the hours and place with the next one, and a day moved by a holiday."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -16,21 +16,19 @@ class ActionReceptionDay(Action):
     def name(self) -> Text:
         return "action_reception_day"
 
-    def today(self, config: settings.Settings) -> date:
-        """Today in the compound's time zone (tests override this)."""
-        return datetime.now(config.timezone).date()
-
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        config = settings.get()
-        say_reception_days(dispatcher, config, self.today(config))
+        say_reception_days(dispatcher)
         return []
 
 
-def say_reception_days(dispatcher: CollectingDispatcher, config: settings.Settings, today: date) -> None:
-    """The next two reception days, with the hours and the place of the first."""
-    cal = common.services().compound_info().calendar or reception.Calendar(config.reception_days)
+def say_reception_days(dispatcher: CollectingDispatcher) -> None:
+    """The next two reception days after today (the services' clock, in the compound's time zone),
+    with the hours and the place of the first."""
+    config, services = settings.get(), common.services()
+    today = services.now().astimezone(config.timezone).date()
+    cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
     dispatcher.utter_message(

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.reception import say_reception_days
 from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem, say_missing
-from bot import conversation, settings, texts
+from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
 
@@ -112,8 +112,7 @@ class ValidateTicketForm(FormValidationAction):
         if common.intent(tracker) == "ask_reception_day" and ("接待" in value or not has_time):
             # 业主接待日是哪天, asked at this question: answered, and the time asked again. (The slot
             # cannot exclude the intent: the model reads answers like 周六上午 as date questions too.)
-            config = settings.get()
-            say_reception_days(dispatcher, config, common.services().now().astimezone(config.timezone).date())
+            say_reception_days(dispatcher)
             return {"visit_time": None}
         if not has_time and self._names_an_address(value):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
@@ -123,7 +122,7 @@ class ValidateTicketForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_address_noted", location=location(
                     corrected["building"], corrected["unit"], corrected["room"]))
             return {**corrected, "visit_time": None}
-        return {"visit_time": value[:100]}
+        return {"visit_time": conversation.visit_time(value) if has_time else value[:100]}
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
@@ -146,10 +145,9 @@ class ValidateTicketForm(FormValidationAction):
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}
-        new_time = conversation.visit_time(value) if conversation.names_a_time(value) else None
-        if (new_time and tracker.get_slot("request_type") in VISITED and not conversation.is_no(value)
-                and new_time != tracker.get_slot("visit_time")):
-            # "周六上午" answered to the summary: the new time, and the summary again to confirm
+        new_time = conversation.time_given(value) if tracker.get_slot("request_type") in VISITED else None
+        if new_time and new_time != tracker.get_slot("visit_time"):
+            # "周六上午" or "不对，改成周日下午" answered to the summary: the new time, and the summary again
             return {"confirmed": None, "correcting": False, "visit_time": new_time}
         if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)):
             return {"confirmed": "yes", "correcting": False}

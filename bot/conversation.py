@@ -66,6 +66,10 @@ _KINDS = (
 _TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
                    r"工作日|下班|午饭|午休|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|"
                    r"有空|在家|什么时候都")
+_CLAUSE = re.compile(r"[，,。；;！!？?]+")
+_DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
+_INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
+_TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
 
@@ -107,9 +111,26 @@ def names_a_time(text: str) -> bool:
 
 def visit_time(text: str) -> str:
     """The time as the assignee should read it: 改成周日下午吧 → 周日下午."""
-    said = re.sub(r"^\s*(那就|那)?(改成|改到|改为|换成|换到|改)\s*", "", text or "")
+    said = re.sub(r"^\s*((那就|那)?(改成|改到|改为|换成|换到|改)|那就)\s*", "", text or "")
     said = re.sub(r"[吧呗啊哈]?\s*[。！!～~.，,]*\s*$", "", said).strip()
     return (said or (text or "").strip())[:100]
+
+
+def time_given(text: str) -> Optional[str]:
+    """The visit time an answer to the summary gives, as visit_time writes it: 周六上午; 不对，改成周日下午吧
+    and 时间不对，应该是周日下午 → 周日下午; 不是周六，是周日上午 → 周日上午. None when it names none, only
+    takes one back (不是明天上午), or corrects another part (描述不对，周六那天漏得更厉害)."""
+    if not names_a_time(text) or (is_no(text) and correction_part(text) in ("address", "description")):
+        return None
+    said = next((clause for clause in reversed(_CLAUSE.split(text or "")) if names_a_time(clause)), "")
+    said = _DENIAL_LEAD.sub("", said)
+    denial = next((word for word in ("不是", "不要", "不行", "不在", "别") if said.startswith(word)), None)
+    if denial:
+        instead = _INSTEAD.search(said, len(denial))  # 不是周六是周日上午
+        if not instead:
+            return None
+        said = said[instead.end():]
+    return visit_time(_TIME_LEAD.sub("", said)) if names_a_time(said) else None
 
 
 def kinds_named(text: str) -> FrozenSet[str]:

@@ -14,14 +14,6 @@ from bot.db.engine import transaction
 from bot.db.models import Compound
 
 
-class FixedDay(ActionReceptionDay):
-    def __init__(self, today):
-        self._today = today
-
-    def today(self, config):
-        return self._today
-
-
 @pytest.fixture
 def edited_demo(services):
     """edited_demo(reception_days=[3, 13, 23]) reloads the demo compound with keys changed."""
@@ -52,12 +44,19 @@ def fallback_days(monkeypatch):
     settings.get.cache_clear()
 
 
-async def ask(resident, today, text="接待日是哪天"):
-    return await resident("resident-1").send(FixedDay(today), text, "ask_reception_day", confidence=0.98)
+@pytest.fixture
+def ask(resident, clock):
+    """ask(date(2026, 12, 3)) asks on that day, at 10:00 in the compound (Asia/Shanghai)."""
+
+    async def on(today, text="接待日是哪天"):
+        clock.now = clock.now.replace(year=today.year, month=today.month, day=today.day)
+        return await resident("resident-1").send(ActionReceptionDay(), text, "ask_reception_day", confidence=0.98)
+
+    return on
 
 
-async def test_answers_with_the_next_two_reception_days(resident):
-    reply = await ask(resident, date(2026, 11, 21))
+async def test_answers_with_the_next_two_reception_days(ask):
+    reply = await ask(date(2026, 11, 21))
 
     assert reply.events == []
     assert reply.texts == [
@@ -65,42 +64,42 @@ async def test_answers_with_the_next_two_reception_days(resident):
         "有什么问题可以当面反映，能解决的现场解决。"]
 
 
-async def test_after_the_last_one_of_the_year_the_next_are_in_january(resident):
-    reply = await ask(resident, date(2026, 12, 20))
+async def test_after_the_last_one_of_the_year_the_next_are_in_january(ask):
+    reply = await ask(date(2026, 12, 20))
 
     assert "下一次是1月3日（周日）9:00–11:30，在党群服务站（3号楼一层），再下一次是1月15日（周五）" in reply.texts[0]
 
 
-async def test_a_day_the_month_does_not_have_is_skipped(resident, reception_days):
+async def test_a_day_the_month_does_not_have_is_skipped(ask, reception_days):
     reception_days([15, 31])
 
-    reply = await ask(resident, date(2026, 11, 21))  # November has no 31st
+    reply = await ask(date(2026, 11, 21))  # November has no 31st
 
     assert "每月15日和31日。下一次是12月15日（周二）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月31日（周四）" in reply.texts[0]
 
 
-async def test_a_reception_day_today_is_said_to_be_today(resident):
-    reply = await ask(resident, date(2026, 12, 3))
+async def test_a_reception_day_today_is_said_to_be_today(ask):
+    reply = await ask(date(2026, 12, 3))
 
     assert "下一次是今天 12月3日（周四）" in reply.texts[0]
 
 
-async def test_follows_the_days_changed_in_the_database(resident, reception_days, fallback_days):
+async def test_follows_the_days_changed_in_the_database(ask, reception_days, fallback_days):
     fallback_days("3,15")
     reception_days([3, 13, 23])
 
-    reply = await ask(resident, date(2026, 11, 22), "逢三说事是哪天")
+    reply = await ask(date(2026, 11, 22), "逢三说事是哪天")
 
     assert "每月3日、13日和23日" in reply.texts[0]
     assert "下一次是明天 11月23日（周一）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月3日（周四）" in reply.texts[0]
 
 
-async def test_a_compound_without_days_uses_the_setting(resident, services, fallback_days):
+async def test_a_compound_without_days_uses_the_setting(ask, services, fallback_days):
     fallback_days("3,13,23")
     with transaction(services.factory) as session:
         session.execute(select(Compound).where(Compound.code == "demo")).scalar_one().reception_days = ""
 
-    reply = await ask(resident, date(2026, 11, 22))
+    reply = await ask(date(2026, 11, 22))
 
     assert "每月3日、13日和23日" in reply.texts[0]
 
@@ -109,9 +108,9 @@ def test_action_name_is_declared_in_the_domain(domain):
     assert ActionReceptionDay().name() in domain["actions"]
 
 
-async def test_a_day_moved_by_a_holiday_says_so(resident, edited_demo):
+async def test_a_day_moved_by_a_holiday_says_so(ask, edited_demo):
     edited_demo(reception_on_holiday="next_working_day")
 
-    reply = await ask(resident, date(2026, 9, 28))
+    reply = await ask(date(2026, 9, 28))
 
     assert "下一次是10月8日（周四，10月3日国庆节顺延）9:00–11:30，在党群服务站（3号楼一层），再下一次是10月15日（周四）" in reply.texts[0]

@@ -149,13 +149,13 @@ async def test_a_description_that_says_nothing_asks_for_more(resident, bound, an
     assert someone.slots["description"] is None
 
 
-async def test_the_visit_time_is_kept_as_said(resident, bound):
+async def test_the_visit_time_is_kept_without_the_words_around_it(resident, bound):
     someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
     assert someone.asked == "visit_time"
 
     empty = await someone.answer("🙏")
     assert empty.responses == ["utter_ask_visit_time"] and someone.slots["visit_time"] is None
-    reply = await someone.answer("明天上午十点后")
+    reply = await someone.answer("那就明天上午十点后吧～")
 
     assert someone.slots["visit_time"] == "明天上午十点后"
     assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="厨房水管漏水",
@@ -351,6 +351,28 @@ async def test_a_time_after_no_becomes_the_visit_time_too(resident, bound):
 
     assert someone.slots["correcting"] is False and someone.slots["visit_time"] == "周日下午"
     assert reply.responses == ["utter_confirm_ticket"]
+
+
+@pytest.mark.parametrize("answer", ["不对，改成周日下午吧", "时间不对 应该是周日下午"])
+async def test_no_with_a_new_time_applies_it(resident, bound, ticket_row, answer):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer(answer, "deny")
+
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="厨房水管漏水",
+                                                 visit_time="周日下午")]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("BX-20261121-0001").visit_time == "周日下午"
+
+
+async def test_no_to_the_time_alone_asks_what_to_change(resident, bound):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("不是明天上午", "deny")
+
+    assert someone.slots["visit_time"] == "明天上午" and someone.slots["correcting"] is True
+    assert reply.responses == ["utter_ask_correction"]
 
 
 async def test_a_parcel_summary_answered_with_a_time_is_not_a_visit(resident, bound):

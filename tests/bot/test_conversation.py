@@ -8,7 +8,7 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating, visit_time)
+                              other_party, parse_rating, time_given, visit_time)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -139,6 +139,25 @@ def test_an_address_or_a_word_is_not_a_time(text):
                                         ("周六上午", "周六上午"), ("明天上午不行 周日都在家", "明天上午不行 周日都在家")])
 def test_a_new_time_is_kept_without_the_words_around_it(text, kept):
     assert visit_time(text) == kept
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("不对，换到礼拜天下午吧", "礼拜天下午"), ("不对 改成周日下午", "周日下午"), ("时间错了，应该是后天上午", "后天上午"),
+    ("不是周五，是周六上午", "周六上午"), ("不是周五是周六上午", "周六上午"), ("说错了 周日一整天都在家", "周日一整天都在家"),
+    ("上门时间改到下周一下午吧", "下周一下午"), ("礼拜六上午", "礼拜六上午"),
+])
+def test_a_corrected_time_is_the_new_time(text, kept):
+    assert time_given(text) == kept
+
+
+@pytest.mark.parametrize("text", [
+    "不是明天上午",  # takes a time back, gives none
+    "情况写错了，礼拜六那天漏得更厉害",  # corrects the description
+    "地址不对，我明天不在家",  # corrects the address
+    "不对", "好的没问题", "3号楼2单元", None,
+])
+def test_no_new_time(text):
+    assert time_given(text) is None
 
 
 # -- cancel, yes, no --------------------------------------------------------------------------------
