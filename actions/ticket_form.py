@@ -21,6 +21,7 @@ from bot.services.common import location
 logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
 VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
+DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -86,7 +87,11 @@ class ValidateTicketForm(FormValidationAction):
             say_address_problem(dispatcher, problem, known["building"], known["unit"], known["room"])
             wrong = "unit" if problem == "unknown_unit" else "room"  # keep the parts that were right
             return {"address": None, **known, wrong: None}
-        return {"address": "ok", **known}
+        checked = {"address": "ok", **known}
+        party = conversation.relative_party(tracker.get_slot("other_party"), known["room"])
+        if party:  # 楼上, said before the room was known (or changed): 楼上（402）
+            checked["other_party"] = party
+        return checked
 
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
@@ -114,7 +119,9 @@ class ValidateTicketForm(FormValidationAction):
             # cannot exclude the intent: the model reads answers like 周六上午 as date questions too.)
             say_reception_days(dispatcher)
             return {"visit_time": None}
-        if not has_time and self._names_an_address(value):
+        if has_time:
+            return {"visit_time": conversation.visit_time(value)}
+        if self._names_an_address(value):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
             # (checked like any other), and the time asked again.
             corrected = self.parse_address(value, dispatcher, tracker) or {}
@@ -122,7 +129,13 @@ class ValidateTicketForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_address_noted", location=location(
                     corrected["building"], corrected["unit"], corrected["room"]))
             return {**corrected, "visit_time": None}
-        return {"visit_time": conversation.visit_time(value) if has_time else value[:100]}
+        if conversation.is_question(value):  # 什么意思, 要多久: not a time; asked again
+            return {"visit_time": None}
+        detail = self._detail(value, tracker)
+        if detail is not None:  # 他不会用手机: more about the request; the time is asked again
+            dispatcher.utter_message(response="utter_detail_noted")
+            return {"description": detail, "visit_time": None}
+        return {"visit_time": value[:100]}  # 等我儿子回来: a time in the resident's own words
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
@@ -149,13 +162,34 @@ class ValidateTicketForm(FormValidationAction):
         if new_time and new_time != tracker.get_slot("visit_time"):
             # "周六上午" or "不对，改成周日下午" answered to the summary: the new time, and the summary again
             return {"confirmed": None, "correcting": False, "visit_time": new_time}
-        if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)):
+        if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)
+                                          and not conversation.is_question(value)):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
+        detail = None if conversation.is_no(value) else self._detail(value, tracker)
+        if detail is not None:  # 晚上11点以后还在跳: added to the description, and the summary shown again
+            dispatcher.utter_message(response="utter_detail_noted")
+            return {"confirmed": None, "description": detail}
         if conversation.is_no(value) or common.intent(tracker) == "deny":
             return {"confirmed": None, "correcting": True}
         return {"confirmed": None}
+
+    @staticmethod
+    def _detail(value: str, tracker: Tracker) -> Optional[str]:
+        """More about the request, said where something else was asked (他不会用手机 at the time
+        question, 晚上11点以后还在跳 at the summary): the description with it added; None when the
+        message is not that (the model must read it as the request's own kind), or it would not fit."""
+        if (common.intent(tracker) != tracker.get_slot("request_type")
+                or (common.confidence(tracker) or 0) < DETAIL_CONFIDENCE
+                or conversation.meaningful_length(value) < 3
+                or conversation.is_question(value) or conversation.is_follow_up(value)):
+            return None
+        description = tracker.get_slot("description") or ""
+        if value in description:  # said again: nothing new to add
+            return description
+        added = f"{description}；{value}" if description else value
+        return added if len(added) <= conversation.MAX_DESCRIPTION else None
 
     def _correct(self, value: str, tracker: Tracker) -> Dict[Text, Any]:
         part = conversation.correction_part(value)

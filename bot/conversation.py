@@ -64,8 +64,10 @@ _KINDS = (
 )
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 _TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
-                   r"工作日|下班|午饭|午休|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|"
+                   r"工作日|下班|午饭|午休|尽快|尽早|越快越好|越早越好|马上|立刻|赶紧|随便|哪天都|任何时[间候]|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|"
                    r"有空|在家|什么时候都")
+# A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
+_QUESTION = re.compile(r"[?？]|什么|啥|吗|么|怎么|咋|哪|意思|为何|多久|几时")
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
@@ -149,6 +151,11 @@ def is_yes(text: str) -> bool:
     return bool(_YES.search(text or ""))
 
 
+def is_question(text: str) -> bool:
+    """The message asks something (什么意思, 要多久): never a yes, whatever the model read."""
+    return bool(_QUESTION.search(text or ""))
+
+
 def is_no(text: str) -> bool:
     return bool(_NO.search(text or ""))
 
@@ -199,4 +206,13 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
             if offset and own_room and own_room.isdigit():
                 return f"{word}（{int(own_room) + offset}）"
             return word
+    return None
+
+
+def relative_party(party: Optional[str], own_room: Optional[str]) -> Optional[str]:
+    """A neighbour named by where they live from the resident (楼上, 楼上（402）), worked out again
+    for the resident's room as now known; None when the party is not named that way."""
+    for word in _RELATIONS:
+        if party == word or (party or "").startswith(word + "（"):
+            return other_party(word, own_room)
     return None

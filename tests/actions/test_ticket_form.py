@@ -162,6 +162,40 @@ async def test_the_visit_time_is_kept_without_the_words_around_it(resident, boun
                                                  visit_time="明天上午十点后")]
 
 
+async def test_more_about_the_request_at_the_visit_time_question_is_added_to_the_description(resident, bound,
+                                                                                            ticket_row):
+    someone = await started(resident, bound, "老伴要做养老金认证 腿脚不方便", "pension_certification",
+                            where=("3", "1", "301"))
+    assert someone.asked == "visit_time"
+
+    reply = await someone.answer("他也不会用智能手机", "pension_certification", confidence=0.8)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", "代办员什么时间上门帮老人认证方便？比如“明天上午”“周六下午”。"]
+    await someone.answer("周六上午", "inform")
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    row = ticket_row("RZ-20261121-0001")
+    assert (row.description, row.visit_time) == ("老伴要做养老金认证 腿脚不方便；他也不会用智能手机", "周六上午")
+
+
+@pytest.mark.parametrize("answer, intent", [("等我儿子回来", "cancel_ticket"), ("老头子在的时候", "pension_certification")])
+async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer, intent):
+    someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification", where=("3", "1", "301"))
+
+    await someone.answer(answer, intent, confidence=0.6)
+
+    assert someone.slots["visit_time"] == answer and someone.asked == "confirmed"
+
+
+@pytest.mark.parametrize("answer", ["什么意思", "要等多久？"])
+async def test_a_question_at_the_visit_time_question_is_not_the_time(resident, bound, answer):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    reply = await someone.answer(answer, "affirm")
+
+    assert someone.slots["visit_time"] is None and reply.responses == ["utter_ask_visit_time"]
+
+
 @pytest.mark.parametrize("answer, location", [("3-2-402", "3栋2单元402"), ("3号楼1单元301", "3栋1单元301")])
 async def test_an_address_answered_to_the_visit_time_question_is_the_address(resident, bound, answer, location):
     """Not 上门时间：3-2-402 on the ticket: the address is taken, and the time asked again."""
@@ -214,6 +248,19 @@ async def test_the_other_party_of_a_noise_dispute(resident, bound, answer, party
 
     assert someone.slots["other_party"] == party
     assert f"\n对方：{party}\n" in reply.say("utter_confirm_ticket")
+
+
+async def test_upstairs_said_before_the_room_is_worked_out_once_the_room_is_known(resident, services):
+    someone = resident("wx-new")
+    await someone.send(ActionStartTicket(), "楼上天天半夜蹦迪 吵得睡不着", "noise_dispute")
+    await someone.activate_form()
+    assert someone.asked == "address" and someone.slots["other_party"] == "楼上"
+
+    reply = await someone.answer("3栋1单元302", "inform")
+
+    assert "\n对方：楼上（402）\n" in reply.say("utter_confirm_ticket")
+    corrected = await someone.answer("不对，是3栋1单元502", "deny")
+    assert "\n对方：楼上（602）\n" in corrected.say("utter_confirm_ticket")
 
 
 async def test_naming_the_other_party_keeps_the_residents_own_address(resident, bound, services):
@@ -373,6 +420,25 @@ async def test_no_to_the_time_alone_asks_what_to_change(resident, bound):
 
     assert someone.slots["visit_time"] == "明天上午" and someone.slots["correcting"] is True
     assert reply.responses == ["utter_ask_correction"]
+
+
+async def test_more_about_the_request_at_the_summary_is_added_and_shown(resident, bound):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("水一直在往楼下滴", "repair", confidence=0.99)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", REPAIR_SUMMARY.format(
+        location="3栋1单元301", description="厨房水管漏水；水一直在往楼下滴", visit_time="明天上午")]
+    again = await someone.answer("水一直在往楼下滴", "repair", confidence=0.99)
+    assert someone.slots["description"] == "厨房水管漏水；水一直在往楼下滴" and again.responses[-1] == "utter_confirm_ticket"
+
+
+async def test_a_question_the_model_reads_as_yes_does_not_submit(resident, bound):
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer("什么意思", "affirm", confidence=0.92)
+
+    assert someone.slots["confirmed"] is None and reply.responses == ["utter_confirm_ticket"]
 
 
 async def test_a_parcel_summary_answered_with_a_time_is_not_a_visit(resident, bound):

@@ -8,7 +8,7 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating, time_given, visit_time)
+                              other_party, parse_rating, relative_party, time_given, visit_time)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -251,3 +251,10 @@ def test_meaningful_length_counts_letters_and_digits_only(text, length):
 
 def test_descriptions_have_a_limit():
     assert conversation.MAX_DESCRIPTION == 500
+
+
+@pytest.mark.parametrize("party, own_room, now", [("楼上", "302", "楼上（402）"), ("楼下（402）", "1502", "楼下（1402）"),
+                                                  ("对门", "302", "对门"), ("3栋602", "302", None), ("不清楚", "302", None),
+                                                  (None, "302", None)])
+def test_a_neighbour_named_from_the_residents_home_follows_the_home(party, own_room, now):
+    assert relative_party(party, own_room) == now
