@@ -148,7 +148,7 @@ class ActionStartTicket(Action):
         if len(message) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return []
-        return [SlotSet("description", message.strip())]
+        return [SlotSet("description", conversation.without_greeting(message))]
 
     @staticmethod
     def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services) -> Dict[str, Optional[str]]:

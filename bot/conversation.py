@@ -68,12 +68,20 @@ _TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中
                    r"有空|在家|什么时候都")
 # A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
 _QUESTION = re.compile(r"[?？]|什么|啥|吗|么|怎么|咋|哪|意思|为何|多久|几时")
+_GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello|hi|嗨|喂|打扰了|打扰一下)"
+                       r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+
+
+def without_greeting(text: str) -> str:
+    """The request without the greeting before it (你好 我家水管漏了 → 我家水管漏了), as staff read it."""
+    rest = _GREETING.sub("", text or "").strip()
+    return rest if meaningful_length(rest) >= 2 else (text or "").strip()
 
 
 def meaningful_length(text: str) -> int:

@@ -63,6 +63,14 @@ async def test_a_bound_residents_household_is_the_place(resident, bound):
     assert reply.slots["description"] == "楼道灯不亮了"
 
 
+async def test_the_greeting_before_a_request_is_not_part_of_its_description(resident, bound):
+    bound("wx-li", "3", "1", "301")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "您好！在吗？楼道灯不亮了", "repair")
+
+    assert reply.slots["description"] == "楼道灯不亮了"
+
+
 async def test_an_unknown_building_is_refused_and_the_address_asked(resident):
     wu = resident("wx-wu")
 

@@ -8,7 +8,8 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating, relative_party, time_given, visit_time)
+                              other_party, parse_rating, relative_party, time_given, visit_time,
+                              without_greeting)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -258,3 +259,10 @@ def test_descriptions_have_a_limit():
                                                   (None, "302", None)])
 def test_a_neighbour_named_from_the_residents_home_follows_the_home(party, own_room, now):
     assert relative_party(party, own_room) == now
+
+
+@pytest.mark.parametrize("text, kept", [("你好 我家老头子要做养老金认证", "我家老头子要做养老金认证"),
+                                        ("您好！在吗？厨房水管漏水", "厨房水管漏水"), ("Hi，电梯又坏了", "电梯又坏了"),
+                                        ("你好呀", "你好呀"), ("你好坏", "你好坏"), ("楼上你好吵", "楼上你好吵")])
+def test_a_greeting_before_the_request_is_left_out_of_it(text, kept):
+    assert without_greeting(text) == kept
