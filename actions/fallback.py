@@ -38,7 +38,13 @@ class ActionHandleFallback(Action):
             return []
         ranking = [Ranked(r["name"], float(r["confidence"]))
                    for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
-        review_id = common.services().review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
+        services = common.services()
+        review_id = services.review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
+        if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
+                tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
+            # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
+            tickets.cancel(dispatcher, tracker)
+            return []
         choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
         buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
         buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
 VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
+SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -167,7 +168,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
-        detail = None if conversation.is_no(value) else self._detail(value, tracker)
+        detail = None if conversation.is_no(value) else self._detail(value, tracker, at_summary=True)
         if detail is not None:  # 晚上11点以后还在跳: added to the description, and the summary shown again
             dispatcher.utter_message(response="utter_detail_noted")
             return {"confirmed": None, "description": detail}
@@ -176,12 +177,17 @@ class ValidateTicketForm(FormValidationAction):
         return {"confirmed": None}
 
     @staticmethod
-    def _detail(value: str, tracker: Tracker) -> Optional[str]:
+    def _detail(value: str, tracker: Tracker, at_summary: bool = False) -> Optional[str]:
         """More about the request, said where something else was asked (他不会用手机 at the time
-        question, 晚上11点以后还在跳 at the summary): the description with it added; None when the
-        message is not that (the model must read it as the request's own kind), or it would not fit."""
-        if (common.intent(tracker) != tracker.get_slot("request_type")
-                or (common.confidence(tracker) or 0) < DETAIL_CONFIDENCE
+        question; 晚上11点以后还在跳, 中通的 单号后四位1234 at the summary): the description with it
+        added; None when the message is not that, or it would not fit. At the time question the
+        model must read it as the request's own kind (等我儿子回来 is a time); at the summary, where
+        the resident has said what they wanted and is shown it, also as a detail (inform) or as
+        nothing it knows (out_of_scope, nlu_fallback)."""
+        intent, request_type = common.intent(tracker), tracker.get_slot("request_type")
+        own_kind = intent == request_type and (common.confidence(tracker) or 0) >= DETAIL_CONFIDENCE
+        loose = at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
+        if (not (own_kind or loose)
                 or conversation.meaningful_length(value) < 3
                 or conversation.is_question(value) or conversation.is_follow_up(value)):
             return None

@@ -52,7 +52,8 @@ _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派
 # Withdrawing one: 报修作废吧, 不用派人来了, 上门认证先不用了. Anywhere in the message, unlike _CANCEL,
 # which reads a short answer inside a form.
 _WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
-                       r"|先不用了|别(派|来|跑)|不麻烦(你们|师傅|了)|不搞了")
+                       r"|先不用了|别(派|来|跑)|不麻烦(你们|师傅|了)|不搞了|^\s*(算了)?[，,\s]*不要了"
+                       r"|(快递|包裹|快件|东西|件)(已经|都|也)?找到了|自己(就|又)?好了")
 # The kind of request a message talks about, by its words: which open ticket 催一下 or 怎么样了 is about
 # when the resident has several, or when the model named another kind (丢快递的事怎么样了 read as repair).
 _KINDS = (

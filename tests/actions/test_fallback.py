@@ -41,6 +41,25 @@ async def test_an_unsure_message_is_kept_and_the_likeliest_requests_offered(resi
     assert reply.slots == {"pending_text": UNSURE, "pending_review": float(row.id)}
 
 
+async def test_taking_back_a_request_the_model_was_unsure_of_asks_to_withdraw_it(resident, services):
+    number = services.tickets.submit(NewRequest(openid="wx-ma", request_type="parcel", description="快递显示签收了没收到",
+                                                building="3", unit="1", room="301")).number
+
+    reply = await not_understood(resident("wx-ma"), "算了不要了 快递找到了",
+                                 [("nlu_fallback", 0.55), ("cancel_ticket", 0.45), ("deny", 0.44)])
+
+    assert reply.texts == [f"您要撤销{number}（快递问题）吗？撤销后负责人就不来了。确认的话请回复“撤销 {number}”。"]
+    assert services.tickets.get(number).status == "assigned"
+    assert [row.text for row in services.review.pending()] == ["算了不要了 快递找到了"]  # still kept for the admins
+
+
+async def test_taking_back_with_nothing_open_offers_the_choices(resident):
+    reply = await not_understood(resident("wx-ma"), "算了不要了 快递找到了",
+                                 [("nlu_fallback", 0.55), ("cancel_ticket", 0.45), ("parcel", 0.3)])
+
+    assert reply.messages[0]["buttons"] == [{"title": "快递问题", "payload": "/parcel"}, HANDOFF_BUTTON]
+
+
 async def test_only_likely_requests_become_choices(resident):
     reply = await not_understood(resident("wx-ma"), "今天天气怎么样啊",
                                  [("nlu_fallback", 0.55), ("greet", 0.5), ("parcel", 0.04)])

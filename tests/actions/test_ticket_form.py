@@ -433,6 +433,28 @@ async def test_more_about_the_request_at_the_summary_is_added_and_shown(resident
     assert someone.slots["description"] == "厨房水管漏水；水一直在往楼下滴" and again.responses[-1] == "utter_confirm_ticket"
 
 
+@pytest.mark.parametrize("intent", ["out_of_scope", "inform", "nlu_fallback"])
+async def test_a_detail_the_model_cannot_place_at_the_summary_is_added(resident, bound, ticket_row, intent):
+    someone = await at_confirmation(resident, bound, "快递显示签收了但没收到", "parcel")
+
+    reply = await someone.answer("中通的 单号后四位1234", intent, confidence=1.0)
+
+    assert reply.responses == ["utter_detail_noted", "utter_confirm_ticket"]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("KD-20261121-0001").description == "快递显示签收了但没收到；中通的 单号后四位1234"
+
+
+@pytest.mark.parametrize("answer, intent", [("谢谢啦", "thank"), ("你好", "greet"), ("查一下我的工单", "check_ticket"),
+                                            ("物业费怎么交", "out_of_scope"), ("好吧", "out_of_scope")])
+async def test_other_words_at_the_summary_are_not_a_detail(resident, bound, answer, intent):
+    someone = await at_confirmation(resident, bound, "快递显示签收了但没收到", "parcel")
+
+    reply = await someone.answer(answer, intent, confidence=0.99)
+
+    assert someone.slots["description"] == "快递显示签收了但没收到" and reply.responses == ["utter_confirm_ticket"]
+
+
 async def test_a_question_the_model_reads_as_yes_does_not_submit(resident, bound):
     someone = await at_confirmation(resident, bound)
 
