@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import say_address_problem, say_missing
+from actions.tickets import rate_aside, say_address_problem, say_missing
 from bot.services.common import location
 
 
@@ -22,6 +22,8 @@ class ActionUpdateHousehold(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         building, unit, room = (common.entity(tracker, key) for key in ("building", "unit", "room"))
         phone = common.entity(tracker, "phone")
+        if not (building or unit or room or phone) and rate_aside(dispatcher, tracker):
+            return []  # "5", read as an address, to 请回复1–5给这次服务打分
         services = common.services()
         openid = common.sender(tracker)
         if not (building and room):

@@ -355,6 +355,14 @@ def rate(dispatcher: CollectingDispatcher, tracker: Tracker, only_if_waiting: bo
     return True
 
 
+def rate_aside(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """挺好的 谢谢王姐 or a bare 5, to a ticket that waits for its rating, read by the model as thanks,
+    out of scope or an address: rated. False (nothing said) when there is no score or nothing to rate."""
+    if tracker.active_loop_name or conversation.rating_aside(common.text(tracker)) is None:
+        return False
+    return rate(dispatcher, tracker, only_if_waiting=True)
+
+
 class ActionCancelTicket(Action):
     def name(self) -> Text:
         return "action_cancel_ticket"

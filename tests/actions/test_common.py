@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
 from actions.household import ActionUpdateHousehold
 from actions.reception import ActionReceptionDay
+from actions.replies import ActionOutOfScope, ActionThank
 from actions.tickets import (ActionCancelTicket, ActionCheckTicket, ActionRateTicket, ActionStartTicket,
                              ActionSubmitTicket)
 from bot import services as services_module
@@ -50,6 +51,8 @@ ACTIONS = [
     (ActionHandleFallback, "家里那个东西又不行了", "nlu_fallback", {}),
     (ActionHumanHandoff, "/human_handoff", "human_handoff", {"pending_review": 1.0}),
     (ActionReceptionDay, "接待日是哪天", "ask_reception_day", {}),
+    (ActionThank, "挺好的 谢谢", "thank", {}),
+    (ActionOutOfScope, "挺好的 谢谢王姐", "out_of_scope", {}),
 ]
 
 

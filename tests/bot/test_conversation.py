@@ -8,8 +8,8 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating, relative_party, time_given, visit_time,
-                              without_greeting)
+                              other_party, parse_rating, rating_aside, relative_party, time_given,
+                              visit_time, without_greeting)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -56,6 +56,17 @@ def test_parse_rating(text, score, not_fixed):
 def test_not_very_satisfied_is_not_five_stars(text):
     score, _ = parse_rating(text)
     assert score is not None and score <= 3
+
+
+@pytest.mark.parametrize("text, score", [("挺好的 谢谢王姐", 4), ("5", 5), ("⭐⭐⭐⭐⭐", 5), ("师傅辛苦了 非常满意", 5),
+                                         ("还行吧", 3), ("太差了 等了三天", 1)])
+def test_a_judgement_said_in_passing(text, score):
+    assert rating_aside(text) == score
+
+
+@pytest.mark.parametrize("text", ["停车位一般都满", "这样还行吗", "物业费不错吗？", "谢谢", "5号楼", ""])
+def test_not_a_judgement(text):
+    assert rating_aside(text) is None
 
 
 # -- asking after, or withdrawing, a request already made --------------------------------------------
