@@ -238,7 +238,22 @@ class ActionSubmitTicket(Action):
                 bound = binding.profile
                 dispatcher.utter_message(response="utter_household_remembered",
                                          location=location(bound.building, bound.unit, bound.room))
-        return reset_form()
+        return reset_form() + self._offer_other_request(dispatcher, slot("description"), slot("request_type"))
+
+    @staticmethod
+    def _offer_other_request(dispatcher: CollectingDispatcher, description: Optional[str],
+                             request_type: str) -> List[Dict[Text, Any]]:
+        """楼上漏水到我家了 另外快递也丢了, recorded as a parcel problem: the repair is offered too,
+        with its own words as the next request's (nothing is recorded unless the resident says so)."""
+        other = conversation.other_request(description or "", request_type)
+        if other is None:
+            return []
+        kind, words = other
+        dispatcher.utter_message(response="utter_offer_other_request", words=words,
+                                 type=texts.label("request_types", kind),
+                                 buttons=[{"title": texts.label("choices", "also_register"), "payload": f"/{kind}"},
+                                          {"title": texts.label("choices", "no_thanks"), "payload": "/deny"}])
+        return [SlotSet("pending_text", words)]
 
     @staticmethod
     def _announce(dispatcher: CollectingDispatcher, view: TicketView, services, request_type: str) -> None:

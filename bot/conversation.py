@@ -71,9 +71,11 @@ _TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中
 # resolved ticket even when the model reads the message as thanks or as out of scope.
 _VERDICT = re.compile(r"满意|好评|差评|点赞|👍|挺好|真好|不错|太棒|很棒|给力|辛苦|及时|效率|还行|凑合|一般般|太差|极差|垃圾")
 # A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
-_QUESTION = re.compile(r"[?？]|什么|啥|吗|么|怎么|咋|哪|意思|为何|多久|几时")
+_QUESTION = re.compile(r"[?？]|什么|啥|吗|么|怎么|咋|哪|意思|为何|多久|几时|几点|^(请|想)?问(一)?下")
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello|hi|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
+_PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
+_CONNECTOR = re.compile(r"^(另外|还有|顺便(说一下|问一下)?|对了|再就是|而且|并且)[，,]?")
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
@@ -160,6 +162,19 @@ def kinds_named(text: str) -> FrozenSet[str]:
     """The kinds of request whose words the message uses (水管 → repair, 快递 → parcel); often none
     (催一下), sometimes several (快递柜坏了)."""
     return frozenset(kind for kind, pattern in _KINDS if pattern.search(text or ""))
+
+
+def other_request(text: str, kind: str) -> Optional[Tuple[str, str]]:
+    """A second request in the same message (楼上漏水到我家了 另外快递也丢了, taken as a parcel problem):
+    (its kind, the words about it), from a part of the message whose words name that kind only.
+    None when there is none; 快递柜坏了 is one request, whose words name two kinds."""
+    for part in _PARTS_OF_MESSAGE.split(text or ""):
+        part = _CONNECTOR.sub("", part).strip()
+        named = kinds_named(part)
+        if (len(named) == 1 and kind not in named and meaningful_length(part) >= 4
+                and not is_question(part) and not is_follow_up(part) and not is_withdrawal(part)):
+            return next(iter(named)), part
+    return None
 
 
 def kind_meant(text: str, model_kind: str) -> str:

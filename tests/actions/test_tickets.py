@@ -180,6 +180,30 @@ async def test_a_confirmed_repair_goes_to_the_buildings_butler_and_binds_the_hou
     assert (again.slots["address"], again.slots["room"]) == ("ok", "301")
 
 
+async def test_a_second_request_in_the_same_message_is_offered_and_registered_on_a_click(resident, services):
+    wu = resident("wx-wu")
+
+    *_, done = await wu.request("楼上漏水到我家了 另外快递也丢了", "parcel", ["3栋1单元301", ("确认", "affirm")])
+
+    assert done.responses == ["utter_ticket_created", "utter_household_remembered", "utter_offer_other_request"]
+    assert done.texts[-1] == "您还提到：“楼上漏水到我家了”。这件报修也要帮您登记吗？"
+    assert done.messages[-1]["buttons"] == [{"title": "好，也登记这件", "payload": "/repair"},
+                                            {"title": "不用了", "payload": "/deny"}]
+    assert [view.request_type for view in services.tickets.mine("wx-wu")] == ["parcel"]  # nothing on a guess
+
+    clicked = await wu.send(ActionStartTicket(), "/repair", "repair")
+
+    assert (clicked.slots["description"], clicked.slots["address"], clicked.slots["room"]) == (
+        "楼上漏水到我家了", "ok", "301")
+
+
+async def test_one_request_whose_words_name_two_kinds_offers_nothing(resident):
+    *_, done = await resident("wx-wu").request("快递柜坏了 取不出件", "repair",
+                                               ["3栋1单元301", "随时", ("确认", "affirm")])
+
+    assert "utter_offer_other_request" not in done.responses and done.slots["pending_text"] is None
+
+
 async def test_submitting_resets_every_form_slot(resident):
     wu = resident("wx-wu")
 

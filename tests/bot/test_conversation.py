@@ -8,8 +8,8 @@ import pytest
 from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
-                              other_party, parse_rating, rating_aside, relative_party, time_given,
-                              visit_time, without_greeting)
+                              other_party, other_request, parse_rating, rating_aside, relative_party,
+                              time_given, visit_time, without_greeting)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -134,6 +134,26 @@ def test_the_kinds_a_message_names(text, kinds):
 ])
 def test_the_kind_a_follow_up_means(text, model_kind, meant):
     assert kind_meant(text, model_kind) == meant
+
+
+@pytest.mark.parametrize("text, kind, other", [
+    ("楼上漏水到我家了 另外快递也丢了", "parcel", ("repair", "楼上漏水到我家了")),
+    ("楼上天天吵，还有我家水管也漏了", "noise_dispute", ("repair", "我家水管也漏了")),
+    ("电梯坏了还有快递也送不上来", "repair", ("parcel", "快递也送不上来")),
+])
+def test_a_second_request_in_the_same_message(text, kind, other):
+    assert other_request(text, kind) == other
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("快递柜坏了 取不出件", "repair"),  # one request, two kinds of words
+    ("电梯坏了 好吵", "repair"),  # too short to be a request
+    ("我妈要做生存认证 顺便问下快递驿站几点关门", "pension_certification"),  # a question
+    ("上次报的快递怎么样了 水管又漏了", "repair"),  # asking after one
+    ("厨房水管漏水", "repair"), ("", "repair"),
+])
+def test_no_second_request(text, kind):
+    assert other_request(text, kind) is None
 
 
 # -- a time for a visit ------------------------------------------------------------------------------
