@@ -197,7 +197,9 @@ def say_missing(dispatcher: CollectingDispatcher, parts: List[str]) -> None:
 
 
 def say_address_problem(dispatcher: CollectingDispatcher, problem: str, building, unit, room) -> None:
-    dispatcher.utter_message(response=ADDRESS_PROBLEMS[problem], building=building, unit=unit or "", room=room or "")
+    hint = common.services().residents.address_hint(building)  # what exists: 有1–3、5、6栋
+    dispatcher.utter_message(response=ADDRESS_PROBLEMS[problem], building=building, unit=unit or "", room=room or "",
+                             **hint)
 
 
 class ActionSubmitTicket(Action):

@@ -138,6 +138,8 @@ def visit_time(text: str) -> str:
     """The time as the assignee should read it: 改成周日下午吧 → 周日下午."""
     said = re.sub(r"^\s*((那就|那)?(改成|改到|改为|换成|换到|改)|那就)\s*", "", text or "")
     said = re.sub(r"[吧呗啊哈]?\s*[。！!～~.，,]*\s*$", "", said).strip()
+    if re.fullmatch(r"随便(都行|都可以|啦|了)?", said):
+        return "随时都可以"  # what the resident means, and how the assignee should read it
     return (said or (text or "").strip())[:100]
 
 

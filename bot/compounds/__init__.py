@@ -521,6 +521,35 @@ def check_address(session: Session, compound: Compound, building: Optional[str],
     return address_problem(row.units, row.floors, row.doors_per_floor, unit, room)
 
 
+def address_hint(session: Session, compound: Compound, building: Optional[str]) -> Dict[str, str]:
+    """What exists, to say beside an address that does not: the compound's buildings (1–3、5、6、
+    17–19), and for a building its units (1–2) and rooms (101 to 604)."""
+    rows = session.execute(select(Building).where(Building.compound_id == compound.id)).scalars().all()
+    hint = {"buildings": describe_numbers(row.number for row in rows), "units": "", "rooms": ""}
+    row = next((row for row in rows if row.number == str(building or "").strip()), None)
+    if row is not None:
+        hint["units"] = describe_numbers(str(n) for n in range(1, row.units + 1))
+        hint["rooms"] = f"{row.floors}层、每层{row.doors_per_floor}户，101到{row.floors}{row.doors_per_floor:02d}"
+    return hint
+
+
+def describe_numbers(numbers) -> str:
+    """1、2、3、5、6、17、18、19 → 1–3、5、6、17–19 (runs of three or more joined); names sorted
+    by number, other names after them."""
+    given = sorted(set(numbers), key=lambda n: (0, int(n), "") if n.isdigit() else (1, 0, n))
+    parts, run = [], []
+    for name in given + [None]:
+        if name is not None and name.isdigit() and run and int(name) == int(run[-1]) + 1:
+            run.append(name)
+            continue
+        if run:
+            parts += [f"{run[0]}–{run[-1]}"] if len(run) >= 3 else run
+        run = [name] if name is not None and name.isdigit() else []
+        if name is not None and not name.isdigit():
+            parts.append(name)
+    return "、".join(parts)
+
+
 def address_problem(units: int, floors: int, doors_per_floor: int, unit: Optional[str],
                     room: Optional[str]) -> Optional[str]:
     """The problem code of a unit and room in a building of this shape, or None if they exist.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,6 +51,12 @@ class ResidentService:
         with transaction(self.services.factory) as session:
             compound = common.compound(session, self.services.settings.compound)
             return compounds.check_address(session, compound, building, unit, room)
+
+    def address_hint(self, building: Optional[str]) -> Dict[str, str]:
+        """The compound's buildings, and the building's units and rooms, to say beside a wrong address."""
+        with transaction(self.services.factory) as session:
+            compound = common.compound(session, self.services.settings.compound)
+            return compounds.address_hint(session, compound, building)
 
     def units_of(self, building: str) -> Optional[int]:
         """How many units a building has (None if the compound has no such building)."""

@@ -40,9 +40,9 @@ async def test_a_different_address_changes_it_and_the_same_one_is_recognised(res
 
 
 @pytest.mark.parametrize("message, answer", [
-    ("99栋1单元101", "咱们小区没有99栋，请核对一下楼号再发给我🙏"),
-    ("3栋2单元902", "3栋没有902这个门牌号，请核对一下再发给我🙏"),
-    ("5栋3单元101", "5栋没有3单元，请核对一下再发给我🙏"),
+    ("99栋1单元101", "咱们小区没有99栋（有1–3、5、6、17–19栋），请核对一下楼号再发给我🙏"),
+    ("3栋2单元902", "3栋没有902这个门牌号（3栋6层、每层4户，101到604），请核对一下再发给我🙏"),
+    ("5栋3单元101", "5栋没有3单元（只有1、2单元），请核对一下再发给我🙏"),
 ])
 async def test_an_address_not_in_the_compound_is_refused_and_nothing_stored(resident, services, message,
                                                                              answer):

@@ -113,7 +113,7 @@ async def test_an_impossible_room_is_refused(resident, bound):
 
     reply = await someone.answer("3栋2单元902")
 
-    assert reply.texts == ["3栋没有902这个门牌号，请核对一下再发给我🙏", ASK_ADDRESS]
+    assert reply.texts == ["3栋没有902这个门牌号（3栋6层、每层4户，101到604），请核对一下再发给我🙏", ASK_ADDRESS]
     assert (someone.slots["address"], someone.slots["room"]) == (None, None)
     assert someone.asked == "address"
 
@@ -121,7 +121,7 @@ async def test_an_impossible_room_is_refused(resident, bound):
 async def test_after_an_unknown_unit_the_right_unit_completes_the_address(resident, bound):
     someone = await started(resident, bound)
     first = await someone.answer("5栋3单元101")
-    assert first.texts[0] == "5栋没有3单元，请核对一下再发给我🙏"
+    assert first.texts[0] == "5栋没有3单元（只有1、2单元），请核对一下再发给我🙏"
 
     await someone.answer("2单元")
 

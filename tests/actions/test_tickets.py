@@ -76,7 +76,7 @@ async def test_an_unknown_building_is_refused_and_the_address_asked(resident):
 
     reply = await wu.send(ActionStartTicket(), "99栋1单元101水管漏水", "repair")
 
-    assert reply.texts == ["咱们小区没有99栋，请核对一下楼号再发给我🙏"]
+    assert reply.texts == ["咱们小区没有99栋（有1–3、5、6、17–19栋），请核对一下楼号再发给我🙏"]
     assert reply.slots.get("address") is None
     assert reply.slots["building"] is None and reply.slots["room"] is None
     assert (await wu.activate_form()).texts == ["请问您家住几栋几单元几号？比如“3栋2单元502”。"]

@@ -391,3 +391,11 @@ def test_time_limits_come_from_the_file(loaded):
 def test_check_address(loaded, number, unit, room, problem):
     session, compound = loaded
     assert compounds.check_address(session, compound, number, unit, room) == problem
+
+
+@pytest.mark.parametrize("numbers, said", [
+    (["1", "2", "3", "5", "6", "17", "18", "19"], "1–3、5、6、17–19"),
+    (["12", "10", "11", "9"], "9–12"), (["1", "2"], "1、2"), (["A", "2", "1"], "1、2、A"), ([], ""),
+])
+def test_the_buildings_a_resident_is_told_of(numbers, said):
+    assert compounds.describe_numbers(numbers) == said

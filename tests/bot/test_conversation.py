@@ -169,7 +169,8 @@ def test_an_address_or_a_word_is_not_a_time(text):
 
 
 @pytest.mark.parametrize("text, kept", [("改成周日下午吧", "周日下午"), ("那就改到明天上午吧！", "明天上午"),
-                                        ("周六上午", "周六上午"), ("明天上午不行 周日都在家", "明天上午不行 周日都在家")])
+                                        ("周六上午", "周六上午"), ("明天上午不行 周日都在家", "明天上午不行 周日都在家"),
+                                        ("随便吧", "随时都可以"), ("随时都行", "随时都行")])
 def test_a_new_time_is_kept_without_the_words_around_it(text, kept):
     assert visit_time(text) == kept
 
