@@ -65,14 +65,15 @@ _KINDS = (
 )
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 _TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
-                   r"工作日|下班|午饭|午休|尽快|尽早|越快越好|越早越好|马上|立刻|赶紧|随便|哪天都|任何时[间候]|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|"
-                   r"有空|在家|什么时候都")
+                   r"工作日|下班|午饭|午休|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|"
+                   r"\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|有空|在家|什么时候都|"
+                   r"尽快|尽早|越快越好|越早越好|马上|立刻|赶紧|随便|哪天都|任何时[间候]")
 # Words that judge a service, not just any sentence with 一般 or 不行 in it: a rating said to a
 # resolved ticket even when the model reads the message as thanks or as out of scope.
 _VERDICT = re.compile(r"满意|好评|差评|点赞|👍|挺好|真好|不错|太棒|很棒|给力|辛苦|及时|效率|还行|凑合|一般般|太差|极差|垃圾")
 # A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
-_QUESTION = re.compile(r"[?？]|什么|啥|吗|么|怎么|咋|哪|意思|为何|多久|几时|几点|^(请|想)?问(一)?下")
-_GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello|hi|嗨|喂|打扰了|打扰一下)"
+_QUESTION = re.compile(r"[?？]|什么|啥|吗|么\s*$|怎么|咋|哪|意思|为何|多久|几时|几点|^(请|想)?问(一)?下")
+_GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
 _CONNECTOR = re.compile(r"^(另外|还有|顺便(说一下|问一下)?|对了|再就是|而且|并且)[，,]?")

@@ -296,6 +296,7 @@ def test_a_neighbour_named_from_the_residents_home_follows_the_home(party, own_r
 
 @pytest.mark.parametrize("text, kept", [("你好 我家老头子要做养老金认证", "我家老头子要做养老金认证"),
                                         ("您好！在吗？厨房水管漏水", "厨房水管漏水"), ("Hi，电梯又坏了", "电梯又坏了"),
-                                        ("你好呀", "你好呀"), ("你好坏", "你好坏"), ("楼上你好吵", "楼上你好吵")])
+                                        ("你好呀", "你好呀"), ("你好坏", "你好坏"), ("楼上你好吵", "楼上你好吵"),
+                                        ("Hisense空调不制冷", "Hisense空调不制冷")])
 def test_a_greeting_before_the_request_is_left_out_of_it(text, kept):
     assert without_greeting(text) == kept
