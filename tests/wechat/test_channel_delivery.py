@@ -245,14 +245,16 @@ async def wechat_burst(sim: WeChatSim, pushes: list, timeout: float) -> list:
 
 
 async def test_a_burst_of_pushes_on_a_busy_agent_is_answered_before_wechat_hangs_up(make, fake):
-    # Three times the other tests' budget, blocking scaled alike: the same race with room for a busy
-    # machine's scheduling (at 1x one push in a full run was hung up on).
-    budget = 3 * BUDGET
-    agent = StubAgent("已登记。", blocking=3 * 0.03, steps=3)
+    # Four times the other tests' budget, blocking scaled alike, and WeChat's own 5 s before it hangs
+    # up: the same race with room for a busy machine's scheduling (at 1x, and once at 3x with a 3 s
+    # hang-up, one push in a full run on 2 cores was hung up on). Without the gate the 24 pushes block
+    # the loop for 24 × 3 × 0.12 s ≈ 8.6 s, well past 5 s.
+    budget = 4 * BUDGET
+    agent = StubAgent("已登记。", blocking=4 * 0.03, steps=3)
     channel, sim = await make(agent, reply_budget_seconds=budget)
     residents = [openid(f"r{i:02d}") for i in range(24)]
     pushes = [text(resident, "水管漏了", 300 + i) for i, resident in enumerate(residents)]
-    replies = await wechat_burst(sim, pushes, 4 * budget)  # WeChat: 4 s budget, 5 s
+    replies = await wechat_burst(sim, pushes, 5.0)  # WeChat: 4 s budget, hangs up at 5 s
     assert [reply.status for reply in replies] == [200] * len(residents)  # none hung up on
     passive = [r for r, reply in zip(residents, replies) if reply.body != "success"]
     assert all(sim.read(reply.body)["Content"] == "已登记。" for reply in replies if reply.body != "success")
