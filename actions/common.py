@@ -43,6 +43,21 @@ def model_id(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def last_said(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """The assistant's last message before the one being answered: the bot event, with the
+    response's name in metadata.utter_action and its buttons in data. None when it said nothing
+    since the resident's previous message."""
+    answering = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if answering:
+                return None
+            answering = True
+        elif answering and event.get("event") == "bot":
+            return event
+    return None
+
+
 def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[str]:
     """The first value of an entity in the latest message, with that role (None: no role)."""
     for found in (tracker.latest_message or {}).get("entities") or []:

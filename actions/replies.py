@@ -1,5 +1,6 @@
-"""Answers to thanks and to what the assistant does not handle. A resident whose ticket waits
-for its rating often judges it in those words (挺好的 谢谢王姐): then the ticket is rated."""
+"""Answers to thanks, to a yes outside a request, and to what the assistant does not handle. A
+resident whose ticket waits for its rating often judges it in those words (挺好的 谢谢王姐): then
+the ticket is rated. A yes answers the assistant's last question, when it asked one."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import common
 from actions.common import guarded
-from actions.tickets import rate_aside
+from actions.tickets import ActionStartTicket, asked_to_cancel, cancel, rate_aside
+from bot.tickets import REQUEST_TYPES
 
 
 class _UnlessRating(Action, ABC):
@@ -42,3 +46,30 @@ class ActionOutOfScope(_UnlessRating):
 
     def name(self) -> Text:
         return "action_out_of_scope"
+
+
+class ActionAffirm(Action):
+    """"好的" / "要" outside a request. After "这件报修也要帮您登记吗？" it starts that request, as
+    its button would; after "您要撤销BX-…吗？" it withdraws that ticket (after a list of several, it asks again which).
+    Otherwise it asks how to help."""
+
+    def name(self) -> Text:
+        return "action_affirm"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        said = common.last_said(tracker) or {}
+        asked = (said.get("metadata") or {}).get("utter_action")
+        if asked == "utter_offer_other_request":
+            buttons = (said.get("data") or {}).get("buttons") or [{}]
+            kind = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
+            if kind in REQUEST_TYPES and tracker.get_slot("pending_text"):
+                start = ActionStartTicket().start
+                return start(dispatcher, tracker, kind, common.text(tracker), chosen=True) + [
+                    FollowupAction("ticket_form")]
+        if asked_to_cancel(tracker) or asked == "utter_cancel_choose":
+            cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
+            return []
+        dispatcher.utter_message(response="utter_affirm_without_context")
+        return []

@@ -66,11 +66,16 @@ class ActionStartTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        request_type = common.intent(tracker)
         message = common.text(tracker)
-        chosen = message.startswith("/")  # a choice we offered: the resident has decided
+        return self.start(dispatcher, tracker, common.intent(tracker), message,
+                          chosen=message.startswith("/"))  # a button we offered: the resident has decided
+
+    def start(self, dispatcher: CollectingDispatcher, tracker: Tracker, request_type: str, message: str,
+              chosen: bool) -> List[Dict[Text, Any]]:
+        """The request begins with ``message``; ``chosen``: the resident took up a request we
+        offered (its words are in pending_text), so it is not read as a follow-up."""
         if chosen and tracker.get_slot("pending_text"):
-            message = tracker.get_slot("pending_text")  # the resident picked a choice we offered
+            message = tracker.get_slot("pending_text")
         emergency = detect_emergency(message) if request_type == "repair" else None
         if emergency:  # safety first, before anything that could fail
             dispatcher.utter_message(response=SAFETY[emergency.value], elevator_phone=self._elevator_phone())
@@ -94,7 +99,8 @@ class ActionStartTicket(Action):
                                              common.entity(tracker, "room", "neighbour"))
             events.append(SlotSet("other_party", party))
         if emergency:
-            events += self._emergency(dispatcher, tracker, services, message, location, facility)
+            events += self._emergency(dispatcher, tracker, services, request_type, message, location,
+                                      facility)
         return events
 
     @staticmethod
@@ -173,14 +179,14 @@ class ActionStartTicket(Action):
         return dict(building=building, unit=unit, room=room)
 
     @staticmethod
-    def _emergency(dispatcher, tracker, services, message: str, location: Dict[str, Optional[str]],
-                   facility: Optional[str]) -> List[Dict[Text, Any]]:
+    def _emergency(dispatcher, tracker, services, request_type: str, message: str,
+                   location: Dict[str, Optional[str]], facility: Optional[str]) -> List[Dict[Text, Any]]:
         info = services.compound_info()
         view = services.tickets.submit(NewRequest(
             openid=common.sender(tracker), request_type="repair", description=message[:2000],
             building=location.get("building"), unit=location.get("unit"), room=location.get("room"),
-            facility=facility, intent=common.intent(tracker),
-            confidence=common.confidence(tracker), model_id=common.model_id(tracker)))
+            facility=facility, intent=request_type, model_id=common.model_id(tracker),
+            confidence=intent_confidence(tracker.latest_message, request_type)))
         reply = "utter_emergency_ticket_manager" if view.assignee_role == "duty_manager" else "utter_emergency_ticket"
         dispatcher.utter_message(response=reply, number=view.number, due=due_text(view, services),
                                  **assignee_values(view))
@@ -223,7 +229,7 @@ class ActionSubmitTicket(Action):
         slot = tracker.get_slot
         profile = services.residents.profile(openid)
         event = starting_message(tracker)
-        started = {"confidence": ((event.get("parse_data") or {}).get("intent") or {}).get("confidence"),
+        started = {"confidence": intent_confidence(event.get("parse_data"), slot("request_type")),
                    "model_id": (event.get("metadata") or {}).get("model_id") or common.model_id(tracker)}
         view = services.tickets.submit(NewRequest(
             openid=openid, request_type=slot("request_type"), description=slot("description"),
@@ -274,15 +280,33 @@ class ActionSubmitTicket(Action):
 
 
 
+STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" to a request we offered
+
+
+def asked_to_cancel(tracker: Tracker) -> Optional[str]:
+    """The ticket our last message asked the resident whether to withdraw (utter_cancel_confirm)."""
+    said = common.last_said(tracker) or {}
+    if (said.get("metadata") or {}).get("utter_action") != "utter_cancel_confirm":
+        return None
+    return numbers.find_number(said.get("text") or "")
+
+
 def starting_message(tracker: Tracker) -> Dict[Text, Any]:
-    """The user event that started the request being submitted (the one before action_start_ticket)."""
+    """The user event that started the request being submitted (the one before its start)."""
     started = False
     for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == "action_start_ticket":
+        if event.get("event") == "action" and event.get("name") in STARTERS:
             started = True
         elif started and event.get("event") == "user":
             return event
     return {}
+
+
+def intent_confidence(parse: Optional[Dict[Text, Any]], request_type: Optional[str]) -> Optional[float]:
+    """How sure the model was that the message asked for ``request_type`` (None when it read
+    another intent: "好的" that took up a request we offered)."""
+    intent = (parse or {}).get("intent") or {}
+    return intent.get("confidence") if intent.get("name") == request_type else None
 
 
 class ActionCheckTicket(Action):
@@ -392,8 +416,10 @@ class ActionCancelTicket(Action):
 
 
 def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Cancel the ticket the resident names; without a number, ask them to name it."""
-    outcome = common.services().tickets.cancel(common.sender(tracker), numbers.find_number(common.text(tracker)))
+    """Cancel the ticket the resident names, or the one we just asked about ("您要撤销BX-…吗？"
+    answered 是 / 撤销吧); otherwise ask which one: nothing is withdrawn on a guess."""
+    number = numbers.find_number(common.text(tracker)) or asked_to_cancel(tracker)
+    outcome = common.services().tickets.cancel(common.sender(tracker), number)
     if outcome.result == "cancelled":
         dispatcher.utter_message(response="utter_ticket_cancelled", number=outcome.tickets[0].number)
     elif outcome.result == "confirm":

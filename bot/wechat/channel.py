@@ -306,8 +306,8 @@ class WeChatInput(InputChannel):
             logger.exception("wechat: the agent failed on %s", dedupe_key(message))
             if not collector.messages:
                 return [phrase("error")]
-        texts, payloads = bot_texts(collector.messages)
-        self.buttons.offer(openid, payloads)
+        texts, buttons = bot_texts(collector.messages)
+        self.buttons.offer(openid, buttons)
         return texts
 
     async def _count(self) -> None:

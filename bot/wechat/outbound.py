@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
@@ -25,6 +25,8 @@ SENTENCE = re.compile(r".+?(?:[。！？!?；;…]+[”’」』）)]*|\n+|$)", 
 # Characters XML 1.0 does not allow: WeChat could not parse a reply containing them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NUMBER = re.compile(r"^\s*(?:回复)?\s*([0-9０-９]{1,2})\s*[。.．]?\s*$")
+# What a typed button title may differ by: spaces, punctuation, emoji.
+NOT_WORDS = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
 
 
 def phrase(key: str, **values: Any) -> str:
@@ -89,11 +91,16 @@ def render_text_reply(message: BaseMessage, content: str) -> str:
     return TextReply(message=message, content=cdata_safe(content), time=int(time.time())).render()
 
 
-def bot_texts(messages: Sequence[Dict[str, Any]]) -> Tuple[List[str], List[str]]:
-    """The bot's messages (as CollectingOutputChannel collects them) as WeChat texts, and the
-    payloads of their buttons in the order they were numbered (回复1 is the first)."""
+class Button(NamedTuple):
+    title: str
+    payload: str
+
+
+def bot_texts(messages: Sequence[Dict[str, Any]]) -> Tuple[List[str], List[Button]]:
+    """The bot's messages (as CollectingOutputChannel collects them) as WeChat texts, and their
+    buttons in the order they were numbered (回复1 is the first)."""
     texts: List[str] = []
-    payloads: List[str] = []
+    buttons: List[Button] = []
     for message in messages:
         parts = [str(message[key]) for key in ("text", "image", "attachment") if message.get(key)]
         custom = message.get("custom")
@@ -101,13 +108,14 @@ def bot_texts(messages: Sequence[Dict[str, Any]]) -> Tuple[List[str], List[str]]
             parts.append(custom["text"])
         options = []
         for button in message.get("buttons") or []:
-            payloads.append(str(button.get("payload", button.get("title", ""))))
-            options.append(phrase("button_option", number=len(payloads), title=button.get("title", "")))
+            title = str(button.get("title", ""))
+            buttons.append(Button(title, str(button.get("payload", title))))
+            options.append(phrase("button_option", number=len(buttons), title=title))
         if options:
             parts.append(phrase("button_separator").join(options))
         if parts:
             texts.append("\n".join(parts))
-    return texts, payloads
+    return texts, buttons
 
 
 class ButtonMemory:
@@ -117,21 +125,26 @@ class ButtonMemory:
     def __init__(self, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._offered: Dict[str, Tuple[float, List[str]]] = {}
+        self._offered: Dict[str, Tuple[float, List[Button]]] = {}
 
-    def offer(self, openid: str, payloads: Sequence[str]) -> None:
-        if payloads:
-            self._offered[openid] = (self._clock() + self._ttl, list(payloads))
+    def offer(self, openid: str, buttons: Sequence[Button]) -> None:
+        if buttons:
+            self._offered[openid] = (self._clock() + self._ttl, list(buttons))
 
     def take(self, openid: str, text: Optional[str]) -> Optional[str]:
-        """The payload of the button numbered ``text``, if it was offered; forgets the offer."""
+        """The payload of the button ``text`` picks, if it was offered: its number (回复1 → the
+        first), or its title typed out (好，也登记这件); forgets the offer."""
         self._purge()
-        expires, payloads = self._offered.pop(openid, (0.0, []))
-        match = NUMBER.match(text or "")
-        if not match or expires <= self._clock():
+        expires, buttons = self._offered.pop(openid, (0.0, []))
+        if not text or expires <= self._clock():
             return None
-        number = int(match.group(1))  # int() reads full-width digits too
-        return payloads[number - 1] if 1 <= number <= len(payloads) else None
+        match = NUMBER.match(text)
+        if match:
+            number = int(match.group(1))  # int() reads full-width digits too
+            return buttons[number - 1].payload if 1 <= number <= len(buttons) else None
+        typed = NOT_WORDS.sub("", text)
+        return next((button.payload for button in buttons
+                     if typed and NOT_WORDS.sub("", button.title) == typed), None)
 
     def _purge(self) -> None:
         now = self._clock()

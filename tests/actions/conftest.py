@@ -177,8 +177,11 @@ class Resident:
         tracker = self.tracker(extra_events)
         events = await action.run(dispatcher, tracker, self.domain)
         self.events += list(extra_events) + [{"event": "action", "name": action.name()}]  # as Rasa records it
-        self._apply(events)
         texts = [render(self.domain, message, slots_before) for message in dispatcher.messages]
+        self.events += [{"event": "bot", "text": text, "data": {"buttons": message.get("buttons")},
+                         "metadata": {"utter_action": message["response"]}}  # as Rasa's BotUttered
+                        for message, text in zip(dispatcher.messages, texts)]
+        self._apply(events)
         return Reply(list(events), dispatcher.messages, texts)
 
     async def send(self, action: Action, text: str, intent: Optional[str] = "inform", **message) -> Reply:
@@ -217,7 +220,10 @@ class Resident:
         if asked == "confirmed":
             return reply.extend(await self.run(ActionAskConfirmed()))
         question = {"response": f"utter_ask_{asked}"}
-        return reply.extend(Reply([], [question], [render(self.domain, question, self.slots)]))
+        text = render(self.domain, question, self.slots)
+        self.events.append({"event": "bot", "text": text, "data": {},
+                            "metadata": {"utter_action": question["response"]}})
+        return reply.extend(Reply([], [question], [text]))
 
     async def request(self, text: str, intent: str, answers: Sequence[Any] = (), **message) -> List[Reply]:
         """A whole request: the message that starts it, the form's questions answered in turn

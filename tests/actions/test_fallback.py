@@ -48,7 +48,7 @@ async def test_taking_back_a_request_the_model_was_unsure_of_asks_to_withdraw_it
     reply = await not_understood(resident("wx-ma"), "算了不要了 快递找到了",
                                  [("nlu_fallback", 0.55), ("cancel_ticket", 0.45), ("deny", 0.44)])
 
-    assert reply.texts == [f"您要撤销{number}（快递问题）吗？撤销后负责人就不来了。确认的话请回复“撤销 {number}”。"]
+    assert reply.texts == [f"您要撤销{number}（快递问题）吗？撤销后负责人就不来了。确认撤销请回复“是”。"]
     assert services.tickets.get(number).status == "assigned"
     assert [row.text for row in services.review.pending()] == ["算了不要了 快递找到了"]  # still kept for the admins
 

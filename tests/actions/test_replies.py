@@ -1,12 +1,14 @@
-"""Thanks and out-of-scope messages: their usual answers, and the rating of a resolved ticket when
-the resident judges it in those words (the model reads 挺好的 谢谢王姐 as out of scope)."""
+"""Thanks, yes and out-of-scope messages outside a request: their usual answers; the rating of a
+resolved ticket when the resident judges it in those words (the model reads 挺好的 谢谢王姐 as
+out of scope); and a yes to the assistant's last question (登记吗？ 撤销吗？)."""
 
 from __future__ import annotations
 
 import pytest
 
 from actions.household import ActionUpdateHousehold
-from actions.replies import ActionOutOfScope, ActionThank
+from actions.replies import ActionAffirm, ActionOutOfScope, ActionThank
+from actions.tickets import ActionCancelTicket, ActionSubmitTicket
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
 
@@ -14,7 +16,7 @@ WELCOME = "不客气，这是我们应该做的😊"
 
 
 def test_the_actions_are_declared_in_the_domain(domain):
-    assert {ActionThank().name(), ActionOutOfScope().name()} <= set(domain["actions"])
+    assert {ActionThank().name(), ActionOutOfScope().name(), ActionAffirm().name()} <= set(domain["actions"])
 
 
 @pytest.fixture
@@ -61,3 +63,86 @@ async def test_with_nothing_to_rate_the_usual_answer(resident, action, text, int
     reply = await resident("wx-ma").send(action(), text, intent, confidence=0.9)
 
     assert answer in (reply.texts + reply.responses)
+
+
+# -- a yes to the assistant's last question --------------------------------------------------
+NO_QUESTION = "好的。请问有什么需要帮忙的？报修、噪音、快递、认证代办都可以直接说。"
+
+
+@pytest.fixture
+async def offered(resident):
+    """wu reported a lost parcel that also named a leak; the repair was offered, not recorded."""
+    wu = resident("wx-wu")
+    *_, done = await wu.request("楼上漏水到我家了 另外快递也丢了", "parcel", ["3栋1单元301", ("确认", "affirm")])
+    assert done.responses[-1] == "utter_offer_other_request"
+    return wu
+
+
+@pytest.mark.parametrize("said", ["好的", "要", "嗯 登记吧"])
+async def test_yes_to_the_offered_request_starts_it_with_its_own_words(offered, services, said):
+    reply = await offered.send(ActionAffirm(), said, "affirm", confidence=0.93)
+
+    assert {"event": "followup", "name": "ticket_form", "timestamp": None} in reply.events
+    assert (reply.slots["request_type"], reply.slots["description"], reply.slots["room"]) == (
+        "repair", "楼上漏水到我家了", "301")
+    asked = await offered.activate_form()
+    assert asked.responses == ["utter_ask_visit_time"]  # the address is known from the first request
+    await offered.answer("周六上午")
+    await offered.answer("确认", "affirm")
+    done = await offered.run(ActionSubmitTicket())
+
+    assert done.responses[0] == "utter_ticket_created"
+    repair = next(view for view in services.tickets.mine("wx-wu") if view.request_type == "repair")
+    assert (repair.description, repair.location) == ("楼上漏水到我家了", "3栋1单元301")
+
+
+async def test_the_yes_is_not_read_as_the_models_confidence_in_the_request(offered, services, ticket_row):
+    await offered.send(ActionAffirm(), "好的", "affirm", confidence=0.93)
+    await offered.activate_form()
+    await offered.answer("周六上午")
+    await offered.answer("确认", "affirm")
+    await offered.run(ActionSubmitTicket())
+
+    repair = next(view for view in services.tickets.mine("wx-wu") if view.request_type == "repair")
+    assert ticket_row(repair.number).confidence is None
+
+
+async def test_a_yes_after_the_conversation_moved_on_starts_nothing(offered, services):
+    await offered.send(ActionThank(), "谢谢", "thank")
+
+    reply = await offered.send(ActionAffirm(), "好的", "affirm")
+
+    assert reply.texts == [NO_QUESTION] and "request_type" not in reply.slots
+    assert [view.request_type for view in services.tickets.mine("wx-wu")] == ["parcel"]
+
+
+async def test_yes_to_withdrawing_the_ticket_named_withdraws_it(resident, services):
+    li = resident("wx-li")
+    number = services.tickets.submit(NewRequest(openid="wx-li", request_type="repair", description="厨房水管漏水",
+                                                building="3", unit="1", room="301")).number
+    asked = await li.send(ActionCancelTicket(), "不用修了，撤销吧", "cancel_ticket")
+    assert asked.responses == ["utter_cancel_confirm"]
+
+    reply = await li.send(ActionAffirm(), "是的", "affirm")
+
+    assert reply.texts == [f"已撤销工单 {number}，负责人会收到通知。"]
+    assert services.tickets.get(number).status == "cancelled"
+
+
+async def test_a_yes_to_the_list_of_tickets_asks_again_which(resident, services):
+    for description in ("厨房水管漏水", "楼道灯不亮"):
+        services.tickets.submit(NewRequest(openid="wx-li", request_type="repair", description=description,
+                                           building="3", unit="1", room="301"))
+    li = resident("wx-li")
+    await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
+
+    reply = await li.send(ActionAffirm(), "是", "affirm")
+
+    assert reply.responses == ["utter_cancel_choose"]
+    assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
+
+
+async def test_a_yes_to_nothing_asks_how_to_help(resident, services):
+    reply = await resident("wx-li").send(ActionAffirm(), "好的", "affirm")
+
+    assert reply.texts == [NO_QUESTION]

@@ -432,7 +432,7 @@ async def test_cancelling_the_only_open_ticket_asks_for_its_number_first(residen
 
     reply = await resident("wx-li").send(ActionCancelTicket(), "不用修了，撤销吧", "cancel_ticket")
 
-    assert reply.texts == [f"您要撤销{FIRST}（报修）吗？撤销后负责人就不来了。确认的话请回复“撤销 {FIRST}”。"]
+    assert reply.texts == [f"您要撤销{FIRST}（报修）吗？撤销后负责人就不来了。确认撤销请回复“是”。"]
     assert services.tickets.get(FIRST).status == "assigned"  # nothing is cancelled on a guess
 
     reply = await resident("wx-li").send(ActionCancelTicket(), f"撤销 {FIRST}", "cancel_ticket")
@@ -440,6 +440,29 @@ async def test_cancelling_the_only_open_ticket_asks_for_its_number_first(residen
     assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
     assert services.tickets.get(FIRST).status == "cancelled"
     assert outbox()[-1][:2] == ("wang", "ticket_cancelled")
+
+
+async def test_saying_it_again_after_the_question_withdraws_the_ticket_asked_about(resident, services):
+    open_ticket(services, "wx-li")
+    li = resident("wx-li")
+    await li.send(ActionCancelTicket(), "不用修了", "cancel_ticket")
+
+    reply = await li.send(ActionCancelTicket(), "对 撤销吧", "cancel_ticket")
+
+    assert reply.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
+    assert services.tickets.get(FIRST).status == "cancelled"
+
+
+async def test_a_question_listing_two_tickets_withdraws_neither_on_a_bare_yes(resident, services):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼道灯不亮")
+    li = resident("wx-li")
+    await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
+
+    reply = await li.send(ActionCancelTicket(), "撤销吧", "cancel_ticket")
+
+    assert reply.responses == ["utter_cancel_choose"]
+    assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
 
 
 async def test_cancel_with_a_number_read_as_a_question_still_cancels(resident, services):
@@ -531,7 +554,7 @@ async def test_withdrawing_an_open_request_read_as_a_new_one_asks_for_the_number
     reply = await resident("wx-li").send(ActionStartTicket(), "认证那个上门先不用了 孩子帮着刷过了",
                                          "pension_certification")
 
-    assert reply.texts == [f"您要撤销{number}（生存认证代办）吗？撤销后负责人就不来了。确认的话请回复“撤销 {number}”。"]
+    assert reply.texts == [f"您要撤销{number}（生存认证代办）吗？撤销后负责人就不来了。确认撤销请回复“是”。"]
     assert services.tickets.get(number).status == "assigned"  # nothing withdrawn on a guess
 
 

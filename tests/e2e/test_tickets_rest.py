@@ -258,9 +258,9 @@ def test_a_resident_cancels_their_only_open_ticket(assistant, db):
     sender = "rest-cancel-one"
     number = _report_repair(assistant, sender, "1栋3单元601", "卫生间的排气扇不转了")
     asked = _say(assistant, sender, "撤销工单")
-    assert f"确认的话请回复“撤销 {number}”" in asked  # cancelling is final: the resident names the ticket
+    assert f"您要撤销{number}（报修）吗？" in asked  # cancelling is final: the ticket is named first
     assert _recorded(db, number).ticket.status == "assigned"
-    reply = _say(assistant, sender, f"撤销 {number}")
+    reply = _say(assistant, sender, "是")
     assert f"已撤销工单 {number}" in reply
     stored = _recorded(db, number)
     assert stored.ticket.status == "cancelled"
@@ -315,6 +315,21 @@ def test_a_new_problem_asked_like_a_follow_up_is_recorded_once_the_resident_says
     second = _number(done)
     assert second != number
     assert _recorded(db, second).ticket.description == "卫生间灯也坏了 什么时候能来修"
+
+
+def test_a_second_request_in_one_message_is_recorded_when_the_resident_says_yes(assistant, db):
+    sender = "rest-two-requests"
+    assert "已记住您的住址" in _say(assistant, sender, "我住3栋1单元302")
+    _say(assistant, sender, "楼上漏水到我家了 另外快递也丢了")
+    replies = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": "确认"})
+    first = _number(replies[0]["text"])
+    assert replies[-1]["text"] == "您还提到：“楼上漏水到我家了”。这件报修也要帮您登记吗？"
+    assert len(db.tickets.mine(sender)) == 1  # nothing more on a guess
+    asked, _, done = _conversation(assistant, sender, "登记吧", "随时都行", "确认")  # typed, not clicked
+    assert "师傅什么时间上门方便" in asked  # the address is known: only the time is asked
+    second = _recorded(db, _number(done)).ticket
+    assert (second.request_type, second.description) == ("repair", "楼上漏水到我家了")
+    assert second.number != first and len(db.tickets.mine(sender)) == 2
 
 
 # -- emergencies -----------------------------------------------------------------------------------

@@ -267,6 +267,17 @@ async def test_buttons_become_numbered_text_and_a_number_picks_one(serve):
     assert agent.texts[-1] == "/parcel"
 
 
+async def test_a_buttons_title_typed_out_picks_it(serve):
+    buttons = [{"title": "好，也登记这件", "payload": "/repair"}, {"title": "不用了", "payload": "/deny"}]
+    agent = StubAgent({"text": "您还提到：“楼上漏水到我家了”。这件报修也要帮您登记吗？", "buttons": buttons})
+    sim = await started(serve, agent)
+    await sim.push(text(ALICE, "快递丢了 楼上漏水到我家了", 33))
+    await sim.push(text(ALICE, "好，也登记这件", 34))  # read as rate_ticket by the model, were it sent as text
+    assert agent.texts[-1] == "/repair"
+    await sim.push(text(ALICE, "好，也登记这件吧 楼上又漏了", 35))  # more than the title: the model reads it
+    assert agent.texts[-1] == "好，也登记这件吧 楼上又漏了"
+
+
 async def test_a_number_means_a_button_only_in_the_next_message(serve):
     buttons = [{"title": "报修", "payload": "/repair"}]
     agent = StubAgent({"text": "您想办理哪一项？", "buttons": buttons})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xmltodict
 from wechatpy import parse_message
 
-from bot.wechat.outbound import (TEXT_LIMIT, ButtonMemory, bot_texts, pack, phrase, render_text_reply, size,
-                                 split_text)
+from bot.wechat.outbound import (TEXT_LIMIT, Button, ButtonMemory, bot_texts, pack, phrase, render_text_reply,
+                                 size, split_text)
 from tests.wechat.sim import text
 
 
@@ -42,7 +42,7 @@ def test_pack_joins_while_within_the_limit():
 
 
 def test_buttons_become_a_numbered_line():
-    texts, payloads = bot_texts([
+    texts, buttons = bot_texts([
         {"recipient_id": "x", "text": "请选择："},
         {"recipient_id": "x", "text": "您要办哪项？", "buttons": [{"title": "报修", "payload": "/repair"},
                                                                  {"title": "快递", "payload": "/parcel"}]},
@@ -50,22 +50,32 @@ def test_buttons_become_a_numbered_line():
         {"recipient_id": "x", "custom": {"no": "text"}},
     ])
     assert texts == ["请选择：", "您要办哪项？\n回复1：报修；回复2：快递", "https://example.com/a.png"]
-    assert payloads == ["/repair", "/parcel"]
+    assert buttons == [Button("报修", "/repair"), Button("快递", "/parcel")]
 
 
 def test_the_button_memory_answers_the_next_message_only():
     now = [0.0]
     memory = ButtonMemory(ttl=60, clock=lambda: now[0])
-    memory.offer("a", ["/repair", "/parcel"])
+    choices = [Button("报修", "/repair"), Button("快递", "/parcel")]
+    memory.offer("a", choices)
     assert memory.take("a", "２") == "/parcel"  # full-width digits too
     assert memory.take("a", "1") is None  # used up
-    memory.offer("a", ["/repair"])
+    memory.offer("a", choices[:1])
     assert memory.take("a", "好的") is None and memory.take("a", "1") is None
-    memory.offer("a", ["/repair"])
+    memory.offer("a", choices[:1])
     assert memory.take("a", "回复1。") == "/repair"
-    memory.offer("a", ["/repair"])
+    memory.offer("a", choices[:1])
     now[0] = 61
     assert memory.take("a", "1") is None  # too late
+
+
+def test_a_buttons_title_typed_out_picks_it():
+    memory = ButtonMemory(ttl=60)
+    offer = [Button("好，也登记这件", "/repair"), Button("不用了", "/deny")]
+    for typed, payload in [("好，也登记这件", "/repair"), ("好 也登记这件！", "/repair"), ("不用了。", "/deny"),
+                           ("好", None), ("好，也登记这件吧 楼上又漏了", None), ("3", None), ("👍", None)]:
+        memory.offer("a", offer)
+        assert memory.take("a", typed) == payload, typed
 
 
 def test_the_reply_xml_survives_cdata_terminators_and_control_characters():
