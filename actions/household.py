@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from actions.tickets import rate_aside, say_address_problem, say_missing
+from bot import conversation
 from bot.services.common import location
 
 
@@ -22,8 +23,12 @@ class ActionUpdateHousehold(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         building, unit, room = (common.entity(tracker, key) for key in ("building", "unit", "room"))
         phone = common.entity(tracker, "phone")
-        if not (building or unit or room or phone) and rate_aside(dispatcher, tracker):
-            return []  # "5", read as an address, to 请回复1–5给这次服务打分
+        if not (building or unit or room or phone):
+            if rate_aside(dispatcher, tracker):
+                return []  # "5", read as an address, to 请回复1–5给这次服务打分
+            if conversation.meaningful_length(common.text(tracker)) < 2:
+                dispatcher.utter_message(response="utter_default")  # "5" with nothing to rate: not an address
+                return []
         services = common.services()
         openid = common.sender(tracker)
         if not (building and room):

@@ -65,6 +65,12 @@ async def test_with_nothing_to_rate_the_usual_answer(resident, action, text, int
     assert answer in (reply.texts + reply.responses)
 
 
+async def test_a_bare_number_with_nothing_to_rate_is_not_taken_for_half_an_address(resident):
+    reply = await resident("wx-ma").send(ActionUpdateHousehold(), "5", "inform", confidence=0.63)
+
+    assert reply.responses == ["utter_default"]  # not 还差楼栋号、门牌号
+
+
 # -- a yes to the assistant's last question --------------------------------------------------
 NO_QUESTION = "好的。请问有什么需要帮忙的？报修、噪音、快递、认证代办都可以直接说。"
 
