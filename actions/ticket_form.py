@@ -61,7 +61,27 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": "ok"}
         if conversation.is_cancel(value):
             return cancelled()
+        if not address_parser.extract(value or ""):
+            kept = self._said_ahead(value or "", dispatcher, tracker)
+            if kept:  # 下周二上午吧 or 他不会用手机 answered to 您家住几栋几单元几号: kept, the address asked again
+                return {"address": None, **kept}
         return self.parse_address(value, dispatcher, tracker) or {"address": None}
+
+    def _said_ahead(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """What an answer without an address says instead: the visit time, not asked yet, or
+        more about the request. Either is kept (and said so); {} when it is neither."""
+        if conversation.is_question(value):
+            return {}
+        if (tracker.get_slot("request_type") in VISITED and not tracker.get_slot("visit_time")
+                and conversation.names_a_day_or_hour(value)):
+            when = conversation.visit_time(value)
+            dispatcher.utter_message(response="utter_visit_time_noted", time=when)
+            return {"visit_time": when}
+        detail = self._detail(value, tracker)
+        if detail is None:
+            return {}
+        dispatcher.utter_message(response="utter_detail_noted")
+        return {"description": detail}
 
     @staticmethod
     def parse_address(value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:

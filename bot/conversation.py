@@ -64,9 +64,11 @@ _KINDS = (
     ("pension_certification", re.compile(r"认证|养老金|退休金|生存|刷脸|人脸")),
 )
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
-_TIME = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
+# A day or an hour (明天上午, 周六, 3点); then the answers that leave it open (随时, 尽快, 在家).
+_WHEN = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
                    r"工作日|下班|午饭|午休|\d{1,2}\s*[点:：]|(?<![快早晚慢小大多少好])[一二三四五六七八九十两]{1,3}点|"
-                   r"\d{1,2}\s*号(?!楼)|几号|随时|都行|都可以|有空|在家|什么时候都|"
+                   r"\d{1,2}\s*号(?!楼)")
+_TIME = re.compile(_WHEN.pattern + r"|几号|随时|都行|都可以|有空|在家|什么时候都|"
                    r"尽快|尽早|越快越好|越早越好|马上|立刻|赶紧|随便|哪天都|任何时[间候]")
 # Words that judge a service, not just any sentence with 一般 or 不行 in it: a rating said to a
 # resolved ticket even when the model reads the message as thanks or as out of scope.
@@ -133,6 +135,12 @@ def is_withdrawal(text: str) -> bool:
 def names_a_time(text: str) -> bool:
     """The message says when (明天上午, 周六, 随时都行): an answer to 什么时间上门方便."""
     return bool(_TIME.search(text or ""))
+
+
+def names_a_day_or_hour(text: str) -> bool:
+    """The message names a day or an hour (下周二上午, 3点后), not only 随时 or 尽快: a time even
+    where something else was asked."""
+    return bool(_WHEN.search(text or ""))
 
 
 def visit_time(text: str) -> str:

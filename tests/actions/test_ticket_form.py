@@ -178,6 +178,43 @@ async def test_more_about_the_request_at_the_visit_time_question_is_added_to_the
     assert (row.description, row.visit_time) == ("老伴要做养老金认证 腿脚不方便；他也不会用智能手机", "周六上午")
 
 
+ASK_ADDRESS = "请问您家住几栋几单元几号？比如“3栋2单元502”。"
+
+
+async def test_a_time_answered_to_the_address_question_is_kept_and_not_asked_again(resident, bound, ticket_row):
+    someone = await started(resident, bound, "我妈85了 养老金认证能上门吗", "pension_certification")
+    assert someone.asked == "address"
+
+    reply = await someone.answer("下周二上午吧", "inform")
+
+    assert reply.texts == ["好的，上门时间记为“下周二上午”。", ASK_ADDRESS]
+    await someone.answer("3栋1单元301")
+    assert someone.asked == "confirmed"  # the time is not asked again
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("RZ-20261121-0001").visit_time == "下周二上午"
+
+
+async def test_more_about_the_request_at_the_address_question_is_added_to_the_description(resident, bound):
+    someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification")
+
+    reply = await someone.answer("他腿脚不方便 下不了楼", "pension_certification", confidence=0.9)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
+    assert someone.slots["description"] == "老伴要做养老金认证；他腿脚不方便 下不了楼"
+
+
+@pytest.mark.parametrize("answer, intent", [("不知道门牌号咋写", "out_of_scope"), ("几号楼？", "inform"),
+                                            ("随便", "out_of_scope")])
+async def test_other_answers_without_an_address_only_ask_again(resident, bound, answer, intent):
+    someone = await started(resident, bound, "楼道灯不亮", "repair")
+
+    reply = await someone.answer(answer, intent, confidence=0.9)
+
+    assert reply.texts == [ASK_ADDRESS] and someone.slots["description"] == "楼道灯不亮"
+    assert someone.slots["visit_time"] is None  # 随便 to 几栋几单元 leaves the time open: it is asked
+
+
 @pytest.mark.parametrize("answer, intent", [("等我儿子回来", "cancel_ticket"), ("老头子在的时候", "pension_certification")])
 async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer, intent):
     someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification", where=("3", "1", "301"))
