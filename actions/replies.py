@@ -50,8 +50,8 @@ class ActionOutOfScope(_UnlessRating):
 
 class ActionAffirm(Action):
     """"好的" / "要" outside a request. After "这件报修也要帮您登记吗？" it starts that request, as
-    its button would; after "您要撤销BX-…吗？" it withdraws that ticket (after a list of several, it asks again which).
-    Otherwise it asks how to help."""
+    its button would; after "您要撤销BX-…吗？" it withdraws that ticket (after a list of several,
+    it asks again which). Otherwise it asks how to help."""
 
     def name(self) -> Text:
         return "action_affirm"

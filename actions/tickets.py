@@ -279,7 +279,6 @@ class ActionSubmitTicket(Action):
             dispatcher.utter_message(response="utter_noise_privacy")
 
 
-
 STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" to a request we offered
 
 
