@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import ActionStartTicket, asked_to_cancel, cancel, rate_aside
+from actions.tickets import ActionStartTicket, cancel, rate_aside
 from bot.tickets import REQUEST_TYPES
 
 
@@ -61,14 +61,13 @@ class ActionAffirm(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         said = common.last_said(tracker) or {}
         asked = (said.get("metadata") or {}).get("utter_action")
-        if asked == "utter_offer_other_request":
-            buttons = (said.get("data") or {}).get("buttons") or [{}]
-            kind = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
-            if kind in REQUEST_TYPES and tracker.get_slot("pending_text"):
-                start = ActionStartTicket().start
-                return start(dispatcher, tracker, kind, common.text(tracker), chosen=True) + [
-                    FollowupAction("ticket_form")]
-        if asked_to_cancel(tracker) or asked == "utter_cancel_choose":
+        buttons = (said.get("data") or {}).get("buttons") or [{}]
+        offered = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
+        words = tracker.get_slot("pending_text")
+        if asked == "utter_offer_other_request" and offered in REQUEST_TYPES and words:
+            events = ActionStartTicket().start(dispatcher, tracker, offered, words, chosen=True)
+            return events + [FollowupAction("ticket_form")]
+        if asked in ("utter_cancel_confirm", "utter_cancel_choose"):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
             return []
         dispatcher.utter_message(response="utter_affirm_without_context")

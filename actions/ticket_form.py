@@ -77,11 +77,7 @@ class ValidateTicketForm(FormValidationAction):
             when = conversation.visit_time(value)
             dispatcher.utter_message(response="utter_visit_time_noted", time=when)
             return {"visit_time": when}
-        detail = self._detail(value, tracker)
-        if detail is None:
-            return {}
-        dispatcher.utter_message(response="utter_detail_noted")
-        return {"description": detail}
+        return self._noted_detail(value, dispatcher, tracker)
 
     @staticmethod
     def parse_address(value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
@@ -152,10 +148,9 @@ class ValidateTicketForm(FormValidationAction):
             return {**corrected, "visit_time": None}
         if conversation.is_question(value):  # 什么意思, 要多久: not a time; asked again
             return {"visit_time": None}
-        detail = self._detail(value, tracker)
-        if detail is not None:  # 他不会用手机: more about the request; the time is asked again
-            dispatcher.utter_message(response="utter_detail_noted")
-            return {"description": detail, "visit_time": None}
+        noted = self._noted_detail(value, dispatcher, tracker)
+        if noted:  # 他不会用手机: more about the request; the time is asked again
+            return {**noted, "visit_time": None}
         return {"visit_time": value[:100]}  # 等我儿子回来: a time in the resident's own words
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -188,13 +183,23 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
-        detail = None if conversation.is_no(value) else self._detail(value, tracker, at_summary=True)
-        if detail is not None:  # 晚上11点以后还在跳: added to the description, and the summary shown again
-            dispatcher.utter_message(response="utter_detail_noted")
-            return {"confirmed": None, "description": detail}
+        noted = {} if conversation.is_no(value) else self._noted_detail(value, dispatcher, tracker,
+                                                                         at_summary=True)
+        if noted:  # 晚上11点以后还在跳: added to the description, and the summary shown again
+            return {"confirmed": None, **noted}
         if conversation.is_no(value) or common.intent(tracker) == "deny":
             return {"confirmed": None, "correcting": True}
         return {"confirmed": None}
+
+    def _noted_detail(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      at_summary: bool = False) -> Dict[Text, Any]:
+        """{"description": …} with the detail added, and the resident told 这个情况也给您记上了;
+        {} when the message is not more about the request (see _detail)."""
+        detail = self._detail(value, tracker, at_summary)
+        if detail is None:
+            return {}
+        dispatcher.utter_message(response="utter_detail_noted")
+        return {"description": detail}
 
     @staticmethod
     def _detail(value: str, tracker: Tracker, at_summary: bool = False) -> Optional[str]:

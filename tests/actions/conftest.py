@@ -26,6 +26,7 @@ from actions.tickets import ActionStartTicket, ActionSubmitTicket
 from bot.db.engine import transaction
 from bot.db.models import Notification, Staff, Ticket
 from bot.nlu import address
+from bot.services.tickets import NewRequest
 
 MODEL_ID = "m-1"
 FORM = "ticket_form"
@@ -62,6 +63,14 @@ def ticket_row(services):
             return session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
 
     return get
+
+
+def open_ticket(services, openid: str, description: str = "厨房水管漏水", request_type: str = "repair",
+                **where) -> str:
+    """A ticket the resident reported earlier (building 3 unless said otherwise)."""
+    where = {"building": "3", "unit": "1", "room": "301", **where}
+    return services.tickets.submit(NewRequest(openid=openid, request_type=request_type,
+                                              description=description, **where)).number
 
 
 @pytest.fixture

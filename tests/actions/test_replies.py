@@ -11,6 +11,7 @@ from actions.replies import ActionAffirm, ActionOutOfScope, ActionThank
 from actions.tickets import ActionCancelTicket, ActionSubmitTicket
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
+from tests.actions.conftest import open_ticket
 
 WELCOME = "不客气，这是我们应该做的😊"
 
@@ -124,8 +125,7 @@ async def test_a_yes_after_the_conversation_moved_on_starts_nothing(offered, ser
 
 async def test_yes_to_withdrawing_the_ticket_named_withdraws_it(resident, services):
     li = resident("wx-li")
-    number = services.tickets.submit(NewRequest(openid="wx-li", request_type="repair", description="厨房水管漏水",
-                                                building="3", unit="1", room="301")).number
+    number = open_ticket(services, "wx-li")
     asked = await li.send(ActionCancelTicket(), "不用修了，撤销吧", "cancel_ticket")
     assert asked.responses == ["utter_cancel_confirm"]
 
@@ -136,9 +136,8 @@ async def test_yes_to_withdrawing_the_ticket_named_withdraws_it(resident, servic
 
 
 async def test_a_yes_to_the_list_of_tickets_asks_again_which(resident, services):
-    for description in ("厨房水管漏水", "楼道灯不亮"):
-        services.tickets.submit(NewRequest(openid="wx-li", request_type="repair", description=description,
-                                           building="3", unit="1", room="301"))
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼道灯不亮")
     li = resident("wx-li")
     await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
 

@@ -10,8 +10,8 @@ from actions.fallback import ActionHandleFallback
 from actions.ticket_form import ValidateTicketForm
 from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
                              ActionStartTicket, ActionSubmitTicket)
-from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
+from tests.actions.conftest import open_ticket
 
 FIRST = "BX-20261121-0001"
 SECOND = "BX-20261121-0002"
@@ -22,14 +22,6 @@ def test_every_ticket_action_is_declared_in_the_domain(domain):
     for action in (ActionStartTicket, ActionSubmitTicket, ActionCheckTicket, ActionRateTicket,
                    ActionCancelTicket):
         assert action().name() in domain["actions"]
-
-
-def open_ticket(services, openid: str, description: str = "厨房水管漏水", request_type: str = "repair",
-                **where) -> str:
-    """A ticket the resident reported earlier (building 3 unless said otherwise)."""
-    where = {"building": "3", "unit": "1", "room": "301", **where}
-    return services.tickets.submit(NewRequest(openid=openid, request_type=request_type,
-                                              description=description, **where)).number
 
 
 def resolved_ticket(services, openid: str) -> str:
