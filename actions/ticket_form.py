@@ -262,4 +262,6 @@ class ActionAskConfirmed(Action):
             response="utter_confirm_ticket", type=texts.label("request_types", slot("request_type")),
             location=location(slot("building"), slot("unit"), slot("room")), description=slot("description"),
             visit_time=slot("visit_time") or "", other_party=slot("other_party") or "")
+        if slot("also_said"):
+            dispatcher.utter_message(response="utter_other_request_later", words=slot("also_said"))
         return []

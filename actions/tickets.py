@@ -3,7 +3,7 @@ conversation, calls one service, and answers with domain.yml responses."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -21,7 +21,7 @@ from bot.tickets.priority import detect_emergency
 
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
               "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
-              "pending_review")
+              "pending_review", "also_said")
 
 SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "utter_safety_electric",
           "elevator_entrapment": "utter_safety_elevator_entrapment", "burst_pipe": "utter_safety_burst_pipe"}
@@ -90,7 +90,7 @@ class ActionStartTicket(Action):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
         facility = common.entity(tracker, "facility")
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
-        events += self._description(dispatcher, message)
+        events += self._description(dispatcher, message, request_type)
         location = self._location(dispatcher, tracker, services)
         events += [SlotSet(k, v) for k, v in location.items()]
         if request_type == "noise_dispute":
@@ -147,14 +147,22 @@ class ActionStartTicket(Action):
             return texts.label("fallbacks", "elevator_phone")
 
     @staticmethod
-    def _description(dispatcher: CollectingDispatcher, message: str) -> List[Dict[Text, Any]]:
+    def _description(dispatcher: CollectingDispatcher, message: str,
+                     request_type: str) -> List[Dict[Text, Any]]:
+        """The message as the description; a second request in it (快递丢了 楼上噪音太吵了) is taken
+        out, kept in also_said, and offered once this one is recorded."""
         if message.startswith("/") or conversation.is_generic_request(message) \
                 or conversation.meaningful_length(message) < 2:
             return []
         if len(message) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return []
-        return [SlotSet("description", conversation.without_greeting(message))]
+        message = conversation.without_greeting(message)
+        description, other = conversation.split_other_request(message, request_type)
+        also_said = [SlotSet("also_said", other[1])] if other else []
+        if conversation.meaningful_length(description) < 2 or conversation.is_generic_request(description):
+            return also_said  # 报修 另外快递也丢了: what needs repairing is asked
+        return [SlotSet("description", description)] + also_said
 
     @staticmethod
     def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services) -> Dict[str, Optional[str]]:
@@ -246,14 +254,16 @@ class ActionSubmitTicket(Action):
                 bound = binding.profile
                 dispatcher.utter_message(response="utter_household_remembered",
                                          location=location(bound.building, bound.unit, bound.room))
-        return reset_form() + self._offer_other_request(dispatcher, slot("description"), slot("request_type"))
+        # Taken out of the first message (ActionStartTicket._description), or said later in the form.
+        other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
+                 or conversation.other_request(slot("description") or "", slot("request_type")))
+        return reset_form() + self._offer_other_request(dispatcher, other)
 
     @staticmethod
-    def _offer_other_request(dispatcher: CollectingDispatcher, description: Optional[str],
-                             request_type: str) -> List[Dict[Text, Any]]:
+    def _offer_other_request(dispatcher: CollectingDispatcher,
+                             other: Optional[Tuple[str, str]]) -> List[Dict[Text, Any]]:
         """楼上漏水到我家了 另外快递也丢了, recorded as a parcel problem: the repair is offered too,
         with its own words as the next request's (nothing is recorded unless the resident says so)."""
-        other = conversation.other_request(description or "", request_type)
         if other is None:
             return []
         kind, words = other
@@ -417,8 +427,10 @@ class ActionCancelTicket(Action):
 def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Cancel the ticket the resident names, or the one we just asked about ("您要撤销BX-…吗？"
     answered 是 / 撤销吧); otherwise ask which one: nothing is withdrawn on a guess."""
-    number = numbers.find_number(common.text(tracker)) or asked_to_cancel(tracker)
-    outcome = common.services().tickets.cancel(common.sender(tracker), number)
+    message = common.text(tracker)
+    number = numbers.find_number(message) or asked_to_cancel(tracker)
+    outcome = common.services().tickets.cancel(common.sender(tracker), number,
+                                               kinds=conversation.kinds_named(message))
     if outcome.result == "cancelled":
         dispatcher.utter_message(response="utter_ticket_cancelled", number=outcome.tickets[0].number)
     elif outcome.result == "confirm":
@@ -426,7 +438,8 @@ def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_cancel_confirm", number=view.number,
                                  type=texts.label("request_types", view.request_type))
     elif outcome.result == "choose":
-        listed = "、".join(view.number for view in outcome.tickets)
+        listed = "、".join(f"{view.number}（{texts.label('request_types', view.request_type)}）"
+                          for view in outcome.tickets)
         dispatcher.utter_message(response="utter_cancel_choose", count=len(outcome.tickets), numbers=listed,
                                  example=outcome.tickets[0].number)
     else:

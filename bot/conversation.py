@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import FrozenSet, Optional, Tuple
+from typing import FrozenSet, Iterator, Optional, Tuple
 
 MAX_DESCRIPTION = 500
 
@@ -78,6 +78,9 @@ _QUESTION = re.compile(r"[?？]|什么|啥|吗|么\s*$|怎么|咋|哪|意思|为
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
+# Where a part was taken out of a message: a run of separators becomes its first, none at the ends.
+_SEPARATORS = re.compile(r"[，,。；;！!？?\s]{2,}")
+_EDGE_SEPARATORS = re.compile(r"^[，,。；;！!？?\s]+|[，,。；;\s]+$")
 _CONNECTOR = re.compile(r"^(另外|还有|顺便(说一下|问一下)?|对了|再就是|而且|并且)[，,]?")
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
@@ -179,13 +182,33 @@ def other_request(text: str, kind: str) -> Optional[Tuple[str, str]]:
     """A second request in the same message (楼上漏水到我家了 另外快递也丢了, taken as a parcel problem):
     (its kind, the words about it), from a part of the message whose words name that kind only.
     None when there is none; 快递柜坏了 is one request, whose words name two kinds."""
-    for part in _PARTS_OF_MESSAGE.split(text or ""):
-        part = _CONNECTOR.sub("", part).strip()
+    return split_other_request(text, kind)[1]
+
+
+def split_other_request(text: str, kind: str) -> Tuple[str, Optional[Tuple[str, str]]]:
+    """The message without its second request (see other_request), and that request: 快递丢了
+    楼上噪音太吵了, read as a noise dispute, is ("楼上噪音太吵了", ("parcel", "快递丢了")).
+    (text, None) when there is no second request."""
+    text = text or ""
+    for start, end in _parts_of_message(text):
+        part = _CONNECTOR.sub("", text[start:end]).strip()
         named = kinds_named(part)
         if (len(named) == 1 and kind not in named and meaningful_length(part) >= 4
                 and not is_question(part) and not is_follow_up(part) and not is_withdrawal(part)):
-            return next(iter(named)), part
-    return None
+            rest = _SEPARATORS.sub(lambda run: run.group()[0], text[:start] + text[end:])
+            return _CONNECTOR.sub("", _EDGE_SEPARATORS.sub("", rest)), (next(iter(named)), part)
+    return text, None
+
+
+def _parts_of_message(text: str) -> Iterator[Tuple[int, int]]:
+    """(start, end) of each part of a message: between punctuation or spaces, and before 另外, 还有 …"""
+    position = 0
+    for separator in _PARTS_OF_MESSAGE.finditer(text):
+        if separator.start() > position:
+            yield position, separator.start()
+        position = max(position, separator.end())
+    if position < len(text):
+        yield position, len(text)
 
 
 def kind_meant(text: str, model_kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -134,8 +134,9 @@ class TicketService:
             self.change_status(session, ticket, Status.CLOSED, actor, f"评分{score}")
             return Outcome("rated", (self._view(ticket),))
 
-    def cancel(self, openid: str, number: Optional[str] = None) -> Outcome:
-        """Cancel the resident's ticket named by its number; without one, say which to name."""
+    def cancel(self, openid: str, number: Optional[str] = None, kinds: Iterable[str] = ()) -> Outcome:
+        """Cancel the resident's ticket named by its number; without one, say which to name:
+        among the open tickets of the ``kinds`` the message names (不用修了: the repairs), if any."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             mine = [t for t in self._tickets_of(session, resident) if Status(t.status) in lifecycle.OPEN] \
@@ -144,6 +145,8 @@ class TicketService:
                 mine = [t for t in mine if t.number == number]
                 if not mine:
                     return Outcome("not_found")
+            else:
+                mine = [t for t in mine if t.request_type in kinds] or mine
             if not mine:
                 return Outcome("none_open")
             if len(mine) > 1:

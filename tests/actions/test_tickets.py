@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from actions.fallback import ActionHandleFallback
+from actions.replies import ActionAffirm
 from actions.ticket_form import ValidateTicketForm
 from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
                              ActionStartTicket, ActionSubmitTicket)
@@ -187,6 +188,25 @@ async def test_a_second_request_in_the_same_message_is_offered_and_registered_on
 
     assert (clicked.slots["description"], clicked.slots["address"], clicked.slots["room"]) == (
         "楼上漏水到我家了", "ok", "301")
+
+
+async def test_a_second_request_is_kept_out_of_the_first_tickets_description(resident, services):
+    wu = resident("wx-wu")
+
+    started = await wu.send(ActionStartTicket(), "快递丢了 楼上噪音太吵了", "noise_dispute")
+    await wu.activate_form()
+    summary = await wu.answer("3栋1单元301")
+
+    assert started.slots["description"] == "楼上噪音太吵了"
+    assert "快递丢了" not in summary.say("utter_confirm_ticket")
+    assert summary.say("utter_other_request_later") == (
+        "您说的“快递丢了”是另一件事，没写进这张单；提交后我再问您要不要也登记。")
+    await wu.answer("确认", "affirm")
+    done = await wu.run(ActionSubmitTicket())
+    [ticket] = services.tickets.mine("wx-wu")
+    assert (ticket.request_type, ticket.description) == ("noise_dispute", "楼上噪音太吵了")
+    assert done.texts[-1] == "您还提到：“快递丢了”。这件快递问题也要帮您登记吗？"
+    assert done.slots["pending_text"] == "快递丢了"
 
 
 async def test_one_request_whose_words_name_two_kinds_offers_nothing(resident):
@@ -457,6 +477,23 @@ async def test_a_question_listing_two_tickets_withdraws_neither_on_a_bare_yes(re
     assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
 
 
+async def test_withdrawing_by_kind_asks_about_the_ticket_of_that_kind(resident, services):
+    open_ticket(services, "wx-li")
+    parcel = open_ticket(services, "wx-li", "快递没收到", "parcel")
+    li = resident("wx-li")
+
+    listed = await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
+    asked = await li.send(ActionCancelTicket(), "算了不用修了", "cancel_ticket")
+    withdrawn = await li.send(ActionAffirm(), "是", "affirm")
+
+    assert listed.texts[0].startswith("您有2张未完成的工单：")  # each with its kind
+    assert f"{FIRST}（报修）" in listed.texts[0] and f"{parcel}（快递问题）" in listed.texts[0]
+    assert asked.texts == [f"您要撤销{FIRST}（报修）吗？撤销后负责人就不来了。确认撤销请回复“是”。"]
+    assert withdrawn.texts == [f"已撤销工单 {FIRST}，负责人会收到通知。"]
+    assert services.tickets.get(FIRST).status == "cancelled"
+    assert services.tickets.get(parcel).status == "assigned"
+
+
 async def test_cancel_with_a_number_read_as_a_question_still_cancels(resident, services):
     """The model may read "撤销 BX-…" as check_ticket; the number and the word decide."""
     open_ticket(services, "wx-li")
@@ -472,7 +509,8 @@ async def test_with_two_open_tickets_the_resident_chooses(resident, services):
 
     reply = await resident("wx-li").send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
 
-    assert reply.texts == [f"您有2张未完成的工单：{SECOND}、{FIRST}。请回复“撤销+工单号”，比如“撤销 {SECOND}”。"]
+    assert reply.texts == [f"您有2张未完成的工单：{SECOND}（报修）、{FIRST}（报修）。"
+                           f"请回复“撤销+工单号”，比如“撤销 {SECOND}”。"]
     assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
 
 

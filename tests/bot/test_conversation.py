@@ -9,7 +9,7 @@ from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
                               other_party, other_request, parse_rating, rating_aside, relative_party,
-                              time_given, visit_time, without_greeting)
+                              split_other_request, time_given, visit_time, without_greeting)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -143,6 +143,16 @@ def test_the_kind_a_follow_up_means(text, model_kind, meant):
 ])
 def test_a_second_request_in_the_same_message(text, kind, other):
     assert other_request(text, kind) == other
+
+
+@pytest.mark.parametrize("text, kind, rest", [
+    ("快递丢了 楼上噪音太吵了", "noise_dispute", "楼上噪音太吵了"),
+    ("楼上漏水到我家了，另外，快递也丢了。", "parcel", "快递也丢了"),  # no 另外 left to start the first
+    ("你好，楼上漏水了，快递也丢了，麻烦看看！", "repair", "你好，楼上漏水了，麻烦看看！"),
+    ("快递柜坏了 取不出件", "repair", "快递柜坏了 取不出件"),  # one request: the message whole
+])
+def test_the_first_request_without_the_second(text, kind, rest):
+    assert split_other_request(text, kind)[0] == rest
 
 
 @pytest.mark.parametrize("text, kind", [

@@ -497,6 +497,19 @@ def test_with_several_open_tickets_the_resident_must_choose(any_db_services, clo
     assert {row.status for row in rows(any_db_services, Ticket)} == {"assigned"}
 
 
+def test_the_kind_the_resident_names_narrows_the_choice(any_db_services, clock):
+    repaired = any_db_services.tickets.submit(repair("me", "阳台灯不亮"))
+    clock.advance(minutes=1)
+    any_db_services.tickets.submit(NewRequest("me", "parcel", "快递没收到", building="3", unit="1", room="101"))
+
+    outcome = any_db_services.tickets.cancel("me", kinds={"repair"})  # 算了不用修了
+
+    assert (outcome.result, [view.number for view in outcome.tickets]) == ("confirm", [repaired.number])
+    none_of_that_kind = any_db_services.tickets.cancel("me", kinds={"noise_dispute"})
+    assert none_of_that_kind.result == "choose"
+    assert {row.status for row in rows(any_db_services, Ticket)} == {"assigned"}
+
+
 def test_a_ticket_is_cancelled_by_its_number(any_db_services, clock):
     first = any_db_services.tickets.submit(repair("me", "阳台灯不亮"))
     clock.advance(minutes=1)
