@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tickets
 from actions.common import guarded
+from actions.ticket_form import ValidateTicketForm
 from bot import conversation, texts
 from bot.services.review import Ranked
 from bot.tickets import REQUEST_TYPES
@@ -61,6 +62,12 @@ class ActionHumanHandoff(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = common.text(tracker)
+        if tracker.active_loop_name == "ticket_form" and conversation.describes_a_person(message):
+            # 她叫李桂兰, answered to a question of the request (the model reads some names as a handoff)
+            noted = ValidateTicketForm.noted_detail(message, dispatcher, tracker)
+            if noted:
+                return [SlotSet(slot, value) for slot, value in noted.items()]
         services = common.services()
         review_id = tracker.get_slot("pending_review")
         if review_id is None:

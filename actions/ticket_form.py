@@ -4,6 +4,7 @@ resident confirms, corrects or cancels. Every answer is checked here."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.reception import say_reception_days
-from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem, say_missing
+from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -23,6 +24,7 @@ UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到"
 VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -77,13 +79,20 @@ class ValidateTicketForm(FormValidationAction):
             when = conversation.visit_time(value)
             dispatcher.utter_message(response="utter_visit_time_noted", time=when)
             return {"visit_time": when}
-        return self._noted_detail(value, dispatcher, tracker)
+        return self.noted_detail(value, dispatcher, tracker)
 
     @staticmethod
     def parse_address(value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
         """building/unit/room from free text (merged with what is known), checked against the compound."""
         found = {m.entity: m.value for m in address_parser.extract(value or "") if m.role is None}
         known = {key: tracker.get_slot(key) for key in ADDRESS_PARTS}
+        bare = _BARE_NUMBER.match(value or "")
+        if bare and not found:  # 301 answered to 请问您家是6栋几单元几号: the room; 2 to 6栋几单元301: the unit
+            number = bare.group(1)
+            if len(number) >= 3:
+                found["room"] = number
+            elif known["building"] and known["room"] and not known["unit"]:
+                found["unit"] = number
         if found.get("building") and known["building"] and found["building"] != known["building"]:
             known = {"building": None, "unit": None, "room": None}
         known.update({key: found[key] for key in ADDRESS_PARTS if found.get(key)})
@@ -94,10 +103,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, "building": None, "unit": None, "room": None}
         if units == 1 and not known["unit"]:
             known["unit"] = "1"
-        missing = [key for key in ADDRESS_PARTS if not known[key]]
-        if missing and len(missing) < len(ADDRESS_PARTS):  # nothing at all: the question is simply asked again
-            say_missing(dispatcher, missing)
-        if missing:
+        if any(not known[key] for key in ADDRESS_PARTS):  # asked again for what is missing (ActionAskAddress)
             return {"address": None, **known}
         problem = services.residents.check_address(known["building"], known["unit"], known["room"])
         if problem:
@@ -148,7 +154,7 @@ class ValidateTicketForm(FormValidationAction):
             return {**corrected, "visit_time": None}
         if conversation.is_question(value):  # 什么意思, 要多久: not a time; asked again
             return {"visit_time": None}
-        noted = self._noted_detail(value, dispatcher, tracker)
+        noted = self.noted_detail(value, dispatcher, tracker)
         if noted:  # 他不会用手机: more about the request; the time is asked again
             return {**noted, "visit_time": None}
         return {"visit_time": value[:100]}  # 等我儿子回来: a time in the resident's own words
@@ -183,7 +189,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
-        noted = {} if conversation.is_no(value) else self._noted_detail(value, dispatcher, tracker,
+        noted = {} if conversation.is_no(value) else self.noted_detail(value, dispatcher, tracker,
                                                                          at_summary=True)
         if noted:  # 晚上11点以后还在跳: added to the description, and the summary shown again
             return {"confirmed": None, **noted}
@@ -191,11 +197,12 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": None, "correcting": True}
         return {"confirmed": None}
 
-    def _noted_detail(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      at_summary: bool = False) -> Dict[Text, Any]:
+    @classmethod
+    def noted_detail(cls, value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     at_summary: bool = False) -> Dict[Text, Any]:
         """{"description": …} with the detail added, and the resident told 这个情况也给您记上了;
         {} when the message is not more about the request (see _detail)."""
-        detail = self._detail(value, tracker, at_summary)
+        detail = cls._detail(value, tracker, at_summary)
         if detail is None:
             return {}
         dispatcher.utter_message(response="utter_detail_noted")
@@ -208,11 +215,12 @@ class ValidateTicketForm(FormValidationAction):
         added; None when the message is not that, or it would not fit. At the time question the
         model must read it as the request's own kind (等我儿子回来 is a time); at the summary, where
         the resident has said what they wanted and is shown it, also as a detail (inform) or as
-        nothing it knows (out_of_scope, nlu_fallback)."""
+        nothing it knows (out_of_scope, nlu_fallback). Who the request is for (她叫李桂兰, 老人78岁)
+        is a detail at any question, however the model read it."""
         intent, request_type = common.intent(tracker), tracker.get_slot("request_type")
         own_kind = intent == request_type and (common.confidence(tracker) or 0) >= DETAIL_CONFIDENCE
         loose = at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
-        if (not (own_kind or loose)
+        if (not (own_kind or loose or conversation.describes_a_person(value))
                 or conversation.meaningful_length(value) < 3
                 or conversation.is_question(value) or conversation.is_follow_up(value)):
             return None
@@ -244,6 +252,28 @@ class ValidateTicketForm(FormValidationAction):
     def _names_an_address(value: str) -> bool:
         """At least a building and a room (3栋502, 3-2-402): the resident's own address."""
         return {"building", "room"} <= {m.entity for m in address_parser.extract(value) if m.role is None}
+
+
+class ActionAskAddress(Action):
+    """Asks where the resident lives: the whole address, or the parts still missing with those
+    already given (请问您家是6栋几单元几号？)."""
+
+    def name(self) -> Text:
+        return "action_ask_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
+        if not (building or unit or room):
+            dispatcher.utter_message(response="utter_ask_address")
+            return []
+        one_unit = bool(building) and common.services().residents.units_of(building) == 1
+        asked = "".join((f"{building}栋" if building else "几栋",
+                         "" if one_unit else (f"{unit}单元" if unit else "几单元"),
+                         room or "几号"))
+        example = location(building or "3", None if one_unit else unit or "2", room or "502")
+        dispatcher.utter_message(response="utter_ask_address_rest", asked=asked, example=example)
+        return []
 
 
 class ActionAskConfirmed(Action):

@@ -171,8 +171,7 @@ class ActionStartTicket(Action):
         building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
         profile = services.residents.profile(common.sender(tracker))
         if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
-            say_missing(dispatcher, ["unit"])
-            return dict(building=building, unit=None, room=room)
+            return dict(building=building, unit=None, room=room)  # the unit is asked (action_ask_address)
         if building and room:
             problem = services.residents.check_address(building, unit, room)
             if problem is None:

@@ -75,6 +75,17 @@ _TIME = re.compile(_WHEN.pattern + r"|几号|随时|都行|都可以|有空|在�
 _VERDICT = re.compile(r"满意|好评|差评|点赞|👍|挺好|真好|不错|太棒|很棒|给力|辛苦|及时|效率|还行|凑合|一般般|太差|极差|垃圾")
 # A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
 _QUESTION = re.compile(r"[?？]|什么|啥|吗|么\s*$|怎么|咋|哪|意思|为何|多久|几时|几点|^(请|想)?问(一)?下")
+# Who the request is for: a name (她叫李桂兰, 老太太姓王, 名字是陈国华) or an age (78岁, 今年八十五了).
+# A name starts with one of the common surnames, so 叫我, 叫人来修 and 叫王师傅来 are not names.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+             "钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文"
+             "牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
+             "曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆司卓古吉缪简车项连麦褚娄窦戚岑景党宫费卜冷晏席"
+             "卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+_AFTER_NAME = r"(?=$|[\s，,。.！!；;、]|今年|已经|都|岁|\d|[七八九]十)"
+_PERSON = re.compile(rf"(叫|名字(是|叫)?|姓名(是)?)\s*[:：]?\s*[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}{_AFTER_NAME}"
+                     rf"|姓\s*[{_SURNAMES}]{_AFTER_NAME}"
+                     r"|\d{2,3}\s*(周)?岁|[六七八九]十[一二三四五六七八九]?\s*(多)?(周)?岁|今年\s*(\d{2,3}|[六七八九]十)")
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
@@ -219,6 +230,12 @@ def kind_meant(text: str, model_kind: str) -> str:
 
 def is_yes(text: str) -> bool:
     return bool(_YES.search(text or ""))
+
+
+def describes_a_person(text: str) -> bool:
+    """The message says who the request is for (她叫李桂兰, 老人78岁): a detail of the request,
+    whichever intent the model read (human_handoff, out_of_scope, inform)."""
+    return bool(_PERSON.search(text or "")) and not is_question(text)
 
 
 def is_question(text: str) -> bool:

@@ -21,7 +21,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.ticket_form import ActionAskConfirmed, ValidateTicketForm
+from actions.ticket_form import ActionAskAddress, ActionAskConfirmed, ValidateTicketForm
 from actions.tickets import ActionStartTicket, ActionSubmitTicket
 from bot.db.engine import transaction
 from bot.db.models import Notification, Staff, Ticket
@@ -30,6 +30,7 @@ from bot.services.tickets import NewRequest
 
 MODEL_ID = "m-1"
 FORM = "ticket_form"
+ASK_ACTIONS = {"address": ActionAskAddress(), "confirmed": ActionAskConfirmed()}
 PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 
 
@@ -226,8 +227,8 @@ class Resident:
             self._apply([ActiveLoop(None)])
             return reply
         asked = self.slots["requested_slot"]
-        if asked == "confirmed":
-            return reply.extend(await self.run(ActionAskConfirmed()))
+        if asked in ASK_ACTIONS:  # the form runs action_ask_<slot> where there is one
+            return reply.extend(await self.run(ASK_ACTIONS[asked]))
         question = {"response": f"utter_ask_{asked}"}
         text = render(self.domain, question, self.slots)
         self.events.append({"event": "bot", "text": text, "data": {},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.fallback import ActionHumanHandoff
 from actions.ticket_form import ActionAskConfirmed, ValidateTicketForm
 from actions.tickets import ActionStartTicket, ActionSubmitTicket
 
@@ -93,11 +94,34 @@ async def test_a_partial_address_asks_for_what_is_missing_and_keeps_the_rest(res
 
     reply = await someone.answer("2单元502")
 
-    assert reply.texts == ["还差楼栋号，请补充一下，比如“3栋2单元502”。", ASK_ADDRESS]
+    assert reply.texts == ["请问您家是几栋2单元502？比如“3栋2单元502”。"]  # asked once, for what is missing
     assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == (None, "2", "502")
     await someone.answer("3栋")
     assert (someone.slots["address"], someone.slots["building"]) == ("ok", "3")
     assert someone.asked == "description"
+
+
+async def test_bare_numbers_answer_the_parts_still_missing(resident, bound):
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "我是3栋的 厨房水龙头一直滴水", "repair")
+    asked = await someone.activate_form()
+    assert asked.texts == ["请问您家是3栋几单元几号？比如“3栋2单元502”。"]
+
+    room = await someone.answer("301")
+    unit = await someone.answer("1")
+
+    assert room.texts == ["请问您家是3栋几单元301？比如“3栋2单元301”。"]
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "1", "301")
+    assert unit.texts[-1].startswith("师傅什么时间上门方便")
+
+
+async def test_a_one_unit_building_is_not_asked_its_unit(resident, bound):
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "17栋楼道灯不亮", "repair")
+
+    asked = await someone.activate_form()
+
+    assert asked.texts == ["请问您家是17栋几号？比如“17栋502”。"]
 
 
 async def test_a_one_unit_building_needs_no_unit(resident, bound):
@@ -113,7 +137,8 @@ async def test_an_impossible_room_is_refused(resident, bound):
 
     reply = await someone.answer("3栋2单元902")
 
-    assert reply.texts == ["3栋没有902这个门牌号（3栋6层、每层4户，101到604），请核对一下再发给我🙏", ASK_ADDRESS]
+    assert reply.texts == ["3栋没有902这个门牌号（3栋6层、每层4户，101到604），请核对一下再发给我🙏",
+                           "请问您家是3栋2单元几号？比如“3栋2单元502”。"]
     assert (someone.slots["address"], someone.slots["room"]) == (None, None)
     assert someone.asked == "address"
 
@@ -202,6 +227,33 @@ async def test_more_about_the_request_at_the_address_question_is_added_to_the_de
 
     assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
     assert someone.slots["description"] == "老伴要做养老金认证；他腿脚不方便 下不了楼"
+
+
+@pytest.mark.parametrize("answer, intent", [("老人叫王德福", "out_of_scope"), ("王桂芳 78岁", "inform"),
+                                            ("老太太姓李 今年八十五了", "greet")])
+async def test_who_the_errand_is_for_is_added_to_the_description_however_the_model_read_it(
+        resident, bound, answer, intent):
+    someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification")
+
+    reply = await someone.answer(answer, intent, confidence=0.6)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
+    assert someone.slots["description"] == f"老伴要做养老金认证；{answer}"
+
+
+async def test_a_name_read_as_asking_for_a_person_is_noted_and_the_question_asked_again(resident, bound,
+                                                                                       ticket_row):
+    someone = await started(resident, bound, "我妈要做养老金认证 她腿脚不方便", "pension_certification")
+
+    noted = await someone.send(ActionHumanHandoff(), "她叫李桂兰", "human_handoff", confidence=0.66)
+    handed = await someone.send(ActionHumanHandoff(), "我要找人工", "human_handoff")
+
+    assert noted.texts == ["好的，这个情况也给您记上了。"]  # then the form asks its question again
+    assert handed.responses == ["utter_human_handoff"]  # asking for a person still gets one
+    for answer in ("3栋1单元301", "周六上午", ("确认", "affirm")):
+        await someone.answer(*(answer if isinstance(answer, tuple) else (answer,)))
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("RZ-20261121-0001").description == "我妈要做养老金认证 她腿脚不方便；她叫李桂兰"
 
 
 @pytest.mark.parametrize("answer, intent", [("不知道门牌号咋写", "out_of_scope"), ("几号楼？", "inform"),

@@ -138,8 +138,9 @@ async def test_a_missing_unit_is_asked_for_not_called_unknown(resident):
     wu = resident("wx-wu")
 
     reply = await wu.send(ActionStartTicket(), "3栋502厨房水管漏水", "repair")
+    asked = await wu.activate_form()
 
-    assert reply.texts == ["还差单元号，请补充一下，比如“3栋2单元502”。"]
+    assert asked.texts == ["请问您家是3栋几单元502？比如“3栋2单元502”。"]
     assert (reply.slots["building"], reply.slots["room"]) == ("3", "502")
 
 

@@ -166,6 +166,18 @@ def test_no_second_request(text, kind):
     assert other_request(text, kind) is None
 
 
+@pytest.mark.parametrize("text", ["她叫李桂兰", "我爸名字叫陈国华 今年82了", "老太太姓李", "王桂芳 78岁", "今年八十了",
+                                  "老人叫王德福今年八十五"])
+def test_who_a_request_is_for(text):
+    assert conversation.describes_a_person(text)
+
+
+@pytest.mark.parametrize("text", ["叫王师傅来", "叫人来修", "下午叫我", "他叫我别管", "楼上叫得很大声", "她叫什么来着",
+                                  "3栋2单元502", "等我儿子回来"])
+def test_not_who_a_request_is_for(text):
+    assert not conversation.describes_a_person(text)
+
+
 # -- a time for a visit ------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["明天上午", "周六下午三点后", "随时都行", "晚上7点以后在家", "15号上午", "这周末",
                                   "礼拜天都有空", "下班以后"])
