@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from actions.reception import say_reception_days
-from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, say_address_problem
+from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, needs_room, say_address_problem
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -51,11 +51,18 @@ class ValidateTicketForm(FormValidationAction):
             return []
         request_type = tracker.get_slot("request_type")
         needed = ["address", "description"]
-        if request_type in VISITED:
+        if request_type in VISITED and not self._placed_by_unit(tracker):
             needed.append("visit_time")
         if request_type == "noise_dispute":
             needed.append("other_party")
         return needed + ["confirmed"]
+
+    @staticmethod
+    def _placed_by_unit(tracker: Tracker) -> bool:
+        """A lift repair (placed by its building and unit): nobody's home to visit, so no visit time
+        is asked, also when the resident's flat is known."""
+        return (not needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility"))
+                and tracker.get_slot("address") == "ok")
 
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
@@ -103,9 +110,11 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, "building": None, "unit": None, "room": None}
         if units == 1 and not known["unit"]:
             known["unit"] = "1"
-        if any(not known[key] for key in ADDRESS_PARTS):  # asked again for what is missing (ActionAskAddress)
-            return {"address": None, **known}
-        problem = services.residents.check_address(known["building"], known["unit"], known["room"])
+        room_needed = needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility"))  # a lift: no
+        if any(not known[key] for key in ADDRESS_PARTS if room_needed or key != "room"):
+            return {"address": None, **known}  # asked again for what is missing (ActionAskAddress)
+        problem = services.residents.check_address(known["building"], known["unit"], known["room"],
+                                                   room_needed)
         if problem:
             say_address_problem(dispatcher, problem, known["building"], known["unit"], known["room"])
             wrong = "unit" if problem == "unknown_unit" else "room"  # keep the parts that were right
@@ -264,6 +273,12 @@ class ActionAskAddress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
+        facility = tracker.get_slot("facility")
+        if not needs_room(tracker.get_slot("request_type"), facility) and not room:  # 电梯坏了: which lift
+            asked = f"{building}栋几单元" if building else "几栋几单元"
+            dispatcher.utter_message(response="utter_ask_facility_place", asked=asked, facility=facility,
+                                     example=location(building or "3", "2", None))
+            return []
         if not (building or unit or room):
             dispatcher.utter_message(response="utter_ask_address")
             return []

@@ -15,7 +15,7 @@ from bot import conversation, texts
 from bot.services.common import location
 from bot.services.tickets import NewRequest, TicketView
 from bot.tickets import REQUEST_TYPES, lifecycle, numbers
-from bot.tickets.duplicates import SHARED_FACILITIES
+from bot.tickets.duplicates import PER_UNIT, SHARED_FACILITIES
 from bot.tickets.lifecycle import Status
 from bot.tickets.priority import detect_emergency
 
@@ -91,7 +91,7 @@ class ActionStartTicket(Action):
         facility = common.entity(tracker, "facility")
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
-        location = self._location(dispatcher, tracker, services)
+        location = self._location(dispatcher, tracker, services, needs_room(request_type, facility))
         events += [SlotSet(k, v) for k, v in location.items()]
         if request_type == "noise_dispute":
             party = conversation.other_party(message, location.get("room"),
@@ -165,10 +165,17 @@ class ActionStartTicket(Action):
         return [SlotSet("description", description)] + also_said
 
     @staticmethod
-    def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services) -> Dict[str, Optional[str]]:
+    def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services,
+                  room_needed: bool) -> Dict[str, Optional[str]]:
         """building/unit/room from the message, else from the resident's household; and
-        address="ok" once they name a real place in the compound."""
+        address="ok" once they name a real place in the compound (a lift: its building and unit)."""
         building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
+        if building and not room and not room_needed and (unit or services.residents.units_of(building) == 1):
+            problem = services.residents.check_address(building, unit, None, room_needed=False)
+            if problem is None:
+                return dict(building=building, unit=unit or "1", room=None, address="ok")  # 3栋2单元电梯坏了
+            say_address_problem(dispatcher, problem, building, unit, None)
+            return dict(building=None if problem == "unknown_building" else building, unit=None, room=None)
         profile = services.residents.profile(common.sender(tracker))
         if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
             return dict(building=building, unit=None, room=room)  # the unit is asked (action_ask_address)
@@ -201,6 +208,12 @@ class ActionStartTicket(Action):
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
         return [SlotSet("emergency_ticket", view.number)]
+
+
+def needs_room(request_type: Optional[str], facility: Optional[str]) -> bool:
+    """A repair of a lift, a stairwell light or an entrance door is placed by its building and
+    unit; everything else by the resident's flat (an errand for someone whose lift is broken too)."""
+    return request_type != "repair" or facility not in PER_UNIT
 
 
 def say_missing(dispatcher: CollectingDispatcher, parts: List[str]) -> None:

@@ -509,16 +509,17 @@ def time_limit(session: Session, compound: Compound, request_type: str) -> TimeL
 
 
 def check_address(session: Session, compound: Compound, building: Optional[str], unit: Optional[str],
-                  room: Optional[str]) -> Optional[str]:
+                  room: Optional[str], room_needed: bool = True) -> Optional[str]:
     """None if the address exists in the compound, else a problem code:
     ``unknown_building``, ``unknown_unit`` or ``impossible_room``. Values are canonical
-    ("3", "2", "502"); in a one-unit building the unit may be missing."""
+    ("3", "2", "502"); in a one-unit building the unit may be missing. Without ``room_needed``
+    (the place of a lift) a building and unit are a whole address."""
     number = str(building).strip() if building is not None else ""
     row = session.execute(select(Building).where(
         Building.compound_id == compound.id, Building.number == number)).scalar_one_or_none()
     if row is None:
         return "unknown_building"
-    return address_problem(row.units, row.floors, row.doors_per_floor, unit, room)
+    return address_problem(row.units, row.floors, row.doors_per_floor, unit, room, room_needed)
 
 
 def address_hint(session: Session, compound: Compound, building: Optional[str]) -> Dict[str, str]:
@@ -551,7 +552,7 @@ def describe_numbers(numbers) -> str:
 
 
 def address_problem(units: int, floors: int, doors_per_floor: int, unit: Optional[str],
-                    room: Optional[str]) -> Optional[str]:
+                    room: Optional[str], room_needed: bool = True) -> Optional[str]:
     """The problem code of a unit and room in a building of this shape, or None if they exist.
 
     Room "502" is floor 5, door 02; "1905" is floor 19, door 05.
@@ -559,6 +560,8 @@ def address_problem(units: int, floors: int, doors_per_floor: int, unit: Optiona
     unit = "1" if unit in (None, "") and units == 1 else str(unit or "").strip()
     if not _UNIT.fullmatch(unit) or int(unit) > units:
         return "unknown_unit"
+    if not room and not room_needed:
+        return None
     room = str(room or "").strip()
     if not _ROOM.fullmatch(room):
         return "impossible_room"

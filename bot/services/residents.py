@@ -46,11 +46,13 @@ class ResidentService:
             resident = common.resident(session, openid)
             return _profile(openid, resident)
 
-    def check_address(self, building: str, unit: Optional[str], room: Optional[str]) -> Optional[str]:
-        """None if the address exists in the compound, else a problem code (unknown_building, …)."""
+    def check_address(self, building: str, unit: Optional[str], room: Optional[str],
+                      room_needed: bool = True) -> Optional[str]:
+        """None if the address exists in the compound, else a problem code (unknown_building, …);
+        without ``room_needed``, a building and unit are enough (the place of a lift)."""
         with transaction(self.services.factory) as session:
             compound = common.compound(session, self.services.settings.compound)
-            return compounds.check_address(session, compound, building, unit, room)
+            return compounds.check_address(session, compound, building, unit, room, room_needed)
 
     def address_hint(self, building: Optional[str]) -> Dict[str, str]:
         """The compound's buildings, and the building's units and rooms, to say beside a wrong address."""

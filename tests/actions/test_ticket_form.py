@@ -124,6 +124,47 @@ async def test_a_one_unit_building_is_not_asked_its_unit(resident, bound):
     assert asked.texts == ["请问您家是17栋几号？比如“17栋502”。"]
 
 
+LIFT = [("facility", "电梯")]
+
+
+async def test_a_lift_is_placed_by_its_building_and_unit_and_no_visit_is_asked(resident, ticket_row):
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "电梯又坏了", "repair", entities=LIFT)
+
+    asked = await someone.activate_form()
+    building = await someone.answer("3栋")
+    summary = await someone.answer("2单元")
+
+    assert asked.texts == ["请问是几栋几单元的电梯？比如“3栋2单元”。"]
+    assert building.texts == ["请问是3栋几单元的电梯？比如“3栋2单元”。"]
+    assert summary.texts == ["请确认：\n类型：报修\n地址：3栋2单元\n情况：电梯又坏了\n"
+                             "回复“确认”提交，“不对”修改，“取消”放弃。"]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    row = ticket_row("BX-20261121-0001")
+    assert (row.building, row.unit, row.room, row.visit_time) == ("3", "2", None, None)
+
+
+async def test_a_lift_named_with_its_place_is_not_asked_where(resident):
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "3栋2单元电梯又坏了", "repair", entities=LIFT)
+
+    asked = await someone.activate_form()
+
+    assert asked.responses == ["utter_confirm_ticket"]
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "2", None)
+
+
+async def test_a_lift_in_a_unit_that_does_not_exist_is_said_so(resident):
+    someone = resident("wx-li")
+
+    started_ = await someone.send(ActionStartTicket(), "3栋5单元电梯又坏了", "repair", entities=LIFT)
+
+    assert started_.texts[0].startswith("3栋没有5单元")
+    assert (started_.slots["building"], started_.slots["unit"]) == ("3", None)
+    assert started_.slots["address"] is None
+
+
 async def test_a_one_unit_building_needs_no_unit(resident, bound):
     someone = await started(resident, bound)
 

@@ -282,9 +282,9 @@ async def test_a_cancelled_request_creates_nothing(resident, services):
 async def test_a_neighbour_reporting_the_same_lift_joins_the_open_ticket(resident, bound, services):
     bound("wx-sun", "3", "2", "502")
     bound("wx-li", "3", "2", "301")
-    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    await resident("wx-sun").request("电梯坏了", "repair", [("确认", "affirm")], entities=LIFT)
 
-    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", [("确认", "affirm")], entities=LIFT)
 
     assert done.texts == [f"这个问题邻居已经报过了（工单 {FIRST}，楼栋红管家王秀英负责），已把您也记为反映人，"
                           "处理好了会一起通知您。"]
@@ -296,9 +296,9 @@ async def test_the_lift_of_another_unit_gets_its_own_ticket(resident, bound, ser
     """Each 单元 has its own lift: joining unit 1's report to unit 2's would close it when the other is fixed."""
     bound("wx-sun", "3", "2", "502")
     bound("wx-li", "3", "1", "301")
-    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    await resident("wx-sun").request("电梯坏了", "repair", [("确认", "affirm")], entities=LIFT)
 
-    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", [("确认", "affirm")], entities=LIFT)
 
     assert f"工单号 {SECOND}" in done.say("utter_ticket_created")
     assert services.tickets.get(FIRST).reporters == 1
@@ -306,9 +306,9 @@ async def test_the_lift_of_another_unit_gets_its_own_ticket(resident, bound, ser
 
 async def test_joining_a_neighbours_ticket_remembers_the_residents_own_address(resident, bound, services):
     bound("wx-sun", "3", "2", "502")
-    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    await resident("wx-sun").request("电梯坏了", "repair", [("确认", "affirm")], entities=LIFT)
 
-    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["3栋2单元301", "随时", ("确认", "affirm")],
+    *_, done = await resident("wx-li").request("电梯不动了", "repair", ["3栋2单元301", ("确认", "affirm")],
                                                entities=LIFT)
 
     assert services.tickets.get(FIRST).reporters == 2
@@ -319,7 +319,7 @@ async def test_joining_a_neighbours_ticket_remembers_the_residents_own_address(r
 async def test_the_next_request_does_not_inherit_the_last_ones_facility(resident, bound, services):
     bound("wx-sun", "3", "2", "502")
     sun = resident("wx-sun")
-    await sun.request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    await sun.request("电梯坏了", "repair", [("确认", "affirm")], entities=LIFT)
 
     *_, done = await sun.request("厨房水管漏水", "repair", ["随时", ("确认", "affirm")])
 
@@ -331,7 +331,7 @@ async def test_someone_trapped_in_a_lift_already_reported_broken_is_still_an_eme
                                                                                     services, clock, outbox):
     bound("wx-sun", "3", "2", "502")
     bound("wx-li", "3", "1", "301")
-    await resident("wx-sun").request("电梯坏了", "repair", ["随时", ("确认", "affirm")], entities=LIFT)
+    await resident("wx-sun").request("电梯坏了", "repair", [("确认", "affirm")], entities=LIFT)
     clock.advance(minutes=30)
 
     reply = await resident("wx-li").send(ActionStartTicket(), "电梯困人了，快来", "repair", entities=LIFT)

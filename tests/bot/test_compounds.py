@@ -393,6 +393,15 @@ def test_check_address(loaded, number, unit, room, problem):
     assert compounds.check_address(session, compound, number, unit, room) == problem
 
 
+@pytest.mark.parametrize("number, unit, problem", [
+    ("3", "2", None), ("17", None, None),  # a lift's place: its building and unit
+    ("3", "9", "unknown_unit"), ("3", None, "unknown_unit"), ("99", "1", "unknown_building"),
+])
+def test_a_place_without_a_room(loaded, number, unit, problem):
+    session, compound = loaded
+    assert compounds.check_address(session, compound, number, unit, None, room_needed=False) == problem
+
+
 @pytest.mark.parametrize("numbers, said", [
     (["1", "2", "3", "5", "6", "17", "18", "19"], "1–3、5、6、17–19"),
     (["12", "10", "11", "9"], "9–12"), (["1", "2"], "1、2"), (["A", "2", "1"], "1、2、A"), ([], ""),
