@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.common import guarded
 from actions.reception import say_reception_days
 from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, needs_room, say_address_problem
 from bot import conversation, texts
@@ -94,11 +95,11 @@ class ValidateTicketForm(FormValidationAction):
         found = {m.entity: m.value for m in address_parser.extract(value or "") if m.role is None}
         known = {key: tracker.get_slot(key) for key in ADDRESS_PARTS}
         bare = _BARE_NUMBER.match(value or "")
-        if bare and not found:  # 301 answered to 请问您家是6栋几单元几号: the room; 2 to 6栋几单元301: the unit
+        if bare and not found:  # 301 answered to 请问您家是6栋几单元几号: the room; 2: the unit
             number = bare.group(1)
             if len(number) >= 3:
                 found["room"] = number
-            elif known["building"] and known["room"] and not known["unit"]:
+            elif known["building"] and not known["unit"]:
                 found["unit"] = number
         if found.get("building") and known["building"] and found["building"] != known["building"]:
             known = {"building": None, "unit": None, "room": None}
@@ -270,6 +271,7 @@ class ActionAskAddress(Action):
     def name(self) -> Text:
         return "action_ask_address"
 
+    @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)

@@ -133,7 +133,7 @@ async def test_a_lift_is_placed_by_its_building_and_unit_and_no_visit_is_asked(r
 
     asked = await someone.activate_form()
     building = await someone.answer("3栋")
-    summary = await someone.answer("2单元")
+    summary = await someone.answer("2")  # the unit
 
     assert asked.texts == ["请问是几栋几单元的电梯？比如“3栋2单元”。"]
     assert building.texts == ["请问是3栋几单元的电梯？比如“3栋2单元”。"]

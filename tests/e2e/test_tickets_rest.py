@@ -325,11 +325,22 @@ def test_a_second_request_in_one_message_is_recorded_when_the_resident_says_yes(
     first = _number(replies[0]["text"])
     assert replies[-1]["text"] == "您还提到：“楼上漏水到我家了”。这件报修也要帮您登记吗？"
     assert len(db.tickets.mine(sender)) == 1  # nothing more on a guess
+    assert _recorded(db, first).ticket.description == "快递也丢了"  # the other request kept out of it
     asked, _, done = _conversation(assistant, sender, "登记吧", "随时都行", "确认")  # typed, not clicked
     assert "师傅什么时间上门方便" in asked  # the address is known: only the time is asked
     second = _recorded(db, _number(done)).ticket
     assert (second.request_type, second.description) == ("repair", "楼上漏水到我家了")
     assert second.number != first and len(db.tickets.mine(sender)) == 2
+
+
+def test_a_lift_is_placed_by_its_building_and_no_visit_time_is_asked(assistant, db):
+    sender = "rest-lift"
+    asked, summary, done = _conversation(assistant, sender, "电梯又坏了 这个月第三次了", "18栋", "确认")
+    assert "请问是几栋几单元的电梯" in asked
+    assert "地址：18栋1单元\n" in summary and "上门时间" not in summary  # one unit: nothing more to ask
+    ticket = _recorded(db, _number(done)).ticket
+    assert (ticket.building, ticket.unit, ticket.room, ticket.visit_time) == ("18", "1", None, None)
+    assert ticket.assignee_id == _staff(db, "jin").id
 
 
 # -- emergencies -----------------------------------------------------------------------------------
@@ -409,8 +420,8 @@ def test_confirming_while_choosing_what_to_change_records_the_request(assistant)
 
 def test_the_reception_day_asked_for_the_address_is_answered_and_the_form_goes_on(assistant):
     asked, answer = _conversation(assistant, "rest-address-question", "楼道灯不亮了", "业主接待日是哪天")
-    assert "几栋几单元几号" in asked
-    assert "业主接待日是每月" in answer and "几栋几单元几号" in answer
+    assert "请问是几栋几单元的楼道灯" in asked  # a stairwell light is placed by its building and unit
+    assert "业主接待日是每月" in answer and "请问是几栋几单元的楼道灯" in answer
 
 
 def test_the_reception_day_asked_for_the_visit_time_is_answered_and_the_form_goes_on(assistant):

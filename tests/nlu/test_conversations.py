@@ -78,7 +78,8 @@ def test_there_is_a_conversation_test_for_every_flow(domain):
     steps = [step for story in _stories() for step in story["steps"]]
     actions = {step["action"] for step in steps if "action" in step}
     intents = {step["intent"] for step in steps if "intent" in step}
-    assert set(domain["actions"]) - {"validate_ticket_form", "action_ask_confirmed"} <= actions
+    # The form runs its own validation and questions; no policy predicts them.
+    assert set(domain["actions"]) - {"validate_ticket_form", "action_ask_confirmed", "action_ask_address"} <= actions
     assert set(domain["intents"]) | {"nlu_fallback"} <= intents
 
 
