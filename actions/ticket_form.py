@@ -190,12 +190,14 @@ class ValidateTicketForm(FormValidationAction):
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}
+        if conversation.is_yes(value):  # 确认 麻烦尽快: a yes with a plea, not a new time
+            return {"confirmed": "yes", "correcting": False}
         new_time = conversation.time_given(value) if tracker.get_slot("request_type") in VISITED else None
         if new_time and new_time != tracker.get_slot("visit_time"):
             # "周六上午" or "不对，改成周日下午" answered to the summary: the new time, and the summary again
             return {"confirmed": None, "correcting": False, "visit_time": new_time}
-        if conversation.is_yes(value) or (common.intent(tracker) == "affirm" and not conversation.is_no(value)
-                                          and not conversation.is_question(value)):
+        if (common.intent(tracker) == "affirm" and not conversation.is_no(value)
+                and not conversation.is_question(value)):
             return {"confirmed": "yes", "correcting": False}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)

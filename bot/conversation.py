@@ -11,7 +11,10 @@ from typing import FrozenSet, Iterator, Optional, Tuple
 MAX_DESCRIPTION = 500
 
 _CANCEL = re.compile(r"^\s*(取消|算了|不用了|不要了|不报了|不办了|不弄了|撤销|撤回|不提交|放弃)")
-_YES = re.compile(r"^\s*(确认|确定|对的?|是的?|好的?|没错|没问题|提交|可以|行|嗯+|ok|OK|Ok|yes)\s*[。！!,.，~～]*\s*$")
+# A yes, alone or with thanks or a plea for speed (好的 谢谢, 确认 麻烦尽快): nothing else after it.
+_YES = re.compile(r"^\s*(确认|确定|对的?|是的?|好的?|没错|没问题|提交|可以|行|嗯+|ok|OK|Ok|yes)[\s。！!,.，~～]*"
+                  r"((谢谢|多谢|感谢)(你们|您|你)?[啦了啊]?|辛苦(你们|您|你)?了?|麻烦(你们|您|你)?(了|尽快|快点)?"
+                  r"|(尽快|快点|早点)(来|修|处理|安排)?吧?)?[\s。！!,.，~～🙏]*$")
 _NO = re.compile(r"^\s*(不对|不是|错了|有误|不正确|改一下|要改|修改|写错了|说错了)"
                  r"|(地址|住址|门牌|楼号|时间|情况|描述|内容|对方)\s*(不对|错了|有误|写错|不正确)")
 _PARTS = (

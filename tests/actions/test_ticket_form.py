@@ -427,7 +427,8 @@ async def test_a_cancel_word_at_any_question_ends_the_form(resident, bound, serv
 
 # -- the confirmation -----------------------------------------------------------------------
 @pytest.mark.parametrize("answer, intent", [("确认", "affirm"), ("对", "affirm"), ("好的", "affirm"),
-                                            ("嗯嗯", "affirm"), ("提交吧", "affirm")])
+                                            ("嗯嗯", "affirm"), ("提交吧", "affirm"),
+                                            ("好的 谢谢", "thank"), ("确认 麻烦尽快", "out_of_scope")])
 async def test_yes_confirms(resident, bound, answer, intent):
     someone = await at_confirmation(resident, bound)
 

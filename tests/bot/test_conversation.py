@@ -227,12 +227,14 @@ def test_is_not_cancel(text):
     assert not is_cancel(text)
 
 
-@pytest.mark.parametrize("text", ["对", "对的", "是的", "确认", "好的！", "没问题", "提交", "嗯嗯", "OK", "可以。"])
+@pytest.mark.parametrize("text", ["对", "对的", "是的", "确认", "好的！", "没问题", "提交", "嗯嗯", "OK", "可以。",
+                                  "好的 谢谢", "确认 麻烦尽快", "可以，辛苦了！", "对 快点来吧", "好的🙏"])
 def test_is_yes(text):
     assert is_yes(text)
 
 
-@pytest.mark.parametrize("text", ["对，但是地址错了", "不对", "是502不是501", "好的我再想想", "", None])
+@pytest.mark.parametrize("text", ["对，但是地址错了", "不对", "是502不是501", "好的我再想想", "", None,
+                                  "好的 麻烦改一下地址", "谢谢"])
 def test_is_not_yes(text):
     assert not is_yes(text)
 
