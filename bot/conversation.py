@@ -89,6 +89,7 @@ _AFTER_NAME = r"(?=$|[\s，,。.！!；;、]|今年|已经|都|岁|\d|[七八九
 _PERSON = re.compile(rf"(叫|名字(是|叫)?|姓名(是)?)\s*[:：]?\s*[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}{_AFTER_NAME}"
                      rf"|姓\s*[{_SURNAMES}]{_AFTER_NAME}"
                      r"|\d{2,3}\s*(周)?岁|[六七八九]十[一二三四五六七八九]?\s*(多)?(周)?岁|今年\s*(\d{2,3}|[六七八九]十)")
+_PARCEL = re.compile(r"取件码|取货码|提货码|单号|中通|申通|圆通|韵达|顺丰|京东快递|邮政|EMS|极兔|德邦|丰巢|菜鸟", re.IGNORECASE)
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
@@ -233,6 +234,11 @@ def kind_meant(text: str, model_kind: str) -> str:
 
 def is_yes(text: str) -> bool:
     return bool(_YES.search(text or ""))
+
+
+def describes_a_parcel(text: str) -> bool:
+    """The message names the parcel (单号后四位3345, 取件码, 中通的): a detail of a parcel problem."""
+    return bool(_PARCEL.search(text or "")) and not is_question(text)
 
 
 def describes_a_person(text: str) -> bool:

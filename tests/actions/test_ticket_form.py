@@ -282,6 +282,16 @@ async def test_who_the_errand_is_for_is_added_to_the_description_however_the_mod
     assert someone.slots["description"] == f"老伴要做养老金认证；{answer}"
 
 
+@pytest.mark.parametrize("answer", ["单号后四位3345", "是申通的 昨天下午送的", "取件码是6-2-1035"])
+async def test_which_parcel_said_at_the_address_question_is_added_to_the_description(resident, bound, answer):
+    someone = await started(resident, bound, "快递显示签收了 但是我没收到", "parcel")
+
+    reply = await someone.answer(answer, "inform", confidence=0.83)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]  # a pickup code is not an address
+    assert someone.slots["description"] == f"快递显示签收了 但是我没收到；{answer}"
+
+
 async def test_a_name_read_as_asking_for_a_person_is_noted_and_the_question_asked_again(resident, bound,
                                                                                        ticket_row):
     someone = await started(resident, bound, "我妈要做养老金认证 她腿脚不方便", "pension_certification")

@@ -38,6 +38,7 @@ def test_addresses_are_read_with_canonical_values(text, expected):
 @pytest.mark.parametrize("text", [
     "我住12楼", "电梯到7层就停", "整整一栋楼都停电了", "交了500-1000元还没修", "15号接待日",
     "工单BX-20261121-0007怎么样了", "等了3天了", "物业费一年2400", "20:00以后还在装修", "",
+    "取件码是6-2-1035", "单号后四位3345", "快递柜取件码 3-2-502", "开箱码:502",
 ])
 def test_numbers_that_are_not_addresses_are_ignored(text):
     assert values(text) == {}
