@@ -32,8 +32,9 @@ _NOT_QUANTITY = r"(?!\s*(?:元|块|米|平|天(?!天)|年|月|日|号楼|號樓|
 # Each pattern is tried on the folded text; named groups b/u/r are building, unit, room.
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 _LONG_DIGITS = re.compile(r"[A-Za-z]*-?\d{5,}(?:-\d+)*")  # ticket numbers, dates, ids
-# A parcel's pickup code or waybill number (取件码6-2-1035, 单号后四位3345) is not an address.
-_CODE = re.compile(r"(?:码|单号|编号)\s*(?:是|为|[:：]|后[四五六]位(?:是)?)?\s*"
+# A parcel's pickup code or waybill number (取件码6-2-1035, 单号后四位3345) is not an address;
+# 门牌号码 is.
+_CODE = re.compile(r"(?:(?<!号)码|单号|编号)\s*(?:是|为|[:：]|后[四五六]位(?:是)?)?\s*"
                    r"[A-Za-z0-9](?:[A-Za-z0-9]|\s*[-—–]\s*(?=[A-Za-z0-9]))*")
 _COMPACT3 = re.compile(rf"(?<![\d\-])(?P<b>\d{{1,3}}){_DASH}(?P<u>\d{{1,2}}){_DASH}(?P<r>\d{{3,4}})(?![\d\-]){_NOT_QUANTITY}")
 _BUILDING = re.compile(

@@ -30,6 +30,8 @@ def values(text):
     ("电话138-1234-5678", {"phone": ["13812345678"]}),
     ("138 1234 5678 住5号楼1单元", {"phone": ["13812345678"], "building": ["5"], "unit": ["1"]}),
     ("3栋楼道灯不亮", {"building": ["3"]}),
+    ("门牌号码是3-2-502", {"building": ["3"], "unit": ["2"], "room": ["502"]}),  # not a pickup code
+    ("取件码8-1-3021 我家3栋2单元502", {"building": ["3"], "unit": ["2"], "room": ["502"]}),
 ])
 def test_addresses_are_read_with_canonical_values(text, expected):
     assert values(text) == expected
