@@ -192,7 +192,8 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": None, "correcting": False, **corrected}
         if conversation.is_yes(value):  # 确认 麻烦尽快: a yes with a plea, not a new time
             return {"confirmed": "yes", "correcting": False}
-        new_time = conversation.time_given(value) if tracker.get_slot("request_type") in VISITED else None
+        visited = tracker.get_slot("request_type") in VISITED and not self._placed_by_unit(tracker)
+        new_time = conversation.time_given(value) if visited else None
         if new_time and new_time != tracker.get_slot("visit_time"):
             # "周六上午" or "不对，改成周日下午" answered to the summary: the new time, and the summary again
             return {"confirmed": None, "correcting": False, "visit_time": new_time}

@@ -153,6 +153,8 @@ async def test_a_lift_named_with_its_place_is_not_asked_where(resident):
 
     assert asked.responses == ["utter_confirm_ticket"]
     assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "2", None)
+    again = await someone.answer("明天上午", "inform")  # a lift asks no time: not taken as one
+    assert someone.slots["visit_time"] is None and "上门时间" not in again.texts[-1]
 
 
 async def test_a_lift_in_a_unit_that_does_not_exist_is_said_so(resident):
