@@ -23,9 +23,20 @@ STARTUP_S = 300
 
 
 def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return _free_ports(1)[0]
+
+
+def _free_ports(count):
+    """Distinct free ports: each socket stays bound until all are chosen, so the kernel cannot
+    hand the same port out twice (it did: Rasa and the simulator once got one port)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _post(url, payload):
@@ -52,8 +63,8 @@ def _start_assistant(env=None):
 
     The assistant gets a database of its own in a temporary folder (never the developer's
     data/red-butler.db) unless ``env`` names one; ``env`` adds to or overrides the environment."""
-    ports = {name: str(_free_port())
-             for name in ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT", "SIMULATOR_PORT", "CONSOLE_PORT")}
+    names = ("RASA_PORT", "ACTION_PORT", "WECHAT_FAKE_API_PORT", "SIMULATOR_PORT", "CONSOLE_PORT")
+    ports = {name: str(port) for name, port in zip(names, _free_ports(len(names)))}
     env = {"DATABASE_URL": _temporary_database_url(), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env={**os.environ, **env, **ports},

@@ -26,7 +26,7 @@ import pytest
 from bot.run import DEV_WECHAT
 from bot.wechat.pusher import Account, deliver, text_message
 from tests.conftest import ROOT
-from tests.e2e.test_make_run import _free_port, _post, _start_assistant, _stop_assistant
+from tests.e2e.test_make_run import _post, _start_assistant, _stop_assistant
 from tests.e2e.test_wechat_simulator import _page
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
@@ -55,7 +55,6 @@ def assistant(browser_tools, model_path, tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     shutil.copy(model_path, models / model_path.name)  # same inputs, same name: no training at start
     started = _start_assistant({
-        "SIMULATOR_PORT": str(_free_port()), "WECHAT_FAKE_API_PORT": str(_free_port()),
         "WECHAT_APPID": "", "WECHAT_SECRET": "", "WECHAT_ENCODING_AES_KEY": "",
         "TRAINING_ROOT": str(root), "MODELS_DIR": str(models),
         "REVIEWED_EXAMPLES_FILE": str(root / "nlu_data" / "nlu" / "reviewed.yml"),

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.test_make_run import _free_port, _start_assistant, _stop_assistant
+from tests.e2e.test_make_run import _start_assistant, _stop_assistant
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
 
@@ -84,10 +84,9 @@ def browser_tools():
 
 @pytest.fixture(scope="module")
 def simulator(browser_tools, model_path):
-    """The simulator's URL, from the banner of a launcher in WeChat dev mode (free ports of its own;
-    _start_assistant may pick them itself)."""
+    """The simulator's URL, from the banner of a launcher in WeChat dev mode (on free ports that
+    _start_assistant picks)."""
     started = _start_assistant({
-        "SIMULATOR_PORT": str(_free_port()), "WECHAT_FAKE_API_PORT": str(_free_port()),
         "WECHAT_APPID": "", "WECHAT_SECRET": "",  # no official account configured: dev mode
     })
     try:
