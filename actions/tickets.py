@@ -170,12 +170,14 @@ class ActionStartTicket(Action):
         """building/unit/room from the message, else from the resident's household; and
         address="ok" once they name a real place in the compound (a lift: its building and unit)."""
         building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
-        if building and not room and not room_needed and (unit or services.residents.units_of(building) == 1):
+        if building and not room and not room_needed:
             problem = services.residents.check_address(building, unit, None, room_needed=False)
-            if problem is None:
-                return dict(building=building, unit=unit or "1", room=None, address="ok")  # 3栋2单元电梯坏了
-            say_address_problem(dispatcher, problem, building, unit, None)
-            return dict(building=None if problem == "unknown_building" else building, unit=None, room=None)
+            if problem is None:  # 3栋2单元电梯坏了, or 18栋 (one unit)
+                return dict(building=building, unit=unit or "1", room=None, address="ok")
+            if unit:  # 3栋5单元: said so; without a unit, it is simply asked
+                say_address_problem(dispatcher, problem, building, unit, None)
+                known = None if problem == "unknown_building" else building
+                return dict(building=known, unit=None, room=None)
         profile = services.residents.profile(common.sender(tracker))
         if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
             return dict(building=building, unit=None, room=room)  # the unit is asked (action_ask_address)

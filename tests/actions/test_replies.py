@@ -135,18 +135,6 @@ async def test_yes_to_withdrawing_the_ticket_named_withdraws_it(resident, servic
     assert services.tickets.get(number).status == "cancelled"
 
 
-async def test_a_yes_to_the_list_of_tickets_asks_again_which(resident, services):
-    open_ticket(services, "wx-li")
-    open_ticket(services, "wx-li", "楼道灯不亮")
-    li = resident("wx-li")
-    await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
-
-    reply = await li.send(ActionAffirm(), "是", "affirm")
-
-    assert reply.responses == ["utter_cancel_choose"]
-    assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
-
-
 async def test_a_yes_to_nothing_asks_how_to_help(resident, services):
     reply = await resident("wx-li").send(ActionAffirm(), "好的", "affirm")
 

@@ -466,13 +466,16 @@ async def test_saying_it_again_after_the_question_withdraws_the_ticket_asked_abo
     assert services.tickets.get(FIRST).status == "cancelled"
 
 
-async def test_a_question_listing_two_tickets_withdraws_neither_on_a_bare_yes(resident, services):
+@pytest.mark.parametrize("action, yes, intent", [(ActionCancelTicket(), "撤销吧", "cancel_ticket"),
+                                                 (ActionAffirm(), "是", "affirm")])
+async def test_a_question_listing_two_tickets_withdraws_neither_on_a_bare_yes(resident, services, action, yes,
+                                                                              intent):
     open_ticket(services, "wx-li")
     open_ticket(services, "wx-li", "楼道灯不亮")
     li = resident("wx-li")
     await li.send(ActionCancelTicket(), "撤销工单", "cancel_ticket")
 
-    reply = await li.send(ActionCancelTicket(), "撤销吧", "cancel_ticket")
+    reply = await li.send(action, yes, intent)  # the list asked again which
 
     assert reply.responses == ["utter_cancel_choose"]
     assert {t.status for t in services.tickets.mine("wx-li")} == {"assigned"}
