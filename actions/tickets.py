@@ -198,8 +198,9 @@ class ActionStartTicket(Action):
     def _emergency(dispatcher, tracker, services, request_type: str, message: str,
                    location: Dict[str, Optional[str]], facility: Optional[str]) -> List[Dict[Text, Any]]:
         info = services.compound_info()
+        description, _ = conversation.split_other_request(message, request_type)  # the other is offered later
         view = services.tickets.submit(NewRequest(
-            openid=common.sender(tracker), request_type="repair", description=message[:2000],
+            openid=common.sender(tracker), request_type="repair", description=description[:2000],
             building=location.get("building"), unit=location.get("unit"), room=location.get("room"),
             facility=facility, intent=request_type, model_id=common.model_id(tracker),
             confidence=intent_confidence(tracker.latest_message, request_type)))
@@ -239,8 +240,9 @@ class ActionSubmitTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("emergency_ticket"):
-            return reset_form()
+        if tracker.get_slot("emergency_ticket"):  # recorded at once; 另外快递也丢了 is offered now
+            other = conversation.other_request(tracker.get_slot("also_said") or "", "repair")
+            return reset_form() + self._offer_other_request(dispatcher, other)
         if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
             return reset_form(keep=("pending_text",))  # offered back as a new request, if it is one
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:

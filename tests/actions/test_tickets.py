@@ -121,6 +121,27 @@ async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once
     assert done.responses == [] and len(services.tickets.mine("wx-sun")) == 1
 
 
+async def test_a_second_request_beside_an_emergency_is_offered_once_the_emergency_is_recorded(
+        resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    started = await sun.send(ActionStartTicket(), "燃气味很大 另外快递也丢了", "repair")
+    await sun.activate_form()
+    done = await sun.run(ActionSubmitTicket())
+
+    assert started.responses == ["utter_safety_gas", "utter_emergency_ticket"]
+    [ticket] = services.tickets.mine("wx-sun")
+    assert (ticket.emergency, ticket.description) == ("gas", "燃气味很大")  # the parcel is not the gas leak
+    assert done.texts == ["您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"]
+    assert done.slots["pending_text"] == "快递也丢了"
+
+    clicked = await sun.send(ActionStartTicket(), "/parcel", "parcel")
+
+    assert (clicked.slots["request_type"], clicked.slots["description"], clicked.slots["address"]) == (
+        "parcel", "快递也丢了", "ok")
+
+
 async def test_a_choice_clicked_after_a_fallback_uses_the_words_that_were_not_understood(resident, services):
     wu = resident("wx-wu")
     await wu.send(ActionHandleFallback(), "家里那个东西又不行了", "nlu_fallback", confidence=0.55,
