@@ -200,6 +200,10 @@ class ValidateTicketForm(FormValidationAction):
         if (common.intent(tracker) == "affirm" and not conversation.is_no(value)
                 and not conversation.is_question(value)):
             return {"confirmed": "yes", "correcting": False}
+        vaguer = conversation.vaguer_party(tracker.get_slot("other_party"), value)
+        if vaguer:  # 不知道几楼 反正就是楼下: the flat worked out from 楼下 is withdrawn, the words kept
+            return {"confirmed": None, "correcting": False, "other_party": vaguer,
+                    **self.noted_detail(value, dispatcher, tracker, at_summary=True)}
         if tracker.get_slot("correcting"):
             return self._correct(value, tracker)
         noted = {} if conversation.is_no(value) else self.noted_detail(value, dispatcher, tracker,

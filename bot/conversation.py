@@ -103,6 +103,12 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+UNSURE_FLAT = "不确定哪一户"
+# The resident is not sure which flat it is (不知道几楼, 也可能是楼上的楼上): no room is inferred.
+_UNSURE_WHICH = re.compile(r"(不知道|不清楚|不确定|不晓得|说不准|搞不清|分不清|听不出|也可能|不一定)[^，。,]{0,6}"
+                           r"(几楼|几层|哪层|哪一层|哪家|哪户|哪一家|哪一户|几号|哪个|谁家)"
+                           r"|(几楼|几层|哪层|哪家|哪户|谁家)[^，。,]{0,4}(不知道|不清楚|不确定|不晓得|说不准|搞不清)"
+                           r"|楼上的楼上|楼下的楼下")
 
 
 def without_greeting(text: str) -> str:
@@ -294,21 +300,39 @@ def parse_rating(text: str) -> Tuple[Optional[int], bool]:
 
 def other_party(text: str, own_room: Optional[str], building: Optional[str] = None,
                 room: Optional[str] = None) -> Optional[str]:
-    """Who the noise comes from: "3栋602", or "楼上（602）" worked out from the resident's room."""
+    """Who the noise comes from: "3栋602", or "楼上（602）" worked out from the resident's room,
+    or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
     if building or room:
         return f"{building + '栋' if building else ''}{room or ''}"
     for word, offset in _RELATIONS.items():
         if word in (text or ""):
+            if unsure_which(text):
+                return f"{word}（{UNSURE_FLAT}）"
             if offset and own_room and own_room.isdigit():
                 return f"{word}（{int(own_room) + offset}）"
             return word
     return None
 
 
+def unsure_which(text: str) -> bool:
+    """不知道几楼 反正就是楼下: the resident cannot say which flat the noise comes from."""
+    return bool(_UNSURE_WHICH.search(text or ""))
+
+
+def _relation(party: Optional[str]) -> Optional[str]:
+    """楼上 for "楼上" or "楼上（602）" (a flat worked out, not named by the resident); else None."""
+    return next((word for word in _RELATIONS if re.fullmatch(rf"{word}(（\d+）)?", party or "")), None)
+
+
 def relative_party(party: Optional[str], own_room: Optional[str]) -> Optional[str]:
     """A neighbour named by where they live from the resident (楼上, 楼上（402）), worked out again
     for the resident's room as now known; None when the party is not named that way."""
-    for word in _RELATIONS:
-        if party == word or (party or "").startswith(word + "（"):
-            return other_party(word, own_room)
-    return None
+    word = _relation(party)
+    return other_party(word, own_room) if word else None
+
+
+def vaguer_party(party: Optional[str], text: str) -> Optional[str]:
+    """楼下（402）, worked out from 楼下, once the resident says 不知道几楼: 楼下（不确定哪一户）.
+    None when the message takes nothing back."""
+    word = _relation(party)
+    return f"{word}（{UNSURE_FLAT}）" if word and unsure_which(text) else None

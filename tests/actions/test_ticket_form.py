@@ -381,7 +381,7 @@ async def test_an_unknown_building_answered_to_the_visit_time_question_is_refuse
 
 
 @pytest.mark.parametrize("answer, party", [("不清楚", "不清楚"), ("不知道是谁", "不清楚"), ("楼下那家", "楼下（202）"),
-                                           ("对门", "对门")])
+                                           ("对门", "对门"), ("不知道几楼 反正就是楼下", "楼下（不确定哪一户）")])
 async def test_the_other_party_of_a_noise_dispute(resident, bound, answer, party):
     someone = await started(resident, bound, "每天半夜有人跺脚", "noise_dispute", where=("3", "1", "302"))
     assert someone.asked == "other_party"
@@ -403,6 +403,32 @@ async def test_upstairs_said_before_the_room_is_worked_out_once_the_room_is_know
     assert "\n对方：楼上（402）\n" in reply.say("utter_confirm_ticket")
     corrected = await someone.answer("不对，是3栋1单元502", "deny")
     assert "\n对方：楼上（602）\n" in corrected.say("utter_confirm_ticket")
+
+
+async def test_a_flat_worked_out_from_upstairs_is_withdrawn_when_the_resident_is_unsure(resident, services,
+                                                                                        ticket_row):
+    someone = resident("wx-new")
+    await someone.send(ActionStartTicket(), "楼下天天半夜吵 睡不着", "noise_dispute")
+    await someone.activate_form()
+    summary = await someone.answer("3栋1单元502", "inform")
+    assert "\n对方：楼下（402）\n" in summary.say("utter_confirm_ticket")
+
+    unsure = await someone.answer("不知道几楼 反正就是楼下", "inform")
+
+    assert "\n对方：楼下（不确定哪一户）\n" in unsure.say("utter_confirm_ticket")
+    corrected = await someone.answer("不对，是3栋1单元302", "deny")  # a new address infers nothing again
+    assert "\n对方：楼下（不确定哪一户）\n" in corrected.say("utter_confirm_ticket")
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    [view] = services.tickets.mine("wx-new")
+    ticket = ticket_row(view.number)
+    assert (ticket.other_party, ticket.description) == ("楼下（不确定哪一户）", "楼下天天半夜吵 睡不着；不知道几楼 反正就是楼下")
+
+
+async def test_unsure_which_flat_in_the_first_message_infers_none(resident, bound):
+    someone = await started(resident, bound, "楼上不知道哪家 天天半夜跺脚", "noise_dispute", where=("3", "1", "302"))
+
+    assert someone.slots["other_party"] == "楼上（不确定哪一户）"
 
 
 async def test_naming_the_other_party_keeps_the_residents_own_address(resident, bound, services):

@@ -291,6 +291,11 @@ def test_a_request_with_details_is_not_generic(text):
     ("对门半夜唱歌", "502", "对门"),
     ("楼上半夜跺脚", None, "楼上"),
     ("不知道是谁", "502", None),
+    ("楼下不知道哪家 天天半夜吵", "502", "楼下（不确定哪一户）"),   # no flat is made up
+    ("楼上几楼我也说不准 反正咚咚响", "502", "楼上（不确定哪一户）"),
+    ("也可能是楼上的楼上", "502", "楼上（不确定哪一户）"),
+    ("楼上那家不知道是不是在装修 天天电钻", "502", "楼上（602）"),   # unsure what they do, not who
+    ("楼上不知道在干嘛 天天咚咚响", "502", "楼上（602）"),
 ])
 def test_other_party_from_the_residents_words(text, own_room, expected):
     assert other_party(text, own_room) == expected
@@ -313,7 +318,7 @@ def test_descriptions_have_a_limit():
 
 @pytest.mark.parametrize("party, own_room, now", [("楼上", "302", "楼上（402）"), ("楼下（402）", "1502", "楼下（1402）"),
                                                   ("对门", "302", "对门"), ("3栋602", "302", None), ("不清楚", "302", None),
-                                                  (None, "302", None)])
+                                                  ("楼上（不确定哪一户）", "302", None), (None, "302", None)])
 def test_a_neighbour_named_from_the_residents_home_follows_the_home(party, own_room, now):
     assert relative_party(party, own_room) == now
 
