@@ -31,19 +31,32 @@ class Emergency(str, Enum):
 
 # Checked in this order: a fire that started at a socket is a fire.
 _EMERGENCY_PATTERNS = (
-    (Emergency.FIRE, r"着火|起火|失火|火灾|冒烟|烧起来|火苗"),
+    (Emergency.FIRE, r"(?<![不没])着火|起火|失火|火灾|冒烟|烧起来|(冒|窜|蹿)火苗|火苗.{0,2}(窜|蹿|冒出|烧到)"),
     (Emergency.GAS, r"(燃气|煤气|天然气)(味|泄漏|泄露|报警)|漏气|(燃气|煤气)(表|管)?.{0,4}(漏|呲)"),
-    (Emergency.ELEVATOR_ENTRAPMENT, r"(电梯|电悌|梯).{0,8}(困|关|卡).{0,6}(人|住|里|在)|困.{0,4}(电梯|电悌)|被困"),
-    (Emergency.ELECTRIC, r"漏电|触电|电到人|冒火花|打火花|冒火|电线.{0,4}(烧|焦|冒)|插座.{0,4}(烧|焦|冒|炸)"),
+    (Emergency.ELEVATOR_ENTRAPMENT,
+     r"困人|被困|关人|(困|关|卡|锁)(在|住)?了?.{0,3}(电梯|电悌|梯)(里|内|中)"
+     r"|(电梯|电悌)(里|内)(面|头|边)?(还|都)?(困|关着|卡着|出不来|出不去)"
+     r"|(电梯|电悌).{0,12}(里|内)(面|头|边)?(还|都)?有(好)?([一二三四五两几\d]+个)?人"
+     r"(?=$|[\s，,。.!！?？]|被|困|卡|关|出不|下不)"
+     r"|(电梯|电悌|梯).{0,8}(困|关|卡)(住|着|在)?了?.{0,4}(?<![没无])(人|我|孩子|小孩|老人|老太太|老头)"
+     r"|(电梯|电悌).{0,10}在(里面|里头|里边|里)(出不来|出不去)"),
+    (Emergency.ELECTRIC, r"漏电|触电|电到人|(冒|打|起)火(花|星)"
+                         r"|(插座|插头|电线|开关|电闸|电箱|电表|线路|充电器).{0,4}(冒火|烧|焦|炸)"),
     (Emergency.BURST_PIPE, r"(水管|管子|管道|水表).{0,4}(爆|裂|崩|断)|爆管|水.{0,3}喷"),
 )
+# Everyday faults that share words with emergencies: a stove that will not light (打不着火), a
+# radiator or tyre that loses air (暖气漏气), a lift door that closes on someone's hand (夹人).
+_NOT_EMERGENCY = re.compile(r"(打|点)(火)?(不|没)着(火)?|(打|点)(得)?着火"
+                            r"|(暖气|暖气片|气片|散热器|轮胎|车胎|胎|空调|气球|充气\S{0,3}|气垫)\S{0,2}漏气"
+                            r"|夹(到|住|了)?(人|手|脚|腿|孩子|小孩|衣服)")
 VULNERABLE_TAGS = frozenset({"elderly_alone", "disabled"})
 
 
 def detect_emergency(text: str) -> Optional[Emergency]:
     """The emergency a message describes, if any."""
+    text = _NOT_EMERGENCY.sub(" ", text or "")
     for kind, pattern in _EMERGENCY_PATTERNS:
-        if re.search(pattern, text or ""):
+        if re.search(pattern, text):
             return kind
     return None
 

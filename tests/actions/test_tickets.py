@@ -121,6 +121,18 @@ async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once
     assert done.responses == [] and len(services.tickets.mine("wx-sun")) == 1
 
 
+async def test_a_stove_that_will_not_light_is_an_ordinary_repair_not_a_fire(resident, bound, services,
+                                                                            outbox):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    reply = await sun.send(ActionStartTicket(), "热水器打不着火 麻烦来看看", "repair")
+    await sun.activate_form()
+
+    assert reply.responses == [] and not reply.slots.get("emergency_ticket")  # no 着火了请立即拨打119
+    assert sun.asked == "visit_time" and services.tickets.mine("wx-sun") == [] and outbox() == []
+
+
 async def test_a_second_request_beside_an_emergency_is_offered_once_the_emergency_is_recorded(
         resident, bound, services):
     bound("wx-sun", "3", "2", "502")

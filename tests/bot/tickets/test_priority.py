@@ -21,6 +21,21 @@ SH = ZoneInfo("Asia/Shanghai")
     ("厨房水管漏水了", None),
     ("电梯坏了 爬楼好累", None),
     ("楼道灯不亮", None),
+    ("电梯停了 里面还有人", Emergency.ELEVATOR_ENTRAPMENT),
+    ("电梯坏了 我家孩子在里面出不来", Emergency.ELEVATOR_ENTRAPMENT),
+    ("插座烧了 一股焦味", Emergency.ELECTRIC),
+    # Everyday faults with an emergency's words: a fire alarm at night for a stove that will not light
+    ("燃气灶打不着火了", None),
+    ("热水器打火打不着 一直咔咔响", None),
+    ("燃气灶火苗很小 发黄", None),
+    ("暖气片漏气 嘶嘶响", None),
+    ("电动车胎漏气了", None),
+    ("电梯关门夹人 太危险了", None),
+    ("电梯卡在5楼不动了 没人", None),
+    ("电梯里的风扇关不掉", None),
+    ("电梯里有人抽烟", None),
+    ("电梯停了 楼上老人出不去", None),
+    ("燃气灶打不着火 还有一股燃气味", Emergency.GAS),  # the smell is what counts
 ])
 def test_emergencies_are_recognised(text, kind):
     assert detect_emergency(text) is kind
