@@ -34,6 +34,9 @@ class ActionHandleFallback(Action):
         if conversation.meaningful_length(message) < 2:
             dispatcher.utter_message(response="utter_default")
             return []
+        emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
+        if emergency is not None:
+            return emergency
         if len(message) > conversation.MAX_DESCRIPTION * 4:
             dispatcher.utter_message(response="utter_message_too_long")
             return []
@@ -63,6 +66,9 @@ class ActionHumanHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = common.text(tracker)
+        emergency = tickets.emergency_first(dispatcher, tracker)  # 电梯困人 转人工: safety first
+        if emergency is not None:
+            return emergency
         if tracker.active_loop_name == "ticket_form" and conversation.describes_a_person(message):
             # 她叫李桂兰, answered to a question of the request (the model reads some names as a handoff)
             noted = ValidateTicketForm.noted_detail(message, dispatcher, tracker)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import rate_aside, say_address_problem, say_missing
+from actions.tickets import emergency_first, rate_aside, say_address_problem, say_missing
 from bot import conversation
 from bot.services.common import location
 
@@ -21,6 +21,9 @@ class ActionUpdateHousehold(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        emergency = emergency_first(dispatcher, tracker)  # 我家煤气泄漏了 在3栋1单元301
+        if emergency is not None:
+            return emergency
         building, unit, room = (common.entity(tracker, key) for key in ("building", "unit", "room"))
         phone = common.entity(tracker, "phone")
         if not (building or unit or room or phone):

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, needs_room, say_address_problem
+from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, emergency_first, needs_room, say_address_problem
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -45,6 +45,16 @@ class ValidateTicketForm(FormValidationAction):
             logger.exception("validate_ticket_form failed for %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_service_unavailable")
             return [SlotSet("confirmed", FAILED)]
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[Text, Any]]:
+        """An emergency said in the middle of the request is dealt with first (emergency_first);
+        the answer it came as fills no slot, so the question is asked again if the form goes on."""
+        handled = emergency_first(dispatcher, tracker)
+        if handled is None:
+            return await super().get_validation_events(dispatcher, tracker, domain)
+        asked = tracker.get_slot("requested_slot")
+        return ([SlotSet(asked, None)] if asked else []) + handled
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
@@ -17,7 +17,7 @@ from bot.services.tickets import NewRequest, TicketView
 from bot.tickets import REQUEST_TYPES, lifecycle, numbers
 from bot.tickets.duplicates import PER_UNIT, SHARED_FACILITIES
 from bot.tickets.lifecycle import Status
-from bot.tickets.priority import detect_emergency
+from bot.tickets.priority import Emergency, detect_emergency
 
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
               "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
@@ -76,9 +76,11 @@ class ActionStartTicket(Action):
         offered (its words are in pending_text), so it is not read as a follow-up."""
         if chosen and tracker.get_slot("pending_text"):
             message = tracker.get_slot("pending_text")
+        if self._danger_beside(message, request_type):  # 快递丢了 家里燃气味很大, read as parcel
+            request_type = "repair"  # safety first; the parcel problem is offered once this is recorded
         emergency = detect_emergency(message) if request_type == "repair" else None
         if emergency:  # safety first, before anything that could fail
-            dispatcher.utter_message(response=SAFETY[emergency.value], elevator_phone=self._elevator_phone())
+            dispatcher.utter_message(response=SAFETY[emergency.value], elevator_phone=self.elevator_phone())
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
@@ -99,9 +101,19 @@ class ActionStartTicket(Action):
                                              common.entity(tracker, "room", "neighbour"))
             events.append(SlotSet("other_party", party))
         if emergency:
-            events += self._emergency(dispatcher, tracker, services, request_type, message, location,
+            events += self.emergency(dispatcher, tracker, services, request_type, message, location,
                                       facility)
         return events
+
+    @staticmethod
+    def _danger_beside(message: str, request_type: str) -> bool:
+        """A gas smell, a fire, sparks or someone trapped, said beside another request. A burst pipe
+        beside a dispute is left to it: 楼上水管爆了 淹到我家 要求调解 is usually about the damage."""
+        if request_type == "repair":
+            return False
+        _, other = conversation.split_other_request(message, request_type)
+        danger = detect_emergency(other[1]) if other and other[0] == "repair" else None
+        return danger not in (None, Emergency.BURST_PIPE)
 
     @staticmethod
     def _reopened(dispatcher: CollectingDispatcher, tracker: Tracker, services, message: str) -> bool:
@@ -140,7 +152,7 @@ class ActionStartTicket(Action):
         return [SlotSet("pending_text", message)]  # kept, should they say it is a new problem
 
     @staticmethod
-    def _elevator_phone() -> str:
+    def elevator_phone() -> str:
         try:
             return common.services().compound_info().elevator_phone
         except Exception:  # noqa: BLE001 - the safety advice goes out even when the database is down
@@ -195,7 +207,7 @@ class ActionStartTicket(Action):
         return dict(building=building, unit=unit, room=room)
 
     @staticmethod
-    def _emergency(dispatcher, tracker, services, request_type: str, message: str,
+    def emergency(dispatcher, tracker, services, request_type: str, message: str,
                    location: Dict[str, Optional[str]], facility: Optional[str]) -> List[Dict[Text, Any]]:
         info = services.compound_info()
         description, _ = conversation.split_other_request(message, request_type)  # the other is offered later
@@ -211,6 +223,48 @@ class ActionStartTicket(Action):
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
         return [SlotSet("emergency_ticket", view.number)]
+
+
+def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """An emergency in a message the model read as something else (我家煤气泄漏了 在3栋1单元301 as
+    an address, 电梯困人 转人工 as a handoff), or said in the middle of another request (等等 家里有
+    燃气味 at a parcel problem's summary): safety advice and an urgent ticket at once, as when it is
+    read as a repair. None when the message holds no emergency, or is the one that started this
+    request (ActionStartTicket dealt with it)."""
+    message = common.text(tracker)
+    emergency = detect_emergency(message)
+    if emergency is None or message.startswith("/") or tracker.get_slot("emergency_ticket"):
+        return None
+    if tracker.active_loop_name != "ticket_form":  # it starts a request of its own, recorded at once
+        return (ActionStartTicket().start(dispatcher, tracker, "repair", message, chosen=False)
+                + [FollowupAction("ticket_form")])
+    if not _said_since_start(tracker):
+        return None
+    dispatcher.utter_message(response=SAFETY[emergency.value],
+                             elevator_phone=ActionStartTicket.elevator_phone())
+    services = common.services()
+    slot = tracker.get_slot
+    place = {key: slot(key) for key in ADDRESS_PARTS} if slot("address") == "ok" else {}
+    if not place:
+        profile = services.residents.profile(common.sender(tracker))
+        place = dict(building=profile.building, unit=profile.unit, room=profile.room) if profile.bound else {}
+    if slot("request_type") == "repair":  # 燃气灶打不着火, then 现在有燃气味了: this repair, now urgent
+        description = "；".join(part for part in (slot("description"), message) if part)
+        return ActionStartTicket.emergency(dispatcher, tracker, services, "repair", description, place,
+                                           slot("facility"))  # the form ends; it is recorded
+    ActionStartTicket.emergency(dispatcher, tracker, services, "repair", message, place,
+                                common.entity(tracker, "facility"))
+    return []  # a ticket of its own; the request being collected goes on (its question again)
+
+
+def _said_since_start(tracker: Tracker) -> bool:
+    """The latest message came after the request being collected started."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") in STARTERS:
+            return False
+    return False
 
 
 def needs_room(request_type: Optional[str], facility: Optional[str]) -> bool:

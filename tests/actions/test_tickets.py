@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.fallback import ActionHandleFallback
+from actions.fallback import ActionHandleFallback, ActionHumanHandoff
+from actions.household import ActionUpdateHousehold
 from actions.replies import ActionAffirm
 from actions.ticket_form import ValidateTicketForm
 from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
@@ -121,6 +122,67 @@ async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once
     assert done.responses == [] and len(services.tickets.mine("wx-sun")) == 1
 
 
+@pytest.mark.parametrize("action, message, intent", [
+    (ActionUpdateHousehold, "我家煤气泄漏了 在3栋2单元502", "inform"),
+    (ActionHumanHandoff, "燃气味好大 转人工", "human_handoff"),
+    (ActionHandleFallback, "燃气味道有点大啊啊", "nlu_fallback"),
+])
+async def test_an_emergency_the_model_read_as_something_else_is_still_an_emergency(
+        resident, services, outbox, action, message, intent):
+    sun = resident("wx-sun")
+
+    reply = await sun.send(action(), message, intent)
+
+    assert reply.responses[0] == "utter_safety_gas"
+    assert reply.responses[1].startswith("utter_emergency_ticket")
+    [ticket] = services.tickets.mine("wx-sun")
+    assert (ticket.priority, ticket.emergency, ticket.description) == ("urgent", "gas", message)
+    assert ("followup", "ticket_form") in [(e["event"], e.get("name")) for e in reply.events]  # asks nothing
+    assert ("zhao", "emergency_alert", True) in [(to, kind, urgent) for to, kind, urgent, _ in outbox()]
+    if intent == "inform":  # the place said with it: the building's butler is on the way too
+        assert ("wang", "emergency_alert", True) in [(to, kind, urgent) for to, kind, urgent, _ in outbox()]
+    else:  # where is asked at once
+        assert reply.responses[-1] == "utter_emergency_no_address"
+
+
+async def test_an_emergency_in_the_middle_of_another_request_is_recorded_and_the_request_goes_on(
+        resident, bound, services, ticket_row):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "快递丢了", "parcel")
+    await sun.activate_form()
+    assert sun.asked == "confirmed"
+
+    reply = await sun.answer("等等 家里有很大的燃气味", "repair")
+
+    assert reply.responses == ["utter_safety_gas", "utter_emergency_ticket", "utter_confirm_ticket"]
+    [view] = services.tickets.mine("wx-sun")
+    urgent = ticket_row(view.number)
+    assert (urgent.emergency, urgent.description, urgent.building, urgent.room) == (
+        "gas", "等等 家里有很大的燃气味", "3", "502")
+    assert sun.slots["confirmed"] is None  # the parcel problem is not confirmed by it
+    await sun.answer("确认", "affirm")
+    await sun.run(ActionSubmitTicket())
+    assert sorted(view.request_type for view in services.tickets.mine("wx-sun")) == ["parcel", "repair"]
+
+
+async def test_a_repair_that_turns_into_an_emergency_is_recorded_at_once_as_one_urgent_ticket(
+        resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "燃气灶打不着火", "repair")
+    await sun.activate_form()
+    await sun.answer("明天上午")
+
+    reply = await sun.answer("现在闻到燃气味了", "repair")
+
+    assert reply.responses[:2] == ["utter_safety_gas", "utter_emergency_ticket"] and sun.asked is None
+    done = await sun.run(ActionSubmitTicket())
+    [ticket] = services.tickets.mine("wx-sun")
+    assert (ticket.emergency, ticket.description) == ("gas", "燃气灶打不着火；现在闻到燃气味了")
+    assert done.responses == []
+
+
 async def test_a_stove_that_will_not_light_is_an_ordinary_repair_not_a_fire(resident, bound, services,
                                                                             outbox):
     bound("wx-sun", "3", "2", "502")
@@ -133,18 +195,22 @@ async def test_a_stove_that_will_not_light_is_an_ordinary_repair_not_a_fire(resi
     assert sun.asked == "visit_time" and services.tickets.mine("wx-sun") == [] and outbox() == []
 
 
+@pytest.mark.parametrize("message, intent, danger", [
+    ("燃气味很大 另外快递也丢了", "repair", "燃气味很大"),
+    ("快递也丢了 家里燃气味很大", "parcel", "家里燃气味很大"),  # as the model reads it: safety first all the same
+])
 async def test_a_second_request_beside_an_emergency_is_offered_once_the_emergency_is_recorded(
-        resident, bound, services):
+        resident, bound, services, message, intent, danger):
     bound("wx-sun", "3", "2", "502")
     sun = resident("wx-sun")
 
-    started = await sun.send(ActionStartTicket(), "燃气味很大 另外快递也丢了", "repair")
+    started = await sun.send(ActionStartTicket(), message, intent)
     await sun.activate_form()
     done = await sun.run(ActionSubmitTicket())
 
     assert started.responses == ["utter_safety_gas", "utter_emergency_ticket"]
     [ticket] = services.tickets.mine("wx-sun")
-    assert (ticket.emergency, ticket.description) == ("gas", "燃气味很大")  # the parcel is not the gas leak
+    assert (ticket.emergency, ticket.description) == ("gas", danger)  # the parcel is not the gas leak
     assert done.texts == ["您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"]
     assert done.slots["pending_text"] == "快递也丢了"
 

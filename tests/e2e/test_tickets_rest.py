@@ -367,6 +367,41 @@ def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_ticket_at_once
     assert number in _say(assistant, sender, "查询工单")
 
 
+def test_a_gas_smell_beside_a_lost_parcel_is_an_emergency_first_and_the_parcel_is_offered(assistant, db):
+    sender = "rest-gas-and-parcel"
+    assert "已记住您的住址" in _say(assistant, sender, "我住3栋1单元301")
+    replies = _replies(assistant, sender, "燃气味很大 另外快递也丢了")  # the model reads a parcel problem
+    assert replies[0].startswith(GAS_SAFETY)
+    ticket = _recorded(db, _number(replies[1])).ticket
+    assert (ticket.request_type, ticket.emergency, ticket.description) == ("repair", "gas", "燃气味很大")
+    assert replies[-1] == "您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"
+    summary = _say(assistant, sender, "好，也登记这件")
+    assert "类型：快递问题" in summary and "情况：快递也丢了" in summary
+
+
+@pytest.mark.parametrize("message", ["我家煤气泄漏了 在5栋2单元201", "电梯困人 转人工"])
+def test_an_emergency_read_as_an_address_or_a_handoff_is_still_an_emergency(assistant, db, message):
+    sender = f"rest-emergency-{len(message)}"
+    replies = _replies(assistant, sender, message)  # the model reads inform / human_handoff
+    assert replies[0].startswith(("⚠️ 燃气危险", "⚠️ 被困电梯"))  # the safety advice first
+    ticket = _recorded(db, _number(replies[1])).ticket
+    assert (ticket.request_type, ticket.priority, ticket.description) == ("repair", "urgent", message)
+    assert not any("请确认" in reply for reply in replies)
+
+
+def test_a_gas_smell_in_the_middle_of_a_parcel_problem_is_an_emergency_and_the_parcel_goes_on(assistant, db):
+    sender = "rest-gas-mid-parcel"
+    summary = _conversation(assistant, sender, "快递丢了", "3栋1单元301")[-1]
+    assert "类型：快递问题" in summary
+    replies = _replies(assistant, sender, "等等 家里有很大的燃气味")
+    assert replies[0].startswith(GAS_SAFETY)
+    urgent = _recorded(db, _number(replies[1])).ticket
+    assert (urgent.emergency, urgent.building, urgent.room) == ("gas", "3", "301")
+    assert "类型：快递问题" in replies[-1]  # the summary again
+    parcel = _recorded(db, _number(_say(assistant, sender, "确认"))).ticket
+    assert (parcel.request_type, parcel.description) == ("parcel", "快递丢了")
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 BAD_INPUT = {
