@@ -131,6 +131,10 @@ class ValidateTicketForm(FormValidationAction):
             wrong = "unit" if problem == "unknown_unit" else "room"  # keep the parts that were right
             return {"address": None, **known, wrong: None}
         checked = {"address": "ok", **known}
+        where = location(known["building"], known["unit"], known["room"])
+        for number in services.tickets.complete_location(common.sender(tracker), **known):
+            # an emergency said earlier in this request, before the resident said where they live
+            dispatcher.utter_message(response="utter_emergency_location_added", number=number, location=where)
         party = conversation.relative_party(tracker.get_slot("other_party"), known["room"])
         if party:  # 楼上, said before the room was known (or changed): 楼上（402）
             checked["other_party"] = party

@@ -166,6 +166,24 @@ async def test_an_emergency_in_the_middle_of_another_request_is_recorded_and_the
     assert sorted(view.request_type for view in services.tickets.mine("wx-sun")) == ["parcel", "repair"]
 
 
+async def test_an_emergency_said_before_the_address_is_placed_by_the_address_the_request_gets(
+        resident, services, ticket_row):
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "快递丢了", "parcel")
+    await sun.activate_form()
+
+    trapped = await sun.answer("电梯困人了 快叫人", "repair")
+    placed = await sun.answer("3栋1单元301")
+
+    assert trapped.responses[-2:] == ["utter_emergency_no_address", "utter_ask_address"]
+    [urgent] = services.tickets.mine("wx-sun")
+    number = urgent.number
+    assert placed.responses[:2] == ["utter_emergency_location_added", "utter_confirm_ticket"]
+    assert placed.texts[0] == f"已把地址3栋1单元301补充到紧急工单 {number}，负责人马上就到。"
+    ticket = ticket_row(number)
+    assert (ticket.emergency, ticket.building, ticket.unit) == ("elevator_entrapment", "3", "1")
+
+
 async def test_a_repair_that_turns_into_an_emergency_is_recorded_at_once_as_one_urgent_ticket(
         resident, bound, services):
     bound("wx-sun", "3", "2", "502")
