@@ -238,8 +238,9 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
     if tracker.active_loop_name != "ticket_form":  # it starts a request of its own, recorded at once
         return (ActionStartTicket().start(dispatcher, tracker, "repair", message, chosen=False)
                 + [FollowupAction("ticket_form")])
-    if not _said_since_start(tracker):
-        return None
+    if not _said_since_start(tracker) or (emergency is Emergency.BURST_PIPE
+                                          and tracker.get_slot("request_type") == "noise_dispute"):
+        return None  # 他家水管爆了淹了我家, told the mediators: the damage, as in _danger_beside
     dispatcher.utter_message(response=SAFETY[emergency.value],
                              elevator_phone=ActionStartTicket.elevator_phone())
     services = common.services()

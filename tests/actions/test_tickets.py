@@ -184,6 +184,18 @@ async def test_an_emergency_said_before_the_address_is_placed_by_the_address_the
     assert (ticket.emergency, ticket.building, ticket.unit) == ("elevator_entrapment", "3", "1")
 
 
+async def test_a_burst_pipe_told_to_the_mediators_is_the_dispute_not_an_emergency(resident, bound, services):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "楼上天天吵 还把我家淹了", "noise_dispute")
+    await sun.activate_form()
+
+    reply = await sun.answer("楼上 他家水管爆了淹了我家", "noise_dispute")
+
+    assert "utter_safety_burst_pipe" not in reply.responses and services.tickets.mine("wx-sun") == []
+    assert sun.slots["other_party"] == "楼上（602）"
+
+
 async def test_a_repair_that_turns_into_an_emergency_is_recorded_at_once_as_one_urgent_ticket(
         resident, bound, services):
     bound("wx-sun", "3", "2", "502")
