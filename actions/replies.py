@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import ActionStartTicket, cancel, rate_aside
+from actions.tickets import ActionStartTicket, cancel, offer_repair, rate_aside
 from bot.tickets import REQUEST_TYPES
 
 
@@ -47,6 +47,16 @@ class ActionOutOfScope(_UnlessRating):
     def name(self) -> Text:
         return "action_out_of_scope"
 
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if rate_aside(dispatcher, tracker):
+            return []
+        offered = offer_repair(dispatcher, tracker)  # 煤气灶点不着: a repair after all, if they say so
+        if offered is None:
+            dispatcher.utter_message(response=self.response)
+        return offered or []
+
 
 class ActionAffirm(Action):
     """"好的" / "要" outside a request. After "这件报修也要帮您登记吗？" it starts that request, as
@@ -64,7 +74,8 @@ class ActionAffirm(Action):
         buttons = (said.get("data") or {}).get("buttons") or [{}]
         offered = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
         words = tracker.get_slot("pending_text")
-        if asked == "utter_offer_other_request" and offered in REQUEST_TYPES and words:
+        offers = ("utter_offer_other_request", "utter_offer_repair")
+        if asked in offers and offered in REQUEST_TYPES and words:
             events = ActionStartTicket().start(dispatcher, tracker, offered, words, chosen=True)
             return events + [FollowupAction("ticket_form")]
         if asked in ("utter_cancel_confirm", "utter_cancel_choose"):

@@ -103,6 +103,12 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+# A fixture of the home or the building said to be at fault (灶打不着火, 煤气灶点不着): a repair the
+# model may have read as something else.
+_FIXTURE = re.compile(r"灶|炉|热水器|空调|灯|门|窗|锁|水管|管道|管子|龙头|马桶|地漏|下水|暖气|插座|开关|电闸|电梯|电悌"
+                      r"|墙|屋顶|天花板|充电桩|监控|对讲|水箱|水泵|油烟机")
+_FAULT = re.compile(r"坏|(打|点)(火)?不着|不打火|不点火|点火失败|不亮|不出(水|热水|电)?|漏|堵|不通|不转|不动了|不热|"
+                    r"不制冷|失灵|没反应|打不开|关不上|关不紧|裂|跳闸|没电|滴水|返水|冒水|刷不开")
 UNSURE_FLAT = "不确定哪一户"
 # The resident is not sure which flat it is (不知道几楼, 也可能是楼上的楼上): no room is inferred.
 _UNSURE_WHICH = re.compile(r"(不知道|不清楚|不确定|不晓得|说不准|搞不清|分不清|听不出|也可能|不一定)[^，。,]{0,6}"
@@ -268,6 +274,11 @@ def correction_part(text: str) -> Optional[str]:
         if pattern.search(text or ""):
             return part
     return None
+
+
+def names_a_fault(text: str) -> bool:
+    """煤气灶点不着, 灶打不着火: a fixture and what is wrong with it."""
+    return bool(_FIXTURE.search(text or "")) and bool(_FAULT.search(text or ""))
 
 
 def is_generic_request(text: str) -> bool:

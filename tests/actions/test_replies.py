@@ -8,7 +8,8 @@ import pytest
 
 from actions.household import ActionUpdateHousehold
 from actions.replies import ActionAffirm, ActionOutOfScope, ActionThank
-from actions.tickets import ActionCancelTicket, ActionSubmitTicket
+from actions.fallback import ActionHandleFallback
+from actions.tickets import ActionCancelTicket, ActionRateTicket, ActionStartTicket, ActionSubmitTicket
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
 from tests.actions.conftest import open_ticket
@@ -70,6 +71,48 @@ async def test_a_bare_number_with_nothing_to_rate_is_not_taken_for_half_an_addre
     reply = await resident("wx-ma").send(ActionUpdateHousehold(), "5", "inform", confidence=0.63)
 
     assert reply.responses == ["utter_default"]  # not 还差楼栋号、门牌号
+
+
+# -- a fault the model did not read as a repair ----------------------------------------------
+@pytest.mark.parametrize("action, text, intent", [
+    (ActionOutOfScope, "煤气灶点不着", "out_of_scope"),  # was: 这个问题我暂时帮不上忙
+    (ActionRateTicket, "灶打不着火", "rate_ticket"),  # was: 您目前没有待评价的工单
+])
+async def test_a_fault_read_as_something_else_is_offered_as_a_repair(resident, services, action, text,
+                                                                     intent):
+    ma = resident("wx-ma")
+
+    reply = await ma.send(action(), text, intent, confidence=0.7)
+
+    assert reply.texts == [f"您是要报修吗？是的话点“报修”，我按您说的“{text}”帮您登记。"]
+    assert reply.messages[0]["buttons"] == [{"title": "报修", "payload": "/repair"}]
+    assert services.tickets.mine("wx-ma") == []  # nothing on a guess
+    yes = await ma.send(ActionAffirm(), "是的", "affirm")
+    assert (yes.slots["request_type"], yes.slots["description"]) == ("repair", text)
+
+
+async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(resident):
+    ma = resident("wx-ma")
+    await ma.send(ActionOutOfScope(), "煤气灶点不着", "out_of_scope", confidence=0.65)
+
+    clicked = await ma.send(ActionStartTicket(), "/repair", "repair")
+
+    assert (clicked.slots["request_type"], clicked.slots["description"]) == ("repair", "煤气灶点不着")
+
+
+@pytest.mark.parametrize("text", ["物业费怎么交", "楼上王老师的书法写得好", "一楼的住户也要交电梯费吗"])
+async def test_a_question_out_of_scope_still_gets_the_usual_answer(resident, text):
+    reply = await resident("wx-ma").send(ActionOutOfScope(), text, "out_of_scope", confidence=0.9)
+
+    assert reply.responses == ["utter_out_of_scope"]
+
+
+async def test_a_fault_the_model_is_unsure_of_has_repair_among_the_choices(resident):
+    ranking = [("nlu_fallback", 0.55), ("rate_ticket", 0.39), ("affirm", 0.11)]  # as the model read it
+    reply = await resident("wx-ma").send(ActionHandleFallback(), "燃气灶打不着火", "nlu_fallback", confidence=0.55,
+                                         ranking=ranking)
+
+    assert [button["payload"] for button in reply.messages[0]["buttons"]] == ["/repair", "/human_handoff"]
 
 
 # -- a yes to the assistant's last question --------------------------------------------------
