@@ -343,6 +343,16 @@ def test_a_lift_is_placed_by_its_building_and_no_visit_time_is_asked(assistant, 
     assert ticket.assignee_id == _staff(db, "jin").id
 
 
+def test_a_fault_the_model_reads_as_out_of_scope_is_offered_and_recorded_on_a_yes(assistant, db):
+    sender = "rest-stove"
+    offer, asked, _, _, done = _conversation(assistant, sender, "煤气灶点不着", "是的", "3栋1单元301", "明天上午",
+                                             "确认")
+    assert offer == "您是要报修吗？是的话点“报修”，我按您说的“煤气灶点不着”帮您登记。"
+    assert "几栋几单元几号" in asked
+    ticket = _recorded(db, _number(done)).ticket
+    assert (ticket.request_type, ticket.description, ticket.emergency) == ("repair", "煤气灶点不着", None)
+
+
 # -- emergencies -----------------------------------------------------------------------------------
 
 def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_ticket_at_once(assistant, db):
