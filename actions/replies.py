@@ -34,6 +34,22 @@ class _UnlessRating(Action, ABC):
         return []
 
 
+class ActionGreet(Action):
+    """你好, answered with what the assistant does; 你好 俺家厕所堵了, which the model may read as a
+    greeting, gets the repair offered in the resident's words."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        offered = offer_repair(dispatcher, tracker)
+        if offered is None:
+            dispatcher.utter_message(response="utter_greet")
+        return offered or []
+
+
 class ActionThank(_UnlessRating):
     response = "utter_you_are_welcome"
 

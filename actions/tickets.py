@@ -463,7 +463,7 @@ def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     """A fixture said to be at fault (煤气灶点不着, 灶打不着火) in a message the model read as
     something a repair is not: the repair is offered with the resident's words, as a button (nothing
     is recorded on a guess). None when the message names no such fault."""
-    message = common.text(tracker)
+    message = conversation.without_greeting(common.text(tracker))
     if tracker.active_loop_name or not conversation.names_a_fault(message):
         return None
     button = {"title": texts.label("request_types", "repair"), "payload": "/repair"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from actions.household import ActionUpdateHousehold
-from actions.replies import ActionAffirm, ActionOutOfScope, ActionThank
+from actions.replies import ActionAffirm, ActionGreet, ActionOutOfScope, ActionThank
 from actions.fallback import ActionHandleFallback
 from actions.tickets import ActionCancelTicket, ActionRateTicket, ActionStartTicket, ActionSubmitTicket
 from bot.services.tickets import NewRequest
@@ -18,7 +18,8 @@ WELCOME = "不客气，这是我们应该做的😊"
 
 
 def test_the_actions_are_declared_in_the_domain(domain):
-    assert {ActionThank().name(), ActionOutOfScope().name(), ActionAffirm().name()} <= set(domain["actions"])
+    actions = (ActionGreet, ActionThank, ActionOutOfScope, ActionAffirm)
+    assert {action().name() for action in actions} <= set(domain["actions"])
 
 
 @pytest.fixture
@@ -74,21 +75,24 @@ async def test_a_bare_number_with_nothing_to_rate_is_not_taken_for_half_an_addre
 
 
 # -- a fault the model did not read as a repair ----------------------------------------------
-@pytest.mark.parametrize("action, text, intent", [
-    (ActionOutOfScope, "煤气灶点不着", "out_of_scope"),  # was: 这个问题我暂时帮不上忙
-    (ActionRateTicket, "灶打不着火", "rate_ticket"),  # was: 您目前没有待评价的工单
+@pytest.mark.parametrize("action, text, intent, words", [
+    (ActionOutOfScope, "煤气灶点不着", "out_of_scope", "煤气灶点不着"),  # was: 这个问题我暂时帮不上忙
+    (ActionRateTicket, "灶打不着火", "rate_ticket", "灶打不着火"),  # was: 您目前没有待评价的工单
+    (ActionGreet, "你好 俺家厕所堵了", "greet", "俺家厕所堵了"),  # was: the greeting
+    (ActionOutOfScope, "你好 我是3号楼的老张 俺家厕所堵了 你们啥时候能来", "out_of_scope",
+     "我是3号楼的老张 俺家厕所堵了 你们啥时候能来"),
 ])
 async def test_a_fault_read_as_something_else_is_offered_as_a_repair(resident, services, action, text,
-                                                                     intent):
+                                                                     intent, words):
     ma = resident("wx-ma")
 
     reply = await ma.send(action(), text, intent, confidence=0.7)
 
-    assert reply.texts == [f"您是要报修吗？是的话点“报修”，我按您说的“{text}”帮您登记。"]
+    assert reply.texts == [f"您是要报修吗？是的话点“报修”，我按您说的“{words}”帮您登记。"]
     assert reply.messages[0]["buttons"] == [{"title": "报修", "payload": "/repair"}]
     assert services.tickets.mine("wx-ma") == []  # nothing on a guess
     yes = await ma.send(ActionAffirm(), "是的", "affirm")
-    assert (yes.slots["request_type"], yes.slots["description"]) == ("repair", text)
+    assert (yes.slots["request_type"], yes.slots["description"]) == ("repair", words)
 
 
 async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(resident):
@@ -100,11 +104,16 @@ async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(
     assert (clicked.slots["request_type"], clicked.slots["description"]) == ("repair", "煤气灶点不着")
 
 
-@pytest.mark.parametrize("text", ["物业费怎么交", "楼上王老师的书法写得好", "一楼的住户也要交电梯费吗"])
-async def test_a_question_out_of_scope_still_gets_the_usual_answer(resident, text):
-    reply = await resident("wx-ma").send(ActionOutOfScope(), text, "out_of_scope", confidence=0.9)
+@pytest.mark.parametrize("action, text, answer", [
+    (ActionOutOfScope, "物业费怎么交", "utter_out_of_scope"),
+    (ActionOutOfScope, "楼上王老师的书法写得好", "utter_out_of_scope"),
+    (ActionOutOfScope, "一楼的住户也要交电梯费吗", "utter_out_of_scope"),
+    (ActionGreet, "你好", "utter_greet"),
+])
+async def test_without_a_fault_the_usual_answer(resident, action, text, answer):
+    reply = await resident("wx-ma").send(action(), text, "out_of_scope", confidence=0.9)
 
-    assert reply.responses == ["utter_out_of_scope"]
+    assert reply.responses == [answer]
 
 
 async def test_a_fault_the_model_is_unsure_of_has_repair_among_the_choices(resident):
