@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from bot import conversation, texts
+from bot.nlu import address as address_parser
 from bot.services.common import location
 from bot.services.tickets import NewRequest, TicketView
 from bot.tickets import REQUEST_TYPES, lifecycle, numbers
@@ -93,7 +94,8 @@ class ActionStartTicket(Action):
         facility = common.entity(tracker, "facility")
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
-        location = self._location(dispatcher, tracker, services, needs_room(request_type, facility))
+        location = self._location(dispatcher, tracker, services, needs_room(request_type, facility),
+                                  said=message if chosen else None)
         events += [SlotSet(k, v) for k, v in location.items()]
         if request_type == "noise_dispute":
             party = conversation.other_party(message, location.get("room"),
@@ -177,11 +179,16 @@ class ActionStartTicket(Action):
         return [SlotSet("description", description)] + also_said
 
     @staticmethod
-    def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services,
-                  room_needed: bool) -> Dict[str, Optional[str]]:
-        """building/unit/room from the message, else from the resident's household; and
+    def _location(dispatcher: CollectingDispatcher, tracker: Tracker, services, room_needed: bool,
+                  said: Optional[str] = None) -> Dict[str, Optional[str]]:
+        """building/unit/room from the message (``said``: the words of a request offered back, whose
+        address the click or 是的 does not carry), else from the resident's household; and
         address="ok" once they name a real place in the compound (a lift: its building and unit)."""
-        building, unit, room = (common.entity(tracker, name) for name in ("building", "unit", "room"))
+        if said is None:
+            building, unit, room = (common.entity(tracker, name) for name in ADDRESS_PARTS)
+        else:  # 我是3号楼的老张 俺家厕所堵了, offered as a repair: 3栋 is kept
+            found = {m.entity: m.value for m in address_parser.extract(said) if m.role is None}
+            building, unit, room = (found.get(name) for name in ADDRESS_PARTS)
         if building and not room and not room_needed:
             problem = services.residents.check_address(building, unit, None, room_needed=False)
             if problem is None:  # 3栋2单元电梯坏了, or 18栋 (one unit)

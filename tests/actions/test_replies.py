@@ -95,6 +95,17 @@ async def test_a_fault_read_as_something_else_is_offered_as_a_repair(resident, s
     assert (yes.slots["request_type"], yes.slots["description"]) == ("repair", words)
 
 
+async def test_the_address_in_the_words_of_an_offered_repair_is_kept(resident):
+    ma = resident("wx-ma")
+    await ma.send(ActionOutOfScope(), "你好 我是3号楼的老张 俺家厕所堵了", "out_of_scope", confidence=0.96)
+
+    yes = await ma.send(ActionAffirm(), "是的", "affirm")
+    asked = await ma.activate_form()
+
+    assert (yes.slots["building"], yes.slots["room"]) == ("3", None)
+    assert asked.texts == ["请问您家是3栋几单元几号？比如“3栋2单元502”。"]
+
+
 async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(resident):
     ma = resident("wx-ma")
     await ma.send(ActionOutOfScope(), "煤气灶点不着", "out_of_scope", confidence=0.65)
