@@ -46,12 +46,14 @@ _EMERGENCY_PATTERNS = (
 )
 # Everyday faults that share words with emergencies: a stove that will not light (打不着火), a
 # radiator or tyre that loses air (暖气漏气), a lift door that closes on someone's hand (夹人);
-# and emergencies said not to be there (也没有燃气味, 没人被困).
+# and emergencies said not to be there (也没有燃气味, 没人被困, 燃气味散了) or past (上次困人).
 _NOT_EMERGENCY = re.compile(r"(打|点)(火)?(不|没)着(火)?|(打|点)(得)?着火"
                             r"|(暖气|暖气片|气片|散热器|轮胎|车胎|胎|空调|气球|充气\S{0,3}|气垫)\S{0,2}漏气"
                             r"|夹(到|住|了)?(人|手|脚|腿|孩子|小孩|衣服)"
                             r"|(没有|没|无|并无|不是|没闻到|闻不到)\S{0,3}?(燃气|煤气|天然气)(味|泄漏|泄露)"
-                            r"|(没|不)漏气|(没有|没)人(被)?(困|关)")
+                            r"|(没|不)漏气|(没有|没)人(被)?(困|关)"
+                            r"|(燃气|煤气|天然气)味(已经|都|也)?(没了|散了|没有了|消了)"
+                            r"|(上次|上回|之前|以前|那次|去年)[^，。,]{0,4}(困人|被困|着火|起火)")
 VULNERABLE_TAGS = frozenset({"elderly_alone", "disabled"})
 
 

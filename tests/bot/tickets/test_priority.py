@@ -36,6 +36,9 @@ SH = ZoneInfo("Asia/Shanghai")
     ("电梯里有人抽烟", None),
     ("电梯停了 楼上老人出不去", None),
     ("燃气灶打不着火 还有一股燃气味", Emergency.GAS),  # the smell is what counts
+    ("燃气味已经散了 不用来了", None),
+    ("电梯里的对讲按钮是坏的 上次困人按了没反应", None),  # a past entrapment: the intercom is the repair
+    ("上次困人 这次又困人了", Emergency.ELEVATOR_ENTRAPMENT),
 ])
 def test_emergencies_are_recognised(text, kind):
     assert detect_emergency(text) is kind
