@@ -34,9 +34,6 @@ class ActionHandleFallback(Action):
         if conversation.meaningful_length(message) < 2:
             dispatcher.utter_message(response="utter_default")
             return []
-        emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
-        if emergency is not None:
-            return emergency
         if len(message) > conversation.MAX_DESCRIPTION * 4:
             dispatcher.utter_message(response="utter_message_too_long")
             return []
@@ -44,6 +41,9 @@ class ActionHandleFallback(Action):
                    for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         services = common.services()
         review_id = services.review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
+        emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
+        if emergency is not None:
+            return emergency  # and the admins still see what the model did not understand
         if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
                 tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
             # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
