@@ -29,8 +29,10 @@ class Emergency(str, Enum):
     FIRE = "fire"
 
 
-# Checked in this order: a fire that started at a socket is a fire.
+# Checked in this order: a socket that smokes gets the electrical advice (cut the power, no water),
+# a fire that started at a socket is a fire.
 _EMERGENCY_PATTERNS = (
+    (Emergency.ELECTRIC, r"(插座|插头|电线|开关|电闸|电箱|电表|线路|充电器).{0,4}(冒烟|焦糊|焦味|烧焦)"),
     (Emergency.FIRE, r"(?<![不没])着火|起火|失火|火灾|冒烟|烧起来|(冒|窜|蹿)火苗|火苗.{0,2}(窜|蹿|冒出|烧到)"),
     (Emergency.GAS, r"(燃气|煤气|天然气)(味|泄漏|泄露|报警)|漏气|(燃气|煤气)(表|管)?.{0,4}(漏|呲)"),
     (Emergency.ELEVATOR_ENTRAPMENT,

@@ -24,6 +24,9 @@ SH = ZoneInfo("Asia/Shanghai")
     ("电梯停了 里面还有人", Emergency.ELEVATOR_ENTRAPMENT),
     ("电梯坏了 我家孩子在里面出不来", Emergency.ELEVATOR_ENTRAPMENT),
     ("插座烧了 一股焦味", Emergency.ELECTRIC),
+    ("插座冒烟了 有股焦糊味", Emergency.ELECTRIC),  # cut the power, no water: not the fire advice
+    ("插座着火了", Emergency.FIRE),
+    ("厨房冒烟了", Emergency.FIRE),
     # Everyday faults with an emergency's words: a fire alarm at night for a stove that will not light
     ("燃气灶打不着火了", None),
     ("热水器打火打不着 一直咔咔响", None),
