@@ -44,10 +44,7 @@ class ActionGreet(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        offered = offer_repair(dispatcher, tracker)
-        if offered is None:
-            dispatcher.utter_message(response="utter_greet")
-        return offered or []
+        return offer_repair(dispatcher, tracker, otherwise="utter_greet")
 
 
 class ActionThank(_UnlessRating):
@@ -68,10 +65,7 @@ class ActionOutOfScope(_UnlessRating):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate_aside(dispatcher, tracker):
             return []
-        offered = offer_repair(dispatcher, tracker)  # 煤气灶点不着: a repair after all, if they say so
-        if offered is None:
-            dispatcher.utter_message(response=self.response)
-        return offered or []
+        return offer_repair(dispatcher, tracker, otherwise=self.response)  # 煤气灶点不着: a repair after all?
 
 
 class ActionAffirm(Action):

@@ -460,19 +460,17 @@ class ActionRateTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate(dispatcher, tracker, only_if_waiting=True):
             return []
-        offered = offer_repair(dispatcher, tracker)  # 灶打不着火, read as 没修好 with nothing to rate
-        if offered is None:
-            dispatcher.utter_message(response="utter_nothing_to_rate")
-        return offered or []
+        return offer_repair(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火, read as 没修好
 
 
-def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str) -> List[Dict[Text, Any]]:
     """A fixture said to be at fault (煤气灶点不着, 灶打不着火) in a message the model read as
     something a repair is not: the repair is offered with the resident's words, as a button (nothing
-    is recorded on a guess). None when the message names no such fault."""
+    is recorded on a guess). Any other message gets the ``otherwise`` response."""
     message = conversation.without_greeting(common.text(tracker))
     if tracker.active_loop_name or not conversation.names_a_fault(message):
-        return None
+        dispatcher.utter_message(response=otherwise)
+        return []
     button = {"title": texts.label("request_types", "repair"), "payload": "/repair"}
     dispatcher.utter_message(response="utter_offer_repair", words=message[:60], buttons=[button])
     return [SlotSet("pending_text", message)]
