@@ -109,13 +109,13 @@ class ActionStartTicket(Action):
 
     @staticmethod
     def _danger_beside(message: str, request_type: str) -> bool:
-        """A gas smell, a fire, sparks or someone trapped, said beside another request. A burst pipe
-        beside a dispute is left to it: 楼上水管爆了 淹到我家 要求调解 is usually about the damage."""
+        """An emergency said beside another request (快递丢了 家里水管爆了), unless it is the
+        dispute's damage (see ``dispute_damage``)."""
         if request_type == "repair":
             return False
         _, other = conversation.split_other_request(message, request_type)
         danger = detect_emergency(other[1]) if other and other[0] == "repair" else None
-        return danger not in (None, Emergency.BURST_PIPE)
+        return danger is not None and not dispute_damage(danger, request_type)
 
     @staticmethod
     def _reopened(dispatcher: CollectingDispatcher, tracker: Tracker, services, message: str) -> bool:
@@ -245,9 +245,8 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
     if tracker.active_loop_name != "ticket_form":  # it starts a request of its own, recorded at once
         return (ActionStartTicket().start(dispatcher, tracker, "repair", message, chosen=False)
                 + [FollowupAction("ticket_form")])
-    if not _said_since_start(tracker) or (emergency is Emergency.BURST_PIPE
-                                          and tracker.get_slot("request_type") == "noise_dispute"):
-        return None  # 他家水管爆了淹了我家, told the mediators: the damage, as in _danger_beside
+    if not _said_since_start(tracker) or dispute_damage(emergency, tracker.get_slot("request_type")):
+        return None
     dispatcher.utter_message(response=SAFETY[emergency.value],
                              elevator_phone=ActionStartTicket.elevator_phone())
     services = common.services()
@@ -263,6 +262,13 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
     ActionStartTicket.emergency(dispatcher, tracker, services, "repair", message, place,
                                 common.entity(tracker, "facility"))
     return []  # a ticket of its own; the request being collected goes on (its question again)
+
+
+def dispute_damage(emergency: Emergency, request_type: Optional[str]) -> bool:
+    """A burst pipe told to the mediators (楼上水管爆了 淹到我家 要求调解) is the dispute's damage,
+    at the first message as later on. Every other emergency, and a burst pipe beside any other
+    request, comes first."""
+    return emergency is Emergency.BURST_PIPE and request_type == "noise_dispute"
 
 
 def _said_since_start(tracker: Tracker) -> bool:

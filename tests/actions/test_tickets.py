@@ -198,6 +198,30 @@ async def test_a_burst_pipe_told_to_the_mediators_is_the_dispute_not_an_emergenc
     assert sun.slots["other_party"] == "楼上（602）"
 
 
+@pytest.mark.parametrize("said_later", [False, True])
+async def test_a_burst_pipe_is_an_emergency_beside_any_request_but_a_dispute(resident, bound, services,
+                                                                             said_later):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    if said_later:  # the same words at the start and in the middle of a request get the same answer
+        await sun.send(ActionStartTicket(), "快递丢了", "parcel")
+        await sun.activate_form()
+        reply = await sun.answer("家里水管爆了 水喷得到处都是", "repair")
+    else:
+        reply = await sun.send(ActionStartTicket(), "快递丢了 家里水管爆了 水喷得到处都是", "parcel")
+
+    assert reply.responses[:2] == ["utter_safety_burst_pipe", "utter_emergency_ticket"]
+    [ticket] = services.tickets.mine("wx-sun")
+    assert ticket.emergency == "burst_pipe"
+
+    told = resident("wx-li")
+    bound("wx-li", "3", "2", "402")
+    reply = await told.send(ActionStartTicket(), "楼上水管爆了 淹到我家了 要求调解", "noise_dispute")
+
+    assert "utter_safety_burst_pipe" not in reply.responses and services.tickets.mine("wx-li") == []
+    assert told.slots["request_type"] == "noise_dispute"
+
+
 async def test_a_repair_that_turns_into_an_emergency_is_recorded_at_once_as_one_urgent_ticket(
         resident, bound, services):
     bound("wx-sun", "3", "2", "502")
@@ -227,12 +251,13 @@ async def test_a_stove_that_will_not_light_is_an_ordinary_repair_not_a_fire(resi
     assert sun.asked == "visit_time" and services.tickets.mine("wx-sun") == [] and outbox() == []
 
 
-@pytest.mark.parametrize("message, intent, danger", [
-    ("燃气味很大 另外快递也丢了", "repair", "燃气味很大"),
-    ("快递也丢了 家里燃气味很大", "parcel", "家里燃气味很大"),  # as the model reads it: safety first all the same
+@pytest.mark.parametrize("message, intent, danger, emergency", [
+    ("燃气味很大 另外快递也丢了", "repair", "燃气味很大", "gas"),
+    ("快递也丢了 家里燃气味很大", "parcel", "家里燃气味很大", "gas"),  # as the model reads it: safety first
+    ("快递也丢了 家里水管爆了", "parcel", "家里水管爆了", "burst_pipe"),  # only a dispute owns a burst pipe
 ])
 async def test_a_second_request_beside_an_emergency_is_offered_once_the_emergency_is_recorded(
-        resident, bound, services, message, intent, danger):
+        resident, bound, services, message, intent, danger, emergency):
     bound("wx-sun", "3", "2", "502")
     sun = resident("wx-sun")
 
@@ -240,9 +265,9 @@ async def test_a_second_request_beside_an_emergency_is_offered_once_the_emergenc
     await sun.activate_form()
     done = await sun.run(ActionSubmitTicket())
 
-    assert started.responses == ["utter_safety_gas", "utter_emergency_ticket"]
+    assert started.responses == [f"utter_safety_{emergency}", "utter_emergency_ticket"]
     [ticket] = services.tickets.mine("wx-sun")
-    assert (ticket.emergency, ticket.description) == ("gas", danger)  # the parcel is not the gas leak
+    assert (ticket.emergency, ticket.description) == (emergency, danger)  # the parcel is not the emergency
     assert done.texts == ["您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"]
     assert done.slots["pending_text"] == "快递也丢了"
 
