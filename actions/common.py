@@ -66,6 +66,22 @@ def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[
     return None
 
 
+def entity_in(tracker: Tracker, words: str, name: str) -> Optional[str]:
+    """The value of an entity the model found in ``words`` when the resident said them, in an
+    earlier message: a request we offered back (pending_text) keeps its facility."""
+    for event in reversed(tracker.events):
+        text = event.get("text") or "" if event.get("event") == "user" else ""
+        at = text.find(words) if words and not text.startswith("/") else -1
+        if at < 0:
+            continue
+        for found in (event.get("parse_data") or {}).get("entities") or []:
+            start = found.get("start", at)  # within those words, not another clause of the message
+            if found.get("entity") == name and found.get("role") is None and at <= start < at + len(words):
+                return str(found.get("value"))
+        return None
+    return None
+
+
 def guarded(run):
     """Any failure: log it, apologise in Chinese, leave the conversation usable."""
 

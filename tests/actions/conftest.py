@@ -152,7 +152,9 @@ class Resident:
         pipeline's own AddressEntityExtractor; other entities (facility) are given as
         (entity, value[, role])."""
         found = [dict(entity=m.entity, value=m.value, role=m.role) for m in address.extract(text)]
-        found += [dict(entity=e[0], value=e[1], role=e[2] if len(e) > 2 else None) for e in entities]
+        for e in entities:  # where the value is said, its offsets as Rasa gives them
+            at = {"start": text.find(e[1]), "end": text.find(e[1]) + len(e[1])} if e[1] in text else {}
+            found.append(dict(entity=e[0], value=e[1], role=e[2] if len(e) > 2 else None, **at))
         ranked = ranking if ranking is not None else [(intent, confidence)]
         self.latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": found,
                        "intent_ranking": [{"name": name, "confidence": conf} for name, conf in ranked]}

@@ -290,6 +290,44 @@ async def test_a_choice_clicked_after_a_fallback_uses_the_words_that_were_not_un
     assert row.label == "repair"
 
 
+async def test_a_lift_chosen_after_a_fallback_is_placed_by_its_building_and_unit_not_a_flat(resident, services,
+                                                                                           ticket_row):
+    wu = resident("wx-wu")
+    await wu.send(ActionHandleFallback(), "俺们这边电梯又罢工了 你们管不管", "nlu_fallback", confidence=0.5,
+                  entities=[("facility", "电梯")], ranking=[("nlu_fallback", 0.5), ("repair", 0.45)])
+
+    await wu.send(ActionStartTicket(), "/repair", "repair", confidence=1.0)
+    asked = await wu.activate_form()
+
+    assert wu.slots["facility"] == "电梯"
+    assert asked.texts == ["请问是几栋几单元的电梯？比如“3栋2单元”。"]  # not the flat: nobody lives in a lift
+    await wu.answer("3栋2单元")
+    await wu.answer("确认", "affirm")
+    await wu.run(ActionSubmitTicket())
+    [view] = services.tickets.mine("wx-wu")
+    assert (ticket_row(view.number).facility, ticket_row(view.number).room) == ("电梯", None)
+
+
+async def test_an_offered_second_request_keeps_its_own_facility_not_the_first_ones(resident, bound):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "快递丢了 另外家里水龙头坏了", "parcel", entities=[("facility", "水龙头")])
+    await sun.activate_form()
+    await sun.answer("确认", "affirm")
+    await sun.run(ActionSubmitTicket())
+
+    await sun.send(ActionStartTicket(), "/repair", "repair", confidence=1.0)
+    assert sun.slots["facility"] == "水龙头"
+
+    await sun.send(ActionStartTicket(), "电梯坏了 另外快递也丢了", "repair", entities=[("facility", "电梯")])
+    await sun.activate_form()
+    await sun.answer("确认", "affirm")
+    await sun.run(ActionSubmitTicket())
+
+    await sun.send(ActionStartTicket(), "/parcel", "parcel", confidence=1.0)
+    assert sun.slots["facility"] is None  # the lift was the repair's
+
+
 async def test_a_missing_unit_is_asked_for_not_called_unknown(resident):
     wu = resident("wx-wu")
 
