@@ -91,7 +91,8 @@ class ActionStartTicket(Action):
                 return reset_form() + [SlotSet("confirmed", HANDLED)] + answered
         if chosen and tracker.get_slot("pending_review"):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
-        facility = common.entity_in(tracker, message, "facility") if chosen else common.entity(tracker, "facility")
+        facility = (common.entity_in(tracker, message, "facility") if chosen  # in the words offered back
+                    else common.entity(tracker, "facility"))
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
         location = self._location(dispatcher, tracker, services, needs_room(request_type, facility),

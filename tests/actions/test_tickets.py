@@ -290,8 +290,8 @@ async def test_a_choice_clicked_after_a_fallback_uses_the_words_that_were_not_un
     assert row.label == "repair"
 
 
-async def test_a_lift_chosen_after_a_fallback_is_placed_by_its_building_and_unit_not_a_flat(resident, services,
-                                                                                           ticket_row):
+async def test_a_lift_chosen_after_a_fallback_is_placed_by_its_building_and_unit_not_a_flat(
+        resident, services, ticket_row):
     wu = resident("wx-wu")
     await wu.send(ActionHandleFallback(), "俺们这边电梯又罢工了 你们管不管", "nlu_fallback", confidence=0.5,
                   entities=[("facility", "电梯")], ranking=[("nlu_fallback", 0.5), ("repair", 0.45)])
