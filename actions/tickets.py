@@ -230,6 +230,9 @@ class ActionStartTicket(Action):
         shared = facility in SHARED_FACILITIES  # a lift needs no flat number
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
+        openid = common.sender(tracker)
+        if location.get("address") == "ok" and not services.residents.profile(openid).bound:
+            remember_household(dispatcher, services, openid, location, tracker.get_slot("phone"))
         return [SlotSet("emergency_ticket", view.number)]
 
 
@@ -252,7 +255,7 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
                              elevator_phone=ActionStartTicket.elevator_phone())
     services = common.services()
     slot = tracker.get_slot
-    place = {key: slot(key) for key in ADDRESS_PARTS} if slot("address") == "ok" else {}
+    place = dict({key: slot(key) for key in ADDRESS_PARTS}, address="ok") if slot("address") == "ok" else {}
     if not place:
         profile = services.residents.profile(common.sender(tracker))
         place = dict(building=profile.building, unit=profile.unit, room=profile.room) if profile.bound else {}
@@ -263,6 +266,20 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
     ActionStartTicket.emergency(dispatcher, tracker, services, "repair", message, place,
                                 common.entity(tracker, "facility"))
     return []  # a ticket of its own; the request being collected goes on (its question again)
+
+
+def remember_household(dispatcher: CollectingDispatcher, services, openid: str,
+                       place: Dict[str, Optional[str]], phone: Optional[str]) -> None:
+    """The flat a resident not yet bound gave for a request is their household from now on
+    (the next request needs no address): 已记住您家是…"""
+    if not (place.get("building") and place.get("room")):
+        return
+    binding = services.residents.bind(openid, building=place["building"], unit=place.get("unit"),
+                                      room=place["room"], phone=phone)
+    if binding.profile:
+        bound = binding.profile
+        dispatcher.utter_message(response="utter_household_remembered",
+                                 location=location(bound.building, bound.unit, bound.room))
 
 
 def dispute_damage(emergency: Emergency, request_type: Optional[str]) -> bool:
@@ -332,13 +349,9 @@ class ActionSubmitTicket(Action):
         self._announce(dispatcher, view, services, slot("request_type"))
         if not view.joined_existing:  # from a message the model was unsure about: link it for the review
             services.review.link_ticket(openid, slot("request_type"), view.number)
-        if not profile.bound and slot("building") and slot("room"):
-            binding = services.residents.bind(openid, building=slot("building"), unit=slot("unit"),
-                                              room=slot("room"), phone=slot("phone"))
-            if binding.profile:
-                bound = binding.profile
-                dispatcher.utter_message(response="utter_household_remembered",
-                                         location=location(bound.building, bound.unit, bound.room))
+        if not profile.bound:
+            place = {part: slot(part) for part in ADDRESS_PARTS}
+            remember_household(dispatcher, services, openid, place, slot("phone"))
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
         other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
                  or conversation.other_request(slot("description") or "", slot("request_type")))

@@ -143,6 +143,8 @@ async def test_an_emergency_the_model_read_as_something_else_is_still_an_emergen
         assert [item.text for item in services.review.pending()] == [message]
     if intent == "inform":  # the place said with it: the building's butler is on the way too
         assert ("wang", "emergency_alert", True) in [(to, kind, urgent) for to, kind, urgent, _ in outbox()]
+        assert reply.texts[-1] == "已记住您的住址：3栋2单元502。以后报事不用再说，搬家了直接告诉我新地址就行。"
+        assert services.residents.profile("wx-sun").room == "502"
     else:  # where is asked at once
         assert reply.responses[-1] == "utter_emergency_no_address"
 
@@ -184,6 +186,23 @@ async def test_an_emergency_said_before_the_address_is_placed_by_the_address_the
     assert placed.texts[0] == f"已把地址3栋1单元301补充到紧急工单 {number}，负责人马上就到。"
     ticket = ticket_row(number)
     assert (ticket.emergency, ticket.building, ticket.unit) == ("elevator_entrapment", "3", "1")
+
+
+async def test_the_flat_given_with_an_emergency_is_remembered_as_at_the_end_of_any_request(
+        resident, services):
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "燃气灶打不着火", "repair")
+    await sun.activate_form()
+    await sun.answer("3栋2单元502")
+
+    reply = await sun.answer("现在闻到燃气味了", "repair")
+
+    assert reply.responses[:3] == ["utter_safety_gas", "utter_emergency_ticket", "utter_household_remembered"]
+    assert services.residents.profile("wx-sun").room == "502"
+    nearby = await resident("wx-li").send(ActionStartTicket(), "3栋2单元电梯困人了", "repair",
+                                          entities=[("facility", "电梯")])
+    assert "utter_household_remembered" not in nearby.responses  # a lift is not anyone's flat
+    assert not services.residents.profile("wx-li").bound
 
 
 async def test_a_burst_pipe_told_to_the_mediators_is_the_dispute_not_an_emergency(resident, bound, services):
