@@ -168,7 +168,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"visit_time": None}
         if has_time:
             return {"visit_time": conversation.visit_time(value)}
-        if self._names_an_address(value):
+        if self._names_an_address(value, tracker):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
             # (checked like any other), and the time asked again.
             corrected = self.parse_address(value, dispatcher, tracker) or {}
@@ -277,14 +277,18 @@ class ValidateTicketForm(FormValidationAction):
 
     def _new_address(self, value: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
         """A resident may answer the summary with the right address straight away."""
-        if self._names_an_address(value):
+        if self._names_an_address(value, tracker):
             return self.parse_address(value, dispatcher, tracker)
         return None
 
     @staticmethod
-    def _names_an_address(value: str) -> bool:
-        """At least a building and a room (3栋502, 3-2-402): the resident's own address."""
-        return {"building", "room"} <= {m.entity for m in address_parser.extract(value) if m.role is None}
+    def _names_an_address(value: str, tracker: Tracker) -> bool:
+        """At least a building and a room (3栋502, 3-2-402): the resident's own address; for a lift,
+        its building and unit (5栋1单元)."""
+        said = {m.entity for m in address_parser.extract(value) if m.role is None}
+        if not needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility")):
+            return {"building", "unit"} <= said or {"building", "room"} <= said
+        return {"building", "room"} <= said
 
 
 class ActionAskAddress(Action):

@@ -207,8 +207,9 @@ class ActionStartTicket(Action):
                 return dict(building=building, unit=unit or "1", room=room, address="ok")
             say_address_problem(dispatcher, problem, building, unit, room)
             return dict(building=None, unit=None, room=None)
-        if profile.bound and (building in (None, profile.building)):
-            return dict(building=profile.building, unit=profile.unit, room=profile.room, address="ok")
+        if profile.bound and (building in (None, profile.building)):  # a lift: in their unit, not their flat
+            room = profile.room if room_needed else None
+            return dict(building=profile.building, unit=profile.unit, room=room, address="ok")
         if profile.bound and building and services.residents.units_of(building):
             # A shared facility in another building: the place is that building.
             return dict(building=building, unit=None, room=None, address="ok")

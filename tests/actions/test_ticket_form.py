@@ -145,6 +145,24 @@ async def test_a_lift_is_placed_by_its_building_and_unit_and_no_visit_is_asked(r
     assert (row.building, row.unit, row.room, row.visit_time) == ("3", "2", None, None)
 
 
+async def test_a_lift_reported_by_a_known_household_is_at_their_unit_and_its_place_can_be_corrected(
+        resident, bound, ticket_row):
+    bound("wx-li", "3", "1", "301")
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "电梯又坏了", "repair", entities=LIFT)
+
+    summary = await someone.activate_form()
+    assert "地址：3栋1单元\n" in summary.texts[0]  # the lift's place, not the flat
+
+    corrected = await someone.answer("5栋1单元")  # the lift where they are, not at home
+
+    assert "地址：5栋1单元\n" in corrected.texts[-1] and "5栋1单元" not in someone.slots["description"]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    row = ticket_row("BX-20261121-0001")
+    assert (row.building, row.unit, row.room, row.facility) == ("5", "1", None, "电梯")
+
+
 async def test_a_lift_named_with_its_place_is_not_asked_where(resident):
     someone = resident("wx-li")
     await someone.send(ActionStartTicket(), "3栋2单元电梯又坏了", "repair", entities=LIFT)
