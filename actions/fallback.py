@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tickets
 from actions.common import guarded
+from actions.reception import answer_follow_up
 from actions.ticket_form import ValidateTicketForm
 from bot import conversation, texts
 from bot.services.review import Ranked
@@ -44,6 +45,8 @@ class ActionHandleFallback(Action):
         emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
         if emergency is not None:
             return emergency  # and the admins still see what the model did not understand
+        if answer_follow_up(dispatcher, tracker):  # 下个月呢, after the reception days were told
+            return []
         if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
                 tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
             # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)

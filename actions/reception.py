@@ -1,6 +1,7 @@
 """Answers "when is the reception day" from the compound's calendar (RECEPTION_DAYS when it has
 none): the next two days, the hours and place with the next one, and a day moved by a holiday."""
 
+import re
 from datetime import date
 from typing import Any, Dict, List, Text
 
@@ -21,6 +22,22 @@ class ActionReceptionDay(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say_reception_days(dispatcher)
         return []
+
+
+# Asked right after the reception days were told: when, where, which day (那15号几点到几点, 几点开始,
+# 下个月呢, 那3号呢). The model reads such fragments as out of scope or is unsure of them.
+_WHEN_OR_WHERE = re.compile(r"几点|时间|多久|哪|地点|地方|下个?月|下次|下回|几号|\d{1,2}[号日]|[三五]号|十五|周末|星期|礼拜")
+
+
+def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question about when or where, right after the reception days were told, is about them:
+    told again (the hours and the place with them). False for anything else."""
+    said = common.last_said(tracker) or {}
+    if ((said.get("metadata") or {}).get("utter_action") != "utter_reception_days" or tracker.active_loop_name
+            or not _WHEN_OR_WHERE.search(common.text(tracker)) or len(common.text(tracker)) > 20):
+        return False
+    say_reception_days(dispatcher)
+    return True
 
 
 def say_reception_days(dispatcher: CollectingDispatcher) -> None:

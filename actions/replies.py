@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
+from actions.reception import answer_follow_up
 from actions.tickets import ActionStartTicket, cancel, offer_repair, rate_aside
 from bot.tickets import REQUEST_TYPES
 
@@ -63,7 +64,7 @@ class ActionOutOfScope(_UnlessRating):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if rate_aside(dispatcher, tracker):
+        if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
         return offer_repair(dispatcher, tracker, otherwise=self.response)  # 煤气灶点不着: a repair after all?
 

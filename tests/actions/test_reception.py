@@ -7,7 +7,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from actions.fallback import ActionHandleFallback
 from actions.reception import ActionReceptionDay
+from actions.replies import ActionOutOfScope
 from bot import compounds, settings
 from bot.commands import DEMO
 from bot.db.engine import transaction
@@ -102,6 +104,35 @@ async def test_a_compound_without_days_uses_the_setting(ask, services, fallback_
     reply = await ask(date(2026, 11, 22))
 
     assert "每月3日、13日和23日" in reply.texts[0]
+
+
+@pytest.mark.parametrize("action, question, intent", [
+    (ActionOutOfScope, "那15号几点到几点", "out_of_scope"),  # as the model reads them
+    (ActionOutOfScope, "几点开始", "out_of_scope"),
+    (ActionHandleFallback, "下个月呢", "nlu_fallback"),
+])
+async def test_when_or_where_asked_right_after_the_reception_days_is_answered(resident, services, action,
+                                                                              question, intent):
+    wu = resident("wx-wu")
+    told = await wu.send(ActionReceptionDay(), "这个月接待日是几号", "ask_reception_day")
+
+    reply = await wu.send(action(), question, intent)
+
+    assert reply.texts == told.texts  # the hours and the place again, not 这个问题我暂时帮不上忙
+    if intent == "nlu_fallback":  # still shown to the admins, to teach the model
+        assert [item.text for item in services.review.pending()] == [question]
+
+
+async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
+    wu, li = resident("wx-wu"), resident("wx-li")
+    await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
+
+    fee = await wu.send(ActionOutOfScope(), "物业费怎么交", "out_of_scope")
+    later = await wu.send(ActionOutOfScope(), "几点开始", "out_of_scope")
+    elsewhere = await li.send(ActionOutOfScope(), "几点开始", "out_of_scope")
+
+    assert fee.responses == later.responses == ["utter_out_of_scope"]  # only right after the answer
+    assert elsewhere.responses == ["utter_out_of_scope"]  # nothing was said about reception days to li
 
 
 def test_action_name_is_declared_in_the_domain(domain):
