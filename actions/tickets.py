@@ -26,6 +26,8 @@ FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_par
 
 SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "utter_safety_electric",
           "elevator_entrapment": "utter_safety_elevator_entrapment", "burst_pipe": "utter_safety_burst_pipe"}
+REPORTED_AGAIN = {"alerted": "utter_emergency_reported_again",
+                  "recently_alerted": "utter_emergency_alerted_recently"}
 ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
                     "unknown_unit": "utter_address_unknown_unit",
                     "impossible_room": "utter_address_impossible_room"}
@@ -225,9 +227,17 @@ class ActionStartTicket(Action):
             building=location.get("building"), unit=location.get("unit"), room=location.get("room"),
             facility=facility, intent=request_type, model_id=common.model_id(tracker),
             confidence=intent_confidence(tracker.latest_message, request_type)))
-        reply = "utter_emergency_ticket_manager" if view.assignee_role == "duty_manager" else "utter_emergency_ticket"
-        dispatcher.utter_message(response=reply, number=view.number, due=due_text(view, services),
-                                 **assignee_values(view))
+        if view.reported_again:  # its ticket is open: no new promise of a time that may have passed
+            who = assignee_values(view)
+            whom = f"{who['role']}{who['assignee']}（{who['phone']}）" + (
+                "" if view.assignee_role == "duty_manager" else "和" + texts.label("roles", "duty_manager"))
+            dispatcher.utter_message(response=REPORTED_AGAIN[view.reported_again], number=view.number,
+                                     whom=whom)
+        else:
+            reply = ("utter_emergency_ticket_manager" if view.assignee_role == "duty_manager"
+                     else "utter_emergency_ticket")
+            dispatcher.utter_message(response=reply, number=view.number, due=due_text(view, services),
+                                     **assignee_values(view))
         shared = facility in SHARED_FACILITIES  # a lift needs no flat number
         if not location.get("building") or not (location.get("room") or shared):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
@@ -449,7 +459,10 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
         if view.status == "resolved":
             dispatcher.utter_message(response="utter_ticket_awaiting_rating", number=view.number, type=kind)
             continue
-        due = f"，预计{due_text(view, services)}前联系您" if view.status in ("new", "assigned") and view.due_at else ""
+        due = ""
+        if view.status in ("new", "assigned") and view.due_at:  # not accepted yet: when they will hear
+            late = view.due_at <= services.now()
+            due = texts.text("ticket_due", "overdue" if late else "upcoming", due=due_text(view, services))
         dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
                                  status=texts.label("statuses", view.status), due=due, **assignee_values(view))
 

@@ -3,17 +3,18 @@ staff's steps (accept, start, resolve, transfer, escalate, close). Every change 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, List, Optional, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import compounds, reception, texts
 from bot.db.engine import transaction
-from bot.db.models import Building, Compound, DailySequence, Resident, Staff, Ticket, TicketEvent, TicketReporter
+from bot.db.models import (Building, Compound, DailySequence, Notification, Resident, Staff, Ticket,
+                           TicketEvent, TicketReporter)
 from bot.services import common, outbox
 from bot.services.residents import household_for
 from bot.tickets import duplicates, lifecycle, numbers, priority, routing
@@ -23,6 +24,9 @@ RATE_REOPENS_AT_OR_BELOW = 2
 # A resident chasing a ticket (催一下, 怎么还没人来) tells its assignee at most once in this time;
 # each chase is in the ticket's events all the same.
 CHASE_INTERVAL = timedelta(hours=2)
+# A neighbour or the same resident reporting an open emergency again alerts the staff again,
+# unless they were alerted this recently (five neighbours in a trapped lift: not fifteen alerts).
+REALERT_AFTER = timedelta(minutes=5)
 CHASE_REASON, CHASE_TOLD = "居民催办：", "居民催办，已通知负责人："  # the second marks a chase the assignee heard of
 
 
@@ -66,6 +70,9 @@ class TicketView:
     rating: Optional[int] = None
     reporters: int = 1
     joined_existing: bool = False  # this report joined a ticket someone else opened
+    # An emergency reported again while its ticket is open: "alerted" (the staff were alerted
+    # again) or "recently_alerted" (they were, less than REALERT_AFTER ago). None otherwise.
+    reported_again: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,8 @@ class TicketService:
                 resident.phone = request.phone
             existing = self._duplicate(session, compound.id, request, now)
             if existing is not None:
-                self._escalate_if_emergency(session, compound, existing, request, now)
-                return self._join(session, existing, resident, request)
+                again = self._escalate_if_emergency(session, compound, existing, request, now)
+                return replace(self._join(session, existing, resident, request), reported_again=again)
             ticket = self._new_ticket(session, compound, resident, request, now)
             self._route(session, compound, ticket, now)
             return self._view(ticket)
@@ -394,17 +401,29 @@ class TicketService:
         return next((t for t in candidates if match and t.id == match.ticket_id), None)
 
     def _escalate_if_emergency(self, session: Session, compound, ticket: Ticket, request: NewRequest,
-                               now: datetime) -> None:
-        """电梯坏了 was reported; now someone is trapped: the open ticket becomes urgent, alerts go out."""
+                               now: datetime) -> Optional[str]:
+        """电梯坏了 was reported; now someone is trapped: the open ticket becomes urgent, alerts go out.
+        An emergency reported again alerts again (see REALERT_AFTER): "alerted" or "recently_alerted"."""
         emergency = priority.detect_emergency(request.description)
-        if emergency is None or ticket.emergency:
-            return
+        if emergency is None:
+            return None
+        if ticket.emergency:
+            last = session.execute(select(func.max(Notification.created_at)).where(
+                Notification.ticket_id == ticket.id, Notification.kind == "emergency_alert")).scalar()
+            if last is not None and now - last < REALERT_AFTER:
+                return "recently_alerted"
+            session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                    actor=f"resident:{request.openid}", at=now,
+                                    reason=f"再次反映紧急情况：{request.description[:100]}"))
+            self._alert_emergency(session, compound, ticket)
+            return "alerted"
         ticket.emergency, ticket.priority = emergency.value, priority.Priority.URGENT.value
         limit = compounds.time_limit(session, compound, ticket.request_type)
         ticket.due_at = priority.due_at(now.astimezone(self.tz), limit, priority.Priority.URGENT)
         session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                 actor=f"resident:{request.openid}", at=now, reason=f"升级为紧急：{request.description[:100]}"))
         self._alert_emergency(session, compound, ticket)
+        return None  # newly urgent: announced as a new emergency
 
     def _alert_emergency(self, session: Session, compound, ticket: Ticket) -> None:
         """The assignee, the building's butler and the duty manager, each once."""
@@ -413,7 +432,8 @@ class TicketService:
             if ticket.building else None
         recipients = [ticket.assignee_id, building.butler_id if building else None, compound.duty_manager_id]
         for staff_id in dict.fromkeys(r for r in recipients if r):
-            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, **self.fields(ticket))
+            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, at=self.services.now(),
+                            **self.fields(ticket))
 
     def _join(self, session: Session, ticket: Ticket, resident: Resident, request: NewRequest) -> TicketView:
         if not any(r.resident_id == resident.id for r in ticket.reporters):

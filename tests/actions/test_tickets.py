@@ -188,6 +188,35 @@ async def test_an_emergency_said_before_the_address_is_placed_by_the_address_the
     assert (ticket.emergency, ticket.building, ticket.unit) == ("elevator_entrapment", "3", "1")
 
 
+async def test_an_emergency_reported_again_says_the_staff_are_alerted_not_a_time_that_has_passed(
+        resident, bound, services, clock, outbox):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+
+    async def report(message):
+        reply = await sun.send(ActionStartTicket(), message, "repair", entities=[("facility", "燃气")])
+        await sun.activate_form()
+        await sun.run(ActionSubmitTicket())
+        return reply
+
+    first = await report("家里燃气味很大")
+    clock.advance(minutes=2)
+    soon = await report("燃气味还是很大")
+    clock.advance(hours=1)  # nobody came, the due time has long passed
+    later = await report("家里燃气味很大 怎么还没人来")
+
+    number = services.tickets.mine("wx-sun")[0].number
+    assert first.responses == ["utter_safety_gas", "utter_emergency_ticket"]
+    assert soon.texts[1] == (f"这个紧急情况几分钟前已经登记（工单 {number}），已通知楼栋红管家王秀英（13800001001）"
+                             "和值班物业经理，请先按上面的提示保证安全。")
+    assert later.texts[0].startswith("⚠️ 燃气危险")
+    assert later.texts[1] == (f"这个紧急情况已经登记过（工单 {number}），已再次通知楼栋红管家王秀英（13800001001）"
+                              "和值班物业经理，请先按上面的提示保证安全。")
+    assert len(services.tickets.mine("wx-sun")) == 1
+    alerts = [kind for _, kind, urgent, _ in outbox() if urgent]
+    assert alerts.count("emergency_alert") == 4  # wang and zhao, at the first report and an hour later
+
+
 async def test_the_flat_given_with_an_emergency_is_remembered_as_at_the_end_of_any_request(
         resident, services):
     sun = resident("wx-sun")
@@ -583,6 +612,21 @@ async def test_each_open_ticket_gets_its_status(resident, services):
     assert reply.texts == [
         "ZY-20261121-0001（噪音调解）：已派单，等待接单，负责人 党员调解室，预计明天 10:00前联系您",
         f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英"]
+
+
+async def test_a_ticket_past_its_time_says_so_and_offers_to_chase_instead_of_promising_a_past_time(
+        resident, services, clock, outbox):
+    open_ticket(services, "wx-li")
+    clock.advance(hours=2)  # due at 10:30; nobody has accepted it
+    li = resident("wx-li")
+
+    reply = await li.send(ActionCheckTicket(), "查询工单", "check_ticket")
+    chased = await li.send(ActionCheckTicket(), "催一下", "check_ticket")
+
+    assert reply.texts == [f"{FIRST}（报修）：已派单，等待接单，负责人 楼栋红管家王秀英，原定今天 10:30前联系您，"
+                           "已经超时了。回复“催一下”，我马上帮您催负责人"]
+    assert chased.texts[-1] == "已经帮您催了负责人，会尽快联系您🙏"
+    assert ("wang", "ticket_chased") in [(to, kind) for to, kind, _, _ in outbox()]
 
 
 async def test_asking_after_a_kind_never_reported_says_so_then_lists_the_others(resident, services):

@@ -306,6 +306,25 @@ def test_someone_trapped_in_the_lift_is_an_emergency_even_when_the_lift_was_alre
     assert [code for code, _, urgent, _ in staff_notifications(any_db_services) if urgent] == ["jin", "zhao"]
 
 
+def test_an_emergency_reported_again_alerts_the_staff_again_but_not_within_minutes(any_db_services, clock):
+    first = any_db_services.tickets.submit(lift("r-804", building="17", room="804", text="电梯困人了！"))
+    clock.advance(minutes=2)
+    neighbour = any_db_services.tickets.submit(lift("r-1203", building="17", room="1203",
+                                                    text="电梯里有人被困 快来人"))
+
+    assert (neighbour.number, neighbour.reported_again, first.reported_again) == (
+        first.number, "recently_alerted", None)
+    assert [code for code, _, urgent, _ in staff_notifications(any_db_services) if urgent] == ["jin", "zhao"]
+
+    clock.advance(minutes=10)  # still trapped, nobody came: the staff hear of it again
+    again = any_db_services.tickets.submit(lift("r-804", building="17", room="804", text="电梯困人 还没人来"))
+
+    assert (again.number, again.reported_again) == (first.number, "alerted")
+    assert [code for code, _, urgent, _ in staff_notifications(any_db_services) if urgent] == [
+        "jin", "zhao", "jin", "zhao"]
+    assert "再次反映紧急情况：电梯困人 还没人来" in [e.reason for e in events_of(any_db_services, first.number)]
+
+
 # -- mine ---------------------------------------------------------------------------------------
 def test_mine_lists_open_and_awaiting_rating_tickets_newest_first_but_not_finished_ones(any_db_services, clock):
     tickets = any_db_services.tickets
