@@ -478,7 +478,9 @@ def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets:
     named = conversation.kinds_named(message)
     aimed = [view.number for view in waiting if view.request_type in named] or [view.number for view in waiting]
     outcome = services.tickets.chase(common.sender(tracker), aimed, message)
-    if outcome.result == "chased":
+    if outcome.result == "chased" and any(view.emergency for view in outcome.tickets):
+        dispatcher.utter_message(response="utter_ticket_chased_emergency")  # 火还没灭 怎么还没人来
+    elif outcome.result == "chased":
         dispatcher.utter_message(response="utter_ticket_chased")
     elif outcome.result == "recently_chased":
         dispatcher.utter_message(response="utter_ticket_chased_recently",

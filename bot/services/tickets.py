@@ -170,7 +170,9 @@ class TicketService:
 
     def chase(self, openid: str, numbers_: List[str], message: str) -> Outcome:
         """The resident chases their open tickets named by number: each chase is an event, and the
-        assignee hears of it, unless they heard of it within CHASE_INTERVAL ("recently_chased")."""
+        assignee hears of it, unless they heard of it within CHASE_INTERVAL ("recently_chased").
+        An emergency's chase (火还没灭 怎么还没人来) is urgent, goes to everyone its alert went to,
+        and may come again after REALERT_AFTER."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             chased = [t for t in (self._tickets_of(session, resident) if resident else [])
@@ -179,16 +181,23 @@ class TicketService:
                 return Outcome("not_found")
             now, told = self.services.now(), False
             for ticket in chased:
+                interval = REALERT_AFTER if ticket.emergency else CHASE_INTERVAL
                 recent = session.execute(select(TicketEvent.id).where(
                     TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(CHASE_TOLD),
-                    TicketEvent.at >= now - CHASE_INTERVAL).limit(1)).first()
+                    TicketEvent.at >= now - interval).limit(1)).first()
                 reason = (CHASE_REASON if recent else CHASE_TOLD) + message
                 session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                         actor=f"resident:{openid}", at=now, reason=reason[:500]))
-                if recent is None:
-                    told = True
-                    outbox.to_staff(session, ticket.assignee_id, ticket, "ticket_chased", number=ticket.number,
-                                    type=texts.label("request_types", ticket.request_type), text=message[:200],
+                if recent is not None:
+                    continue
+                told = True
+                compound = session.get(Compound, ticket.compound_id)
+                recipients = (self._emergency_recipients(session, compound, ticket) if ticket.emergency
+                              else [ticket.assignee_id])
+                kind = texts.label("request_types", ticket.request_type)
+                for staff_id in recipients:
+                    outbox.to_staff(session, staff_id, ticket, "ticket_chased", urgent=bool(ticket.emergency),
+                                    number=ticket.number, type=kind, text=message[:200],
                                     location=common.location(ticket.building, ticket.unit, ticket.room))
             return Outcome("chased" if told else "recently_chased", tuple(self._view(t) for t in chased))
 
@@ -426,14 +435,19 @@ class TicketService:
         return None  # newly urgent: announced as a new emergency
 
     def _alert_emergency(self, session: Session, compound, ticket: Ticket) -> None:
+        """紧急！… to everyone an emergency must reach at once."""
+        for staff_id in self._emergency_recipients(session, compound, ticket):
+            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, at=self.services.now(),
+                            **self.fields(ticket))
+
+    @staticmethod
+    def _emergency_recipients(session: Session, compound, ticket: Ticket) -> List[int]:
         """The assignee, the building's butler and the duty manager, each once."""
         building = session.execute(select(Building).where(
             Building.compound_id == compound.id, Building.number == ticket.building)).scalar_one_or_none() \
             if ticket.building else None
         recipients = [ticket.assignee_id, building.butler_id if building else None, compound.duty_manager_id]
-        for staff_id in dict.fromkeys(r for r in recipients if r):
-            outbox.to_staff(session, staff_id, ticket, "emergency_alert", urgent=True, at=self.services.now(),
-                            **self.fields(ticket))
+        return list(dict.fromkeys(r for r in recipients if r))
 
     def _join(self, session: Session, ticket: Ticket, resident: Resident, request: NewRequest) -> TicketView:
         if not any(r.resident_id == resident.id for r in ticket.reporters):

@@ -629,6 +629,22 @@ async def test_a_ticket_past_its_time_says_so_and_offers_to_chase_instead_of_pro
     assert ("wang", "ticket_chased") in [(to, kind) for to, kind, _, _ in outbox()]
 
 
+async def test_chasing_an_emergency_alerts_urgently_and_reminds_the_resident_to_stay_safe(
+        resident, bound, services, clock, outbox):
+    bound("wx-sun", "3", "2", "502")
+    sun = resident("wx-sun")
+    await sun.send(ActionStartTicket(), "厨房着火了", "repair")
+    await sun.activate_form()
+    await sun.run(ActionSubmitTicket())
+    clock.advance(minutes=8)
+
+    reply = await sun.send(ActionCheckTicket(), "火还没灭 怎么还没人来", "check_ticket")
+
+    assert reply.texts[-1] == "已经紧急催了负责人和值班物业经理，请他们马上赶到。请先待在安全的地方，情况危急请直接拨打119。"
+    chases = [(to, urgent) for to, kind, urgent, _ in outbox() if kind == "ticket_chased"]
+    assert chases == [("wang", True), ("zhao", True)]
+
+
 async def test_asking_after_a_kind_never_reported_says_so_then_lists_the_others(resident, services):
     open_ticket(services, "wx-li")
 

@@ -477,6 +477,22 @@ def test_a_chase_tells_the_assignee_once_in_two_hours_and_every_chase_is_an_even
     assert ticket_row(any_db_services, view.number).status == "assigned"
 
 
+def test_an_emergencys_chase_is_urgent_reaches_everyone_alerted_and_may_come_again_in_minutes(
+        any_db_services, clock):
+    view = any_db_services.tickets.submit(repair("me", "厨房着火了"))
+    assert view.emergency == "fire"
+
+    clock.advance(minutes=6)
+    assert any_db_services.tickets.chase("me", [view.number], "火还没灭 怎么还没人来").result == "chased"
+    clock.advance(minutes=2)
+    assert any_db_services.tickets.chase("me", [view.number], "人呢").result == "recently_chased"
+    clock.advance(minutes=4)
+    assert any_db_services.tickets.chase("me", [view.number], "快点啊").result == "chased"
+
+    told = staff_notifications(any_db_services, "ticket_chased")
+    assert [(code, urgent) for code, _, urgent, _ in told] == [("wang", True), ("zhao", True)] * 2
+
+
 def test_only_the_residents_open_tickets_can_be_chased(any_db_services):
     view = any_db_services.tickets.submit(repair("me"))
 
