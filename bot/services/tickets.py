@@ -99,7 +99,8 @@ class TicketService:
             resident = common.resident_or_new(session, request.openid, compound.id)
             if request.phone and not resident.phone:
                 resident.phone = request.phone
-            existing = self._duplicate(session, compound.id, request, now)
+            existing = (self._same_emergency(session, compound.id, resident, request, now)
+                        or self._duplicate(session, compound.id, request, now))
             if existing is not None:
                 again = self._escalate_if_emergency(session, compound, existing, request, now)
                 return replace(self._join(session, existing, resident, request), reported_again=again)
@@ -393,6 +394,29 @@ class TicketService:
             return
         kind = "ticket_routed_to_manager" if decision.is_fallback else "ticket_assigned"
         outbox.to_staff(session, staff.id, ticket, kind, **self.fields(ticket))
+
+    @staticmethod
+    def _same_emergency(session: Session, compound_id: int, resident: Resident, request: NewRequest,
+                        now: datetime) -> Optional[Ticket]:
+        """着火了, said again by the same resident or from the same flat while its ticket is open: the
+        same emergency (no facility is needed to tell). Another flat's fire is another ticket."""
+        emergency = priority.detect_emergency(request.description)
+        if emergency is None:
+            return None
+        candidates = session.execute(select(Ticket).where(
+            Ticket.compound_id == compound_id, Ticket.emergency == emergency.value,
+            Ticket.created_at >= now - duplicates.DEFAULT_WINDOW,
+            Ticket.status.in_([s.value for s in lifecycle.OPEN]),
+        ).order_by(Ticket.created_at.desc())).scalars()
+        flat = (request.building, request.unit or "1", request.room)
+
+        def same(ticket: Ticket) -> bool:
+            if request.room and (ticket.building, ticket.unit or "1", ticket.room) == flat:
+                return True  # a family member, or the same resident again
+            elsewhere = request.building and ticket.building and request.building != ticket.building
+            return ticket.resident_id == resident.id and not elsewhere
+
+        return next((ticket for ticket in candidates if same(ticket)), None)
 
     def _duplicate(self, session: Session, compound_id: int, request: NewRequest, now: datetime) -> Optional[Ticket]:
         if request.request_type != "repair" or not request.facility or not request.building:

@@ -325,6 +325,18 @@ def test_an_emergency_reported_again_alerts_the_staff_again_but_not_within_minut
     assert "再次反映紧急情况：电梯困人 还没人来" in [e.reason for e in events_of(any_db_services, first.number)]
 
 
+def test_a_fire_reported_again_from_the_same_flat_is_the_same_emergency_another_flats_is_not(any_db_services):
+    tickets = any_db_services.tickets
+    first = tickets.submit(repair("me", "厨房着火了", building="3", unit="1", room="101"))
+    again = tickets.submit(repair("me", "着火了 火越来越大", building=None, unit=None, room=None))
+    family = tickets.submit(repair("my-son", "家里着火了 快来人", building="3", unit="1", room="101"))
+    upstairs = tickets.submit(repair("up", "着火了", building="3", unit="1", room="201"))
+    gas = tickets.submit(repair("me", "燃气味很大", building="3", unit="1", room="101"))
+
+    assert again.number == family.number == first.number
+    assert len({first.number, upstairs.number, gas.number}) == 3  # another flat, another danger
+
+
 # -- mine ---------------------------------------------------------------------------------------
 def test_mine_lists_open_and_awaiting_rating_tickets_newest_first_but_not_finished_ones(any_db_services, clock):
     tickets = any_db_services.tickets
