@@ -66,7 +66,8 @@ class ActionOutOfScope(_UnlessRating):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
-        return offer_repair(dispatcher, tracker, otherwise=self.response)  # 煤气灶点不着: a repair after all?
+        return offer_repair(dispatcher, tracker, otherwise=self.response,  # 煤气灶点不着: a repair after all?
+                            property_phone=common.services().compound_info().property_phone)
 
 
 class ActionAffirm(Action):

@@ -499,13 +499,14 @@ class ActionRateTicket(Action):
         return offer_repair(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火, read as 没修好
 
 
-def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str) -> List[Dict[Text, Any]]:
+def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str,
+                 **values: Any) -> List[Dict[Text, Any]]:
     """A fixture said to be at fault (煤气灶点不着, 灶打不着火) in a message the model read as
     something a repair is not: the repair is offered with the resident's words, as a button (nothing
-    is recorded on a guess). Any other message gets the ``otherwise`` response."""
+    is recorded on a guess). Any other message gets the ``otherwise`` response, with ``values``."""
     message = conversation.without_greeting(common.text(tracker))
     if tracker.active_loop_name or not conversation.names_a_fault(message):
-        dispatcher.utter_message(response=otherwise)
+        dispatcher.utter_message(response=otherwise, **values)
         return []
     button = {"title": texts.label("request_types", "repair"), "payload": "/repair"}
     dispatcher.utter_message(response="utter_offer_repair", words=message[:60], buttons=[button])

@@ -115,6 +115,13 @@ async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(
     assert (clicked.slots["request_type"], clicked.slots["description"]) == ("repair", "煤气灶点不着")
 
 
+@pytest.mark.parametrize("question", ["你们物业电话多少", "物业费怎么交"])
+async def test_what_the_property_office_handles_gets_its_phone_number(resident, question):
+    reply = await resident("wx-ma").send(ActionOutOfScope(), question, "out_of_scope")
+
+    assert reply.texts[0].endswith("物业费、停车等事项请咨询物业服务中心，电话 0571-8888 6666。")
+
+
 @pytest.mark.parametrize("action, text, answer", [
     (ActionOutOfScope, "物业费怎么交", "utter_out_of_scope"),
     (ActionOutOfScope, "楼上王老师的书法写得好", "utter_out_of_scope"),
