@@ -389,6 +389,25 @@ def test_a_gas_smell_beside_a_lost_parcel_is_an_emergency_first_and_the_parcel_i
     assert "类型：快递问题" in summary and "情况：快递也丢了" in summary
 
 
+def test_a_fire_said_again_and_chased_stays_one_ticket_and_the_staff_hear_of_it_urgently(assistant, db):
+    sender = "rest-fire-again"
+    assert "已记住您的住址" in _say(assistant, sender, "我住6栋2单元502")
+    first = _replies(assistant, sender, "厨房着火了")
+    number = _number(first[1])
+
+    again = _replies(assistant, sender, "着火了 火越来越大")
+    chased = _replies(assistant, sender, "火还没灭 怎么还没人来")  # the model reads a check on the ticket
+
+    assert again[0].startswith("⚠️ 着火了请立即拨打119")
+    assert again[1].startswith(f"这个紧急情况几分钟前已经登记（工单 {number}）")  # no second ticket
+    assert chased[-1] == "已经紧急催了负责人和值班物业经理，请他们马上赶到。请先待在安全的地方，情况危急请直接拨打119。"
+    stored = _recorded(db, number)
+    assert stored.ticket.emergency == "fire"
+    urgent = sorted((n.kind, n.recipient_id) for n in stored.notifications if n.urgent)
+    staff = sorted(_staff(db, code).id for code in ("chen", "zhao"))
+    assert urgent == [("emergency_alert", who) for who in staff] + [("ticket_chased", who) for who in staff]
+
+
 @pytest.mark.parametrize("message", ["我家煤气泄漏了 在5栋2单元201", "电梯困人 转人工"])
 def test_an_emergency_read_as_an_address_or_a_handoff_is_still_an_emergency(assistant, db, message):
     sender = f"rest-emergency-{len(message)}"
