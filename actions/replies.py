@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from actions.reception import answer_follow_up
-from actions.tickets import ActionStartTicket, cancel, offer_repair, rate_aside
+from actions.tickets import ActionStartTicket, cancel, offer_request, rate_aside
 from bot.tickets import REQUEST_TYPES
 
 
@@ -45,7 +45,7 @@ class ActionGreet(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return offer_repair(dispatcher, tracker, otherwise="utter_greet")
+        return offer_request(dispatcher, tracker, otherwise="utter_greet")
 
 
 class ActionThank(_UnlessRating):
@@ -66,7 +66,7 @@ class ActionOutOfScope(_UnlessRating):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
-        return offer_repair(dispatcher, tracker, otherwise=self.response,  # 煤气灶点不着: a repair after all?
+        return offer_request(dispatcher, tracker, otherwise=self.response,  # 煤气灶点不着: a repair after all?
                             property_phone=common.services().compound_info().property_phone)
 
 
@@ -86,7 +86,7 @@ class ActionAffirm(Action):
         buttons = (said.get("data") or {}).get("buttons") or [{}]
         offered = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
         words = tracker.get_slot("pending_text")
-        offers = ("utter_offer_other_request", "utter_offer_repair")
+        offers = ("utter_offer_other_request", "utter_offer_repair", "utter_offer_request")
         if asked in offers and offered in REQUEST_TYPES and words:
             events = ActionStartTicket().start(dispatcher, tracker, offered, words, chosen=True)
             return events + [FollowupAction("ticket_form")]

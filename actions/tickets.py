@@ -440,9 +440,9 @@ class ActionCheckTicket(Action):
             return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
-        if not tickets:
-            dispatcher.utter_message(response="utter_no_open_tickets")
-            return []
+        if not tickets:  # 快递丢了那事你们查着没, with nothing on record: offered, to be recorded now
+            return offer_request(dispatcher, tracker, otherwise="utter_no_open_tickets",
+                                 first="utter_nothing_on_record")
         named = conversation.kinds_named(message)  # 丢快递的事怎么样了, with only a repair on record
         if named and not any(view.request_type in named for view in tickets):
             kinds = "、".join(texts.label("request_types", kind) for kind in REQUEST_TYPES if kind in named)
@@ -496,20 +496,27 @@ class ActionRateTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate(dispatcher, tracker, only_if_waiting=True):
             return []
-        return offer_repair(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火, read as 没修好
+        return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火, read as 没修好
 
 
-def offer_repair(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str,
-                 **values: Any) -> List[Dict[Text, Any]]:
-    """A fixture said to be at fault (煤气灶点不着, 灶打不着火) in a message the model read as
-    something a repair is not: the repair is offered with the resident's words, as a button (nothing
-    is recorded on a guess). Any other message gets the ``otherwise`` response, with ``values``."""
+def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str,
+                  first: Optional[str] = None, **values: Any) -> List[Dict[Text, Any]]:
+    """A request in a message the model read as something else: a fixture said to be at fault
+    (煤气灶点不着, 灶打不着火) is offered as a repair; words of one other kind only (快递里少东西了,
+    生存认证过期了 咋补啊) as that kind. The resident's words go with it, and a button (nothing is
+    recorded on a guess), after the ``first`` response if one is given. Any other message gets the
+    ``otherwise`` response, with ``values``."""
     message = conversation.without_greeting(common.text(tracker))
-    if tracker.active_loop_name or not conversation.names_a_fault(message):
+    kind = conversation.request_named(message)
+    if tracker.active_loop_name or kind is None:
         dispatcher.utter_message(response=otherwise, **values)
         return []
-    button = {"title": texts.label("request_types", "repair"), "payload": "/repair"}
-    dispatcher.utter_message(response="utter_offer_repair", words=message[:60], buttons=[button])
+    if first:
+        dispatcher.utter_message(response=first)
+    label = texts.label("request_types", kind)
+    button = {"title": label, "payload": f"/{kind}"}
+    response = "utter_offer_repair" if kind == "repair" else "utter_offer_request"
+    dispatcher.utter_message(response=response, words=message[:60], type=label, buttons=[button])
     return [SlotSet("pending_text", message)]
 
 

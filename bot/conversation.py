@@ -66,6 +66,18 @@ _KINDS = (
     ("parcel", re.compile(r"快递|快地|快第|包裹|快件|驿站|丰巢|取件|寄件|丢件")),
     ("pension_certification", re.compile(r"认证|养老金|退休金|生存|刷脸|人脸")),
 )
+# Praise, volunteering and advertising use a request's words without asking for anything (表扬一下
+#隔壁阿姨 帮我收了一礼拜快递, 想报名当志愿者 帮老人做认证, 专业疏通下水道 不通不收费).
+_NOT_A_REQUEST = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|志愿|报名|合作|专业(疏通|维修|防水)|价格公道|不通不收|"
+                            r"上门不收费|加微信|欢迎.{0,4}(来电|咨询)")
+# The errand for someone (生存认证过期了, 我爸的养老金认证): not the phone's face scan it needs (我想学手机
+# 刷脸), a pension question (养老金什么时候到账) or any other 认证 (ETC重新认证).
+_CERTIFICATION = re.compile(r"认证")
+_CERTIFIED = re.compile(r"生存|养老|退休|社保|老人|老头|老太|老伴|爸|妈|爷|奶|大爷|大妈|岳父|岳母|公公|婆婆")
+# Something wrong with a parcel (快递里少东西了, 快地到了没有 物流一直不动), not a word about couriers
+# (快递驿站招不招人, 哪家快递便宜点).
+_PARCEL_TROUBLE = re.compile(r"丢|没收到|收不到|不见|没了|少了?东西|少了|拿错|取不出|取不了|破|烂|超时|没到|到了没|"
+                             r"没送|不送|送上|帮.{0,3}[收取拿送]|找不到|签收|退回|退了|不动|扛|搬不|错了")
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 # A day or an hour (明天上午, 周六, 3点); then the answers that leave it open (随时, 尽快, 在家).
 _WHEN = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
@@ -280,6 +292,23 @@ def correction_part(text: str) -> Optional[str]:
 def names_a_fault(text: str) -> bool:
     """煤气灶点不着, 灶打不着火: a fixture and what is wrong with it."""
     return bool(_FIXTURE.search(text or "")) and bool(_FAULT.search(text or ""))
+
+
+def request_named(text: str) -> Optional[str]:
+    """The request a message plainly names, whatever the model read: a repair when a fixture is
+    said to be at fault (names_a_fault); a parcel problem or a certification errand when its words
+    are the only kind the message uses (快递里少东西了, 生存认证过期了 咋补啊). None otherwise:
+    物业费怎么交; 快递柜坏了那事 (two kinds); 我想学手机刷脸 (a face scan is not the errand)."""
+    if _NOT_A_REQUEST.search(text or ""):
+        return None
+    if names_a_fault(text):
+        return "repair"
+    named, text = kinds_named(text), text or ""
+    if named == {"parcel"} and _PARCEL_TROUBLE.search(text):
+        return "parcel"
+    if named == {"pension_certification"} and _CERTIFICATION.search(text) and _CERTIFIED.search(text):
+        return "pension_certification"
+    return None
 
 
 def is_generic_request(text: str) -> bool:

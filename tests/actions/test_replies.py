@@ -9,7 +9,8 @@ import pytest
 from actions.household import ActionUpdateHousehold
 from actions.replies import ActionAffirm, ActionGreet, ActionOutOfScope, ActionThank
 from actions.fallback import ActionHandleFallback
-from actions.tickets import ActionCancelTicket, ActionRateTicket, ActionStartTicket, ActionSubmitTicket
+from actions.tickets import (ActionCancelTicket, ActionCheckTicket, ActionRateTicket, ActionStartTicket,
+                             ActionSubmitTicket)
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
 from tests.actions.conftest import open_ticket
@@ -113,6 +114,51 @@ async def test_a_click_on_the_offered_repair_starts_it_with_the_residents_words(
     clicked = await ma.send(ActionStartTicket(), "/repair", "repair")
 
     assert (clicked.slots["request_type"], clicked.slots["description"]) == ("repair", "煤气灶点不着")
+
+
+@pytest.mark.parametrize("action, text, intent, kind, label", [
+    (ActionOutOfScope, "快递里少东西了 买了三袋米就到了两袋", "out_of_scope", "parcel", "快递问题"),
+    (ActionOutOfScope, "生存认证过期了 这个月钱没到账 咋补啊", "out_of_scope", "pension_certification",
+     "生存认证代办"),
+    (ActionGreet, "你好 快递被人拿错了", "greet", "parcel", "快递问题"),
+])
+async def test_a_parcel_or_certification_problem_read_as_something_else_is_offered(resident, services, action,
+                                                                                  text, intent, kind, label):
+    ma = resident("wx-ma")
+    words = text.replace("你好 ", "")
+
+    reply = await ma.send(action(), text, intent, confidence=0.9)
+
+    assert reply.texts == [f"您是要登记{label}吗？是的话点“{label}”，我按您说的“{words}”帮您登记。"]
+    assert reply.messages[0]["buttons"] == [{"title": label, "payload": f"/{kind}"}]
+    assert services.tickets.mine("wx-ma") == []  # nothing on a guess
+    yes = await ma.send(ActionAffirm(), "是的", "affirm")
+    assert (yes.slots["request_type"], yes.slots["description"]) == (kind, words)
+
+
+async def test_a_check_on_a_problem_never_recorded_says_so_and_offers_to_record_it(resident):
+    ma = resident("wx-ma")
+
+    reply = await ma.send(ActionCheckTicket(), "快递丢了那事你们查着没", "check_ticket")
+    nothing = await ma.send(ActionCheckTicket(), "查询工单", "check_ticket")
+
+    assert reply.texts == ["没有查到您登记过的工单，可能是还没登记上。",
+                           "您是要登记快递问题吗？是的话点“快递问题”，我按您说的“快递丢了那事你们查着没”帮您登记。"]
+    assert nothing.responses == ["utter_no_open_tickets"]
+
+
+@pytest.mark.parametrize("text", [
+    "今天去驿站取快递 那小姑娘态度可好了 还帮俺把米扛到楼下 必须表扬一下",  # praise, not a parcel problem
+    "我想报名当志愿者 帮老人做养老金认证那种 要什么条件",
+    "专业疏通下水道 马桶 地漏 24小时上门 价格公道 有需要加微信",  # an advertisement, not a blocked drain
+    "养老金什么时候到账",  # a pension question, not the certification errand
+    "我想学手机刷脸",
+    "寄东西回老家 哪家快递便宜点",
+])
+async def test_words_of_a_request_that_ask_for_none_get_the_usual_answer(resident, text):
+    reply = await resident("wx-ma").send(ActionOutOfScope(), text, "out_of_scope")
+
+    assert reply.responses == ["utter_out_of_scope"]
 
 
 @pytest.mark.parametrize("question", ["你们物业电话多少", "物业费怎么交"])
