@@ -53,8 +53,9 @@ class ActionHandleFallback(Action):
             tickets.cancel(dispatcher, tracker)
             return []
         choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
-        if "repair" not in choices and conversation.names_a_fault(message):  # 燃气灶打不着火
-            choices = ["repair"] + choices[:1]
+        named = conversation.request_named(message)  # 燃气灶打不着火, 快递里少东西了
+        if named and named not in choices:
+            choices = [named] + choices[:1]
         buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
         buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})
         dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)

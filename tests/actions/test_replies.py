@@ -180,12 +180,13 @@ async def test_without_a_fault_the_usual_answer(resident, action, text, answer):
     assert reply.responses == [answer]
 
 
-async def test_a_fault_the_model_is_unsure_of_has_repair_among_the_choices(resident):
+@pytest.mark.parametrize("text, named", [("燃气灶打不着火", "/repair"), ("快递里少东西了 少了一袋米", "/parcel")])
+async def test_a_request_the_model_is_unsure_of_has_its_kind_among_the_choices(resident, text, named):
     ranking = [("nlu_fallback", 0.55), ("rate_ticket", 0.39), ("affirm", 0.11)]  # as the model read it
-    reply = await resident("wx-ma").send(ActionHandleFallback(), "燃气灶打不着火", "nlu_fallback", confidence=0.55,
+    reply = await resident("wx-ma").send(ActionHandleFallback(), text, "nlu_fallback", confidence=0.55,
                                          ranking=ranking)
 
-    assert [button["payload"] for button in reply.messages[0]["buttons"]] == ["/repair", "/human_handoff"]
+    assert [button["payload"] for button in reply.messages[0]["buttons"]] == [named, "/human_handoff"]
 
 
 # -- a yes to the assistant's last question --------------------------------------------------
