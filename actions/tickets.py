@@ -243,7 +243,8 @@ class ActionStartTicket(Action):
             dispatcher.utter_message(response="utter_emergency_no_address", property_phone=info.property_phone)
         openid = common.sender(tracker)
         if location.get("address") == "ok" and not services.residents.profile(openid).bound:
-            remember_household(dispatcher, services, openid, location, tracker.get_slot("phone"))
+            remember_household(dispatcher, services, openid, location, tracker.get_slot("phone"), message,
+                               request_type)
         return [SlotSet("emergency_ticket", view.number)]
 
 
@@ -280,10 +281,14 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
 
 
 def remember_household(dispatcher: CollectingDispatcher, services, openid: str,
-                       place: Dict[str, Optional[str]], phone: Optional[str]) -> None:
+                       place: Dict[str, Optional[str]], phone: Optional[str], said: str,
+                       request_type: str) -> None:
     """The flat a resident not yet bound gave for a request is their household from now on
-    (the next request needs no address): 已记住您家是…"""
+    (the next request needs no address): 已记住您的住址…; unless ``said`` makes it someone else's
+    home (帮我邻居报个修 她家在3栋1单元302). In a dispute, 他家是602 is the other party's."""
     if not (place.get("building") and place.get("room")):
+        return
+    if request_type != "noise_dispute" and conversation.someone_elses_home(said):
         return
     binding = services.residents.bind(openid, building=place["building"], unit=place.get("unit"),
                                       room=place["room"], phone=phone)
@@ -362,7 +367,8 @@ class ActionSubmitTicket(Action):
             services.review.link_ticket(openid, slot("request_type"), view.number)
         if not profile.bound:
             place = {part: slot(part) for part in ADDRESS_PARTS}
-            remember_household(dispatcher, services, openid, place, slot("phone"))
+            remember_household(dispatcher, services, openid, place, slot("phone"), slot("description") or "",
+                               slot("request_type"))
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
         other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
                  or conversation.other_request(slot("description") or "", slot("request_type")))

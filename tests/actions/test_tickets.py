@@ -217,6 +217,25 @@ async def test_an_emergency_reported_again_says_the_staff_are_alerted_not_a_time
     assert alerts.count("emergency_alert") == 4  # wang and zhao, at the first report and an hour later
 
 
+@pytest.mark.parametrize("message, place", [
+    ("帮我邻居报个修 她家在3栋1单元302 水管漏了", "3栋1单元302"),
+    ("我妈家的马桶堵了 她住5栋1单元301 我住在外地", "5栋1单元301"),
+])
+async def test_a_request_for_someone_elses_home_is_placed_there_but_not_remembered_as_the_residents(
+        resident, services, message, place):
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), message, "repair")
+    await li.activate_form()
+    await li.answer("随时")
+    await li.answer("确认", "affirm")
+
+    done = await li.run(ActionSubmitTicket())
+
+    assert services.tickets.mine("wx-li")[0].location == place
+    assert "utter_household_remembered" not in done.responses
+    assert not services.residents.profile("wx-li").bound  # the next request asks where, not 她家
+
+
 async def test_the_flat_given_with_an_emergency_is_remembered_as_at_the_end_of_any_request(
         resident, services):
     sun = resident("wx-sun")
