@@ -52,6 +52,10 @@ class ActionUpdateHousehold(Action):
         if not unit and (services.residents.units_of(building) or 0) > 1:
             say_missing(dispatcher, ["unit"])
             return []
+        if conversation.someone_elses_home(common.text(tracker)):  # 我妈住5栋1单元301: not the resident's
+            dispatcher.utter_message(response="utter_address_someone_elses",
+                                     location=location(building, unit, room))
+            return []
         before = services.residents.profile(openid)
         binding = services.residents.bind(openid, building=building, unit=unit, room=room, phone=phone)
         if binding.problem:

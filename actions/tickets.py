@@ -285,10 +285,10 @@ def remember_household(dispatcher: CollectingDispatcher, services, openid: str,
                        request_type: str) -> None:
     """The flat a resident not yet bound gave for a request is their household from now on
     (the next request needs no address): 已记住您的住址…; unless ``said`` makes it someone else's
-    home (帮我邻居报个修 她家在3栋1单元302). In a dispute, 他家是602 is the other party's."""
+    home (帮我邻居报个修 她家在3栋1单元302, 我是替我爸发的 他住4号楼302)."""
     if not (place.get("building") and place.get("room")):
         return
-    if request_type != "noise_dispute" and conversation.someone_elses_home(said):
+    if conversation.someone_elses_home(said, dispute=request_type == "noise_dispute"):
         return
     binding = services.residents.bind(openid, building=place["building"], unit=place.get("unit"),
                                       room=place["room"], phone=phone)

@@ -70,10 +70,19 @@ _KINDS = (
 #隔壁阿姨 帮我收了一礼拜快递, 想报名当志愿者 帮老人做认证, 专业疏通下水道 不通不收费).
 _NOT_A_REQUEST = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|志愿|报名|合作|专业(疏通|维修|防水)|价格公道|不通不收|"
                             r"上门不收费|加微信|欢迎.{0,4}(来电|咨询)")
-# Whose home the address is: someone else's (她家在…, 我妈住…, 帮邻居报, 我住在外地).
-_RELATIVE = r"(她|他|老人|邻居|父母|[爸妈]|婆婆|公公|奶奶|爷爷|姥姥|姥爷|外婆|外公|岳父|岳母|老太太|老爷子|大爷|大妈)"
-_SOMEONE_ELSES = re.compile(rf"{_RELATIVE}家?(就)?(住在|在|住|是)\s*[0-9一二三四五六七八九十两]|[帮替]我?{_RELATIVE}.{{0,4}}报|"
-                            r"我(住在?|人在)外地|我不住(这|那|小区)")
+# Whose home the address is: someone else's (她家在…, 我妈住…, 替我爸发的, 我住在外地). In a dispute
+# 他家是602 and 楼上大爷住602 are the other party: only family words count there.
+_FAMILY = r"老人|父母|[爸妈]|婆婆|公公|奶奶|爷爷|姥姥|姥爷|外婆|外公|岳父|岳母"
+_OTHERS = r"她|他|邻居|老太太|老爷子|大爷|大妈"
+
+
+def _elsewhere(who: str) -> "re.Pattern[str]":
+    return re.compile(rf"({who})家?(就)?(住在|在|住|是)\s*[0-9一二三四五六七八九十两]|"
+                      rf"[帮替]我?({who}).{{0,4}}(报|发|问|约|登记|反映)|我(住在?|人在)外地|我不住(这|那|小区)")
+
+
+_SOMEONE_ELSES = _elsewhere(f"{_FAMILY}|{_OTHERS}")
+_FAMILYS = _elsewhere(_FAMILY)
 # The errand for someone (生存认证过期了, 我爸的养老金认证): not the phone's face scan it needs (我想学手机
 # 刷脸), a pension question (养老金什么时候到账) or any other 认证 (ETC重新认证).
 _CERTIFICATION = re.compile(r"认证")
@@ -270,10 +279,11 @@ def describes_a_parcel(text: str) -> bool:
     return bool(_PARCEL.search(text or "")) and not is_question(text)
 
 
-def someone_elses_home(text: str) -> bool:
+def someone_elses_home(text: str, dispute: bool = False) -> bool:
     """The request is for a home that is not the resident's (帮我邻居报个修 她家在3栋1单元302, 我妈家的
-    马桶堵了 她住5栋1单元301, 我住在外地): its address is not to be remembered as theirs."""
-    return bool(_SOMEONE_ELSES.search(text or ""))
+    马桶堵了 她住5栋1单元301, 我住在外地): its address is not to be remembered as theirs. In a
+    ``dispute`` only a relative's home counts (他家是602 is the other party's)."""
+    return bool((_FAMILYS if dispute else _SOMEONE_ELSES).search(text or ""))
 
 
 def describes_a_person(text: str) -> bool:

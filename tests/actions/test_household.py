@@ -27,6 +27,14 @@ async def test_a_first_address_is_remembered(resident, services):
     assert services.residents.profile("wx-zhou").tags == {"elderly_alone", "party_member"}
 
 
+async def test_a_relatives_address_is_not_taken_for_the_residents_own(resident, services):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我妈住5栋1单元602")
+
+    assert reply.texts == ["好的，5栋1单元602是家人或邻居的住址，我就不记成您家了。要为那里报修、代办认证，"
+                           "直接说说情况和地址就行，比如“我妈家马桶堵了 她住5栋1单元602”。"]
+    assert not services.residents.profile("wx-zhou").bound
+
+
 async def test_a_different_address_changes_it_and_the_same_one_is_recognised(resident, services):
     zhou = resident("wx-zhou")
     await zhou.send(ActionUpdateHousehold(), "我家是5栋1单元602")

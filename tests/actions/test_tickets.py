@@ -236,6 +236,19 @@ async def test_a_request_for_someone_elses_home_is_placed_there_but_not_remember
     assert not services.residents.profile("wx-li").bound  # the next request asks where, not 她家
 
 
+@pytest.mark.parametrize("message, remembered", [
+    ("我是替我爸发的 他住3栋1单元302 楼上那户天天晚上拍篮球", False),  # the father's home
+    ("我住3栋1单元302 楼上他家天天晚上拍篮球", True),  # 他家: the other party, not whose home this is
+])
+async def test_a_dispute_for_a_relatives_home_is_not_remembered_as_the_residents(resident, services, message,
+                                                                                 remembered):
+    li = resident("wx-li")
+    await li.request(message, "noise_dispute", [("确认", "affirm")])
+
+    assert services.tickets.mine("wx-li")[0].location == "3栋1单元302"
+    assert services.residents.profile("wx-li").bound == remembered
+
+
 async def test_the_flat_given_with_an_emergency_is_remembered_as_at_the_end_of_any_request(
         resident, services):
     sun = resident("wx-sun")
