@@ -8,14 +8,12 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
 from actions.reception import answer_follow_up
-from actions.tickets import ActionStartTicket, cancel, offer_request, rate_aside
-from bot.tickets import REQUEST_TYPES
+from actions.tickets import cancel, offer_request, offered_choice, rate_aside, start_offered
 
 
 class _UnlessRating(Action, ABC):
@@ -81,15 +79,10 @@ class ActionAffirm(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        said = common.last_said(tracker) or {}
-        asked = (said.get("metadata") or {}).get("utter_action")
-        buttons = (said.get("data") or {}).get("buttons") or [{}]
-        offered = (buttons[0].get("payload") or "").lstrip("/")  # the "好，也登记这件" button
-        words = tracker.get_slot("pending_text")
-        offers = ("utter_offer_other_request", "utter_offer_repair", "utter_offer_request")
-        if asked in offers and offered in REQUEST_TYPES and words:
-            events = ActionStartTicket().start(dispatcher, tracker, offered, words, chosen=True)
-            return events + [FollowupAction("ticket_form")]
+        asked = ((common.last_said(tracker) or {}).get("metadata") or {}).get("utter_action")
+        offered = offered_choice(tracker)  # 好的 to "这件报修也要帮您登记吗？", or to a single choice
+        if offered:
+            return start_offered(dispatcher, tracker, offered)
         if asked in ("utter_cancel_confirm", "utter_cancel_choose"):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
             return []

@@ -70,8 +70,9 @@ class ActionStartTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = common.text(tracker)
-        return self.start(dispatcher, tracker, common.intent(tracker), message,
-                          chosen=message.startswith("/"))  # a button we offered: the resident has decided
+        # A button we offered, or its name typed (报修): the resident has decided
+        chosen = message.startswith("/") or offered_choice(tracker) == common.intent(tracker)
+        return self.start(dispatcher, tracker, common.intent(tracker), message, chosen=chosen)
 
     def start(self, dispatcher: CollectingDispatcher, tracker: Tracker, request_type: str, message: str,
               chosen: bool) -> List[Dict[Text, Any]]:
@@ -405,6 +406,35 @@ class ActionSubmitTicket(Action):
 
 
 STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" to a request we offered
+# The replies that offer requests as buttons, with the words they are about in pending_text.
+# (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
+OFFERS = ("utter_fallback_choices", "utter_offer_repair", "utter_offer_request", "utter_offer_other_request")
+
+
+def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:
+    """The offered request the resident took by typing, started with the words it was about."""
+    words = tracker.get_slot("pending_text")
+    events = ActionStartTicket().start(dispatcher, tracker, kind, words, chosen=True)
+    return events + [FollowupAction("ticket_form")]
+
+
+def offered_choice(tracker: Tracker) -> Optional[str]:
+    """The request a typed answer takes from the buttons just offered, as a tap would: 是的 when
+    one request was offered, 第一个 / 2 by place, 报修 by name. None when it takes none."""
+    said = common.last_said(tracker) or {}
+    if (said.get("metadata") or {}).get("utter_action") not in OFFERS or not tracker.get_slot("pending_text"):
+        return None
+    buttons = (said.get("data") or {}).get("buttons") or []
+    payloads = [(button.get("payload") or "").lstrip("/") for button in buttons]
+    kinds = [payload for payload in payloads if payload in REQUEST_TYPES]
+    text = common.text(tracker)
+    place = conversation.ordinal(text)
+    if place is not None:
+        return payloads[place] if place < len(payloads) and payloads[place] in REQUEST_TYPES else None
+    if conversation.is_yes(text) or common.intent(tracker) == "affirm":  # 是的, 要, 嗯 登记吧
+        return kinds[0] if len(kinds) == 1 else None
+    named = conversation.kinds_named(text) & set(kinds) if conversation.is_generic_request(text) else set()
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def asked_to_cancel(tracker: Tracker) -> Optional[str]:

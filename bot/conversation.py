@@ -24,6 +24,9 @@ _PARTS = (
 )
 _GENERIC = re.compile(r"^(我)?(要|想)?(报修|维修|修理|投诉噪音|噪音投诉|邻里调解|调解|快递|快递问题|代办认证|生存认证|"
                       r"养老金认证|认证代办|认证)(一下)?$")
+# A choice among buttons, by its place: 第一个, 1, 第二项.
+_ORDINAL = re.compile(r"^\s*第?\s*([1-3一二两三])\s*(个|项|种|条)?\s*[。！!~～.]*\s*$")
+_ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
 _DIGIT, _STAR = "[1-5１-５一二两三四五]", "[⭐★🌟]"
 _SCORE = re.compile(rf"({_DIGIT})\s*(分|星|颗星)|^\s*([1-5１-５])\s*[。！!~～]*\s*$|^\s*([一二三四五])\s*$")
 _STARS = re.compile(_STAR)
@@ -329,6 +332,12 @@ def request_named(text: str) -> Optional[str]:
     if named == {"pension_certification"} and _CERTIFICATION.search(text) and _CERTIFIED.search(text):
         return "pension_certification"
     return None
+
+
+def ordinal(text: str) -> Optional[int]:
+    """第一个, 1, 第二项 … answered to a list of buttons: the index (0 for the first); None otherwise."""
+    found = _ORDINAL.match(text or "")
+    return _ORDINALS[found.group(1)] if found else None
 
 
 def is_generic_request(text: str) -> bool:

@@ -8,6 +8,8 @@ import json
 import pytest
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
+from actions.replies import ActionAffirm
+from actions.tickets import ActionStartTicket
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
 
@@ -176,3 +178,38 @@ async def test_a_bare_digit_in_the_middle_of_a_request_rates_nothing(resident, s
     await not_understood(someone, "2", SCORE_RANKING)
 
     assert services.tickets.get(number).status == "resolved"
+
+
+# -- a choice typed instead of tapped ----------------------------------------------------------
+@pytest.mark.parametrize("typed, intent, kind", [
+    ("第二个", "nlu_fallback", "parcel"),  # by place: 报修 / 快递问题 / 都不是
+    ("1", "nlu_fallback", "repair"),
+    ("快递", "parcel", "parcel"),  # by name
+])
+async def test_a_choice_typed_instead_of_tapped_starts_that_request_with_the_words(resident, services, typed,
+                                                                                 intent, kind):
+    ma = resident("wx-ma")
+    await not_understood(ma)
+
+    if intent == "nlu_fallback":  # the model has nothing to go on in 第二个: the fallback passes it on
+        passed = await ma.send(ActionHandleFallback(), typed, intent, confidence=0.4)
+        assert passed.events == [{"event": "followup", "name": "action_affirm", "timestamp": None}]
+        started = await ma.run(ActionAffirm())
+    else:
+        started = await ma.send(ActionStartTicket(), typed, intent)
+
+    assert (started.slots["request_type"], started.slots["description"]) == (kind, UNSURE)
+    [row] = services.review.pending()  # the admins see what the resident chose
+    assert (row.text, row.label) == (UNSURE, kind)
+
+
+async def test_yes_to_a_single_choice_takes_it_but_not_to_several(resident):
+    one, two = resident("wx-ma"), resident("wx-li")
+    await not_understood(one, "燃气灶打不着火", [("nlu_fallback", 0.55), ("rate_ticket", 0.39)])
+    await not_understood(two)
+
+    taken = await one.send(ActionAffirm(), "是的", "affirm")
+    unsure = await two.send(ActionAffirm(), "是的", "affirm")
+
+    assert (taken.slots["request_type"], taken.slots["description"]) == ("repair", "燃气灶打不着火")
+    assert unsure.slots.get("request_type") is None  # 报修 or 快递问题? not guessed

@@ -431,6 +431,22 @@ def test_a_gas_smell_in_the_middle_of_a_parcel_problem_is_an_emergency_and_the_p
     assert (parcel.request_type, parcel.description) == ("parcel", "快递丢了")
 
 
+def test_a_choice_typed_instead_of_tapped_after_an_unsure_message_starts_that_request(assistant, db):
+    sender = "rest-typed-choice"
+    message = "我妈家的马桶堵了 她住5栋1单元301 我住在外地"
+    choices = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": message})
+    assert choices[0]["text"] == "不好意思，我不太确定您的意思，您是想："  # the shipped model is unsure of it
+    assert choices[0]["buttons"][0]["payload"] == "/repair"
+
+    asked = _say(assistant, sender, "第一个")  # typed, not tapped: the fallback passes it to action_affirm
+    summary = _say(assistant, sender, "明天上午")
+
+    assert asked.startswith("师傅什么时间上门方便")
+    assert "地址：5栋1单元301" in summary and f"情况：{message}" in summary
+    ticket = _recorded(db, _number(_say(assistant, sender, "确认"))).ticket
+    assert (ticket.request_type, ticket.description, ticket.room) == ("repair", message, "301")
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 BAD_INPUT = {
