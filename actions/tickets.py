@@ -229,9 +229,8 @@ class ActionStartTicket(Action):
             facility=facility, intent=request_type, model_id=common.model_id(tracker),
             confidence=intent_confidence(tracker.latest_message, request_type)))
         if view.reported_again:  # its ticket is open: no new promise of a time that may have passed
-            who = assignee_values(view)
-            whom = f"{who['role']}{who['assignee']}（{who['phone']}）" + (
-                "" if view.assignee_role == "duty_manager" else "和" + texts.label("roles", "duty_manager"))
+            whom = texts.text("emergency_alerted", "assignee" if view.assignee_role == "duty_manager"
+                              else "with_manager", **assignee_values(view))
             dispatcher.utter_message(response=REPORTED_AGAIN[view.reported_again], number=view.number,
                                      whom=whom)
         else:
