@@ -441,14 +441,18 @@ class TicketService:
         if emergency is None:
             return None
         if ticket.emergency:
+            placed = not ticket.building and bool(request.building)  # 着火了, then 着火了 在5栋201
+            if placed:
+                ticket.building, ticket.unit, ticket.room = request.building, request.unit, request.room
             last = session.execute(select(func.max(Notification.created_at)).where(
                 Notification.ticket_id == ticket.id, Notification.kind == "emergency_alert")).scalar()
-            if last is not None and now - last < REALERT_AFTER:
+            if not placed and last is not None and now - last < REALERT_AFTER:
                 return "recently_alerted"
+            where = f"（{common.location(ticket.building, ticket.unit, ticket.room)}）" if placed else ""
             session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                     actor=f"resident:{request.openid}", at=now,
-                                    reason=f"再次反映紧急情况：{request.description[:100]}"))
-            self._alert_emergency(session, compound, ticket)
+                                    reason=f"再次反映紧急情况{where}：{request.description[:100]}"))
+            self._alert_emergency(session, compound, ticket)  # with the place, when this report gave it
             return "alerted"
         ticket.emergency, ticket.priority = emergency.value, priority.Priority.URGENT.value
         limit = compounds.time_limit(session, compound, ticket.request_type)

@@ -337,6 +337,16 @@ def test_a_fire_reported_again_from_the_same_flat_is_the_same_emergency_another_
     assert len({first.number, upstairs.number, gas.number}) == 3  # another flat, another danger
 
 
+def test_an_emergency_said_again_with_its_place_gets_the_place_and_an_alert_at_once(any_db_services, clock):
+    first = any_db_services.tickets.submit(repair("me", "着火了", building=None, unit=None, room=None))
+    clock.advance(minutes=1)  # within the minutes an alert is not repeated: the place is news all the same
+    again = any_db_services.tickets.submit(repair("me", "着火了 在5栋2单元201", building="5", unit="2", room="201"))
+
+    assert (again.number, again.reported_again, again.location) == (first.number, "alerted", "5栋2单元201")
+    alerts = [code for code, kind, urgent, _ in staff_notifications(any_db_services) if urgent]
+    assert alerts == ["zhao", "zhao", "chen"]  # the duty manager at first; again, and the building's butler
+
+
 # -- mine ---------------------------------------------------------------------------------------
 def test_mine_lists_open_and_awaiting_rating_tickets_newest_first_but_not_finished_ones(any_db_services, clock):
     tickets = any_db_services.tickets
