@@ -497,7 +497,8 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
         due = ""
         if view.status in ("new", "assigned") and view.due_at:  # not accepted yet: when they will hear
             late = view.due_at <= services.now()
-            due = texts.text("ticket_due", "overdue" if late else "upcoming", due=due_text(view, services))
+            key = "overdue" if late else "upcoming_emergency" if view.emergency else "upcoming"
+            due = texts.text("ticket_due", key, due=due_text(view, services))
         dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
                                  status=texts.label("statuses", view.status), due=due, **assignee_values(view))
 

@@ -672,6 +672,7 @@ async def test_chasing_an_emergency_alerts_urgently_and_reminds_the_resident_to_
 
     reply = await sun.send(ActionCheckTicket(), "火还没灭 怎么还没人来", "check_ticket")
 
+    assert reply.texts[0].endswith("预计今天 10:10前赶到")  # an emergency's promise is to be there
     assert reply.texts[-1] == "已经紧急催了负责人和值班物业经理，请他们马上赶到。请先待在安全的地方，情况危急请直接拨打119。"
     chases = [(to, urgent) for to, kind, urgent, _ in outbox() if kind == "ticket_chased"]
     assert chases == [("wang", True), ("zhao", True)]
