@@ -14,6 +14,7 @@ from actions import common
 from actions.common import guarded
 from actions.reception import answer_follow_up
 from actions.tickets import cancel, offer_request, offered_choice, rate_aside, start_offered
+from bot import conversation
 
 
 class _UnlessRating(Action, ABC):
@@ -63,6 +64,9 @@ class ActionOutOfScope(_UnlessRating):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
+            return []
+        if conversation.is_praise(common.text(tracker)):  # 表扬一下隔壁阿姨 帮我收了一礼拜快递
+            dispatcher.utter_message(response="utter_praise_shared")
             return []
         return offer_request(dispatcher, tracker, otherwise=self.response,  # 煤气灶点不着: a repair after all?
                             property_phone=common.services().compound_info().property_phone)

@@ -71,7 +71,8 @@ _KINDS = (
 )
 # Praise, volunteering and advertising use a request's words without asking for anything (表扬一下
 #隔壁阿姨 帮我收了一礼拜快递, 想报名当志愿者 帮老人做认证, 专业疏通下水道 不通不收费).
-_NOT_A_REQUEST = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|志愿|报名|合作|专业(疏通|维修|防水)|价格公道|不通不收|"
+_PRAISE = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|点赞")
+_NOT_A_REQUEST = re.compile(rf"{_PRAISE.pattern}|志愿|报名|合作|专业(疏通|维修|防水)|价格公道|不通不收|"
                             r"上门不收费|加微信|欢迎.{0,4}(来电|咨询)")
 # Whose home the address is: someone else's (她家在…, 我妈住…, 替我爸发的, 我住在外地). In a dispute
 # 他家是602 and 楼上大爷住602 are the other party: only family words count there.
@@ -280,6 +281,11 @@ def is_yes(text: str) -> bool:
 def describes_a_parcel(text: str) -> bool:
     """The message names the parcel (单号后四位3345, 取件码, 中通的): a detail of a parcel problem."""
     return bool(_PARCEL.search(text or "")) and not is_question(text)
+
+
+def is_praise(text: str) -> bool:
+    """表扬一下隔壁阿姨, 想给快递小哥送面锦旗: a good word about someone, not a request."""
+    return bool(_PRAISE.search(text or ""))
 
 
 def someone_elses_home(text: str, dispute: bool = False) -> bool:

@@ -147,8 +147,15 @@ async def test_a_check_on_a_problem_never_recorded_says_so_and_offers_to_record_
     assert nothing.responses == ["utter_no_open_tickets"]
 
 
+@pytest.mark.parametrize("text", ["今天去驿站取快递 那小姑娘态度可好了 还帮俺把米扛到楼下 必须表扬一下",
+                                  "楼下小卖部老板帮我代收快递好几年了 一分钱不收 想夸夸他"])
+async def test_praise_for_someone_is_welcomed_not_turned_away_or_offered_as_a_request(resident, text):
+    reply = await resident("wx-ma").send(ActionOutOfScope(), text, "out_of_scope")
+
+    assert reply.texts == ["听到这样的暖心事真好😊 谢谢您跟我们分享！有需要随时找我。"]
+
+
 @pytest.mark.parametrize("text", [
-    "今天去驿站取快递 那小姑娘态度可好了 还帮俺把米扛到楼下 必须表扬一下",  # praise, not a parcel problem
     "我想报名当志愿者 帮老人做养老金认证那种 要什么条件",
     "专业疏通下水道 马桶 地漏 24小时上门 价格公道 有需要加微信",  # an advertisement, not a blocked drain
     "养老金什么时候到账",  # a pension question, not the certification errand
