@@ -345,12 +345,14 @@ def test_a_lift_is_placed_by_its_building_and_no_visit_time_is_asked(assistant, 
 
 def test_a_fault_the_model_reads_as_out_of_scope_is_offered_and_recorded_on_a_yes(assistant, db):
     sender = "rest-stove"
-    offer, asked, _, _, done = _conversation(assistant, sender, "煤气灶点不着", "是的", "3栋1单元301", "明天上午",
+    # 3栋1单元601: a gas smell at the same flat would join this stove's ticket (the same problem)
+    offer, asked, _, _, done = _conversation(assistant, sender, "煤气灶点不着", "是的", "3栋1单元601", "明天上午",
                                              "确认")
     assert offer == "您是要报修吗？是的话点“报修”，我按您说的“煤气灶点不着”帮您登记。"
     assert "几栋几单元几号" in asked
     ticket = _recorded(db, _number(done)).ticket
     assert (ticket.request_type, ticket.description, ticket.emergency) == ("repair", "煤气灶点不着", None)
+    assert ticket.facility == "燃气"  # found in the words offered back, not in the 是的 that took them up
 
 
 # -- emergencies -----------------------------------------------------------------------------------
@@ -379,7 +381,7 @@ def test_a_gas_smell_gets_safety_instructions_first_and_an_urgent_ticket_at_once
 
 def test_a_gas_smell_beside_a_lost_parcel_is_an_emergency_first_and_the_parcel_is_offered(assistant, db):
     sender = "rest-gas-and-parcel"
-    assert "已记住您的住址" in _say(assistant, sender, "我住3栋1单元301")
+    assert "已记住您的住址" in _say(assistant, sender, "我住3栋1单元401")  # not the flat of the gas above
     replies = _replies(assistant, sender, "燃气味很大 另外快递也丢了")  # the model reads a parcel problem
     assert replies[0].startswith(GAS_SAFETY)
     ticket = _recorded(db, _number(replies[1])).ticket
@@ -420,12 +422,12 @@ def test_an_emergency_read_as_an_address_or_a_handoff_is_still_an_emergency(assi
 
 def test_a_gas_smell_in_the_middle_of_a_parcel_problem_is_an_emergency_and_the_parcel_goes_on(assistant, db):
     sender = "rest-gas-mid-parcel"
-    summary = _conversation(assistant, sender, "快递丢了", "3栋1单元301")[-1]
+    summary = _conversation(assistant, sender, "快递丢了", "3栋1单元501")[-1]
     assert "类型：快递问题" in summary
     replies = _replies(assistant, sender, "等等 家里有很大的燃气味")
     assert replies[0].startswith(GAS_SAFETY)
     urgent = _recorded(db, _number(replies[1])).ticket
-    assert (urgent.emergency, urgent.building, urgent.room) == ("gas", "3", "301")
+    assert (urgent.emergency, urgent.building, urgent.room) == ("gas", "3", "501")
     assert "类型：快递问题" in replies[-1]  # the summary again
     parcel = _recorded(db, _number(_say(assistant, sender, "确认"))).ticket
     assert (parcel.request_type, parcel.description) == ("parcel", "快递丢了")
