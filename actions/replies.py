@@ -75,7 +75,7 @@ class ActionOutOfScope(_UnlessRating):
 class ActionAffirm(Action):
     """"好的" / "要" outside a request. After "这件报修也要帮您登记吗？" it starts that request, as
     its button would; after "您要撤销BX-…吗？" it withdraws that ticket (after a list of several,
-    it asks again which). Otherwise it asks how to help."""
+    it asks again which); after several request choices, it asks which. Otherwise it asks how to help."""
 
     def name(self) -> Text:
         return "action_affirm"
@@ -89,6 +89,10 @@ class ActionAffirm(Action):
             return start_offered(dispatcher, tracker, offered)
         if asked in ("utter_cancel_confirm", "utter_cancel_choose"):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
+            return []
+        if asked in ("utter_fallback_choices", "utter_choose_one") and tracker.get_slot("pending_text"):
+            buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons")
+            dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []
         dispatcher.utter_message(response="utter_affirm_without_context")
         return []

@@ -407,7 +407,8 @@ class ActionSubmitTicket(Action):
 STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" to a request we offered
 # The replies that offer requests as buttons, with the words they are about in pending_text.
 # (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
-OFFERS = ("utter_fallback_choices", "utter_offer_repair", "utter_offer_request", "utter_offer_other_request")
+OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
+          "utter_offer_other_request")
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:

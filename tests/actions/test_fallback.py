@@ -212,4 +212,11 @@ async def test_yes_to_a_single_choice_takes_it_but_not_to_several(resident):
     unsure = await two.send(ActionAffirm(), "是的", "affirm")
 
     assert (taken.slots["request_type"], taken.slots["description"]) == ("repair", "燃气灶打不着火")
-    assert unsure.slots.get("request_type") is None  # 报修 or 快递问题? not guessed
+    assert unsure.slots.get("request_type") is None  # 报修 or 快递问题? not guessed, but asked
+    assert unsure.texts == ["请点一下上面的选项，或者回复“第一个”“第二个”，告诉我是哪一件。"]
+    assert [button["payload"] for button in unsure.messages[0]["buttons"]] == [
+        "/repair", "/parcel", "/human_handoff"]  # the choices again
+    chosen = await two.send(ActionHandleFallback(), "第二个", "nlu_fallback", confidence=0.4)
+    assert chosen.events == [{"event": "followup", "name": "action_affirm", "timestamp": None}]
+    started = await two.run(ActionAffirm())
+    assert (started.slots["request_type"], started.slots["description"]) == ("parcel", UNSURE)
