@@ -99,10 +99,11 @@ class TicketService:
             resident = common.resident_or_new(session, request.openid, compound.id)
             if request.phone and not resident.phone:
                 resident.phone = request.phone
-            existing = (self._same_emergency(session, compound.id, resident, request, now)
+            emergency = priority.detect_emergency(request.description)
+            existing = (self._same_emergency(session, compound.id, resident, request, emergency, now)
                         or self._duplicate(session, compound.id, request, now))
             if existing is not None:
-                again = self._escalate_if_emergency(session, compound, existing, request, now)
+                again = self._escalate_if_emergency(session, compound, existing, request, emergency, now)
                 return replace(self._join(session, existing, resident, request), reported_again=again)
             ticket = self._new_ticket(session, compound, resident, request, now)
             self._route(session, compound, ticket, now)
@@ -397,10 +398,8 @@ class TicketService:
 
     @staticmethod
     def _same_emergency(session: Session, compound_id: int, resident: Resident, request: NewRequest,
-                        now: datetime) -> Optional[Ticket]:
-        """着火了, said again by the same resident or from the same flat while its ticket is open: the
-        same emergency (no facility is needed to tell). Another flat's fire is another ticket."""
-        emergency = priority.detect_emergency(request.description)
+                        emergency: Optional[priority.Emergency], now: datetime) -> Optional[Ticket]:
+        """The open ticket of the same emergency said again (duplicates.same_emergency), if any."""
         if emergency is None:
             return None
         candidates = session.execute(select(Ticket).where(
@@ -408,15 +407,12 @@ class TicketService:
             Ticket.created_at >= now - duplicates.DEFAULT_WINDOW,
             Ticket.status.in_([s.value for s in lifecycle.OPEN]),
         ).order_by(Ticket.created_at.desc())).scalars()
-        flat = (request.building, request.unit or "1", request.room)
-
-        def same(ticket: Ticket) -> bool:
-            if request.room and (ticket.building, ticket.unit or "1", ticket.room) == flat:
-                return True  # a family member, or the same resident again
-            elsewhere = request.building and ticket.building and request.building != ticket.building
-            return ticket.resident_id == resident.id and not elsewhere
-
-        return next((ticket for ticket in candidates if same(ticket)), None)
+        new = duplicates.Report("repair", request.building, request.room, request.facility, now,
+                                unit=request.unit, emergency=emergency.value)
+        return next((t for t in candidates if duplicates.same_emergency(
+            new, duplicates.Report(t.request_type, t.building, t.room, t.facility, t.created_at, t.id,
+                                   unit=t.unit, emergency=t.emergency),
+            same_resident=t.resident_id == resident.id)), None)
 
     def _duplicate(self, session: Session, compound_id: int, request: NewRequest, now: datetime) -> Optional[Ticket]:
         if request.request_type != "repair" or not request.facility or not request.building:
@@ -434,10 +430,9 @@ class TicketService:
         return next((t for t in candidates if match and t.id == match.ticket_id), None)
 
     def _escalate_if_emergency(self, session: Session, compound, ticket: Ticket, request: NewRequest,
-                               now: datetime) -> Optional[str]:
+                               emergency: Optional[priority.Emergency], now: datetime) -> Optional[str]:
         """电梯坏了 was reported; now someone is trapped: the open ticket becomes urgent, alerts go out.
         An emergency reported again alerts again (see REALERT_AFTER): "alerted" or "recently_alerted"."""
-        emergency = priority.detect_emergency(request.description)
         if emergency is None:
             return None
         if ticket.emergency:
