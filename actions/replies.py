@@ -83,7 +83,8 @@ class ActionAffirm(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        asked = ((common.last_said(tracker) or {}).get("metadata") or {}).get("utter_action")
+        said = common.last_said(tracker) or {}
+        asked = (said.get("metadata") or {}).get("utter_action")
         offered = offered_choice(tracker)  # 好的 to "这件报修也要帮您登记吗？", or to a single choice
         if offered:
             return start_offered(dispatcher, tracker, offered)
@@ -91,7 +92,7 @@ class ActionAffirm(Action):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
             return []
         if asked in ("utter_fallback_choices", "utter_choose_one") and tracker.get_slot("pending_text"):
-            buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons")
+            buttons = (said.get("data") or {}).get("buttons")
             dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []
         dispatcher.utter_message(response="utter_affirm_without_context")
