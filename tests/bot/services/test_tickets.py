@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 from sqlalchemy import event, func, select
@@ -481,14 +481,20 @@ def test_a_bare_score_rates_the_ticket_that_was_resolved_last(any_db_services, c
 
 
 # -- chasing -------------------------------------------------------------------------------------
+def chase_in_turn(services, clock, number: str, *said: Tuple[int, str]) -> List[str]:
+    """Each (minutes later, words) chases the ticket; the result of each."""
+    results = []
+    for minutes, words in said:
+        clock.advance(minutes=minutes)
+        results.append(services.tickets.chase("me", [number], words).result)
+    return results
+
+
 def test_a_chase_tells_the_assignee_once_in_two_hours_and_every_chase_is_an_event(any_db_services, clock):
     view = any_db_services.tickets.submit(repair("me"))
 
-    assert any_db_services.tickets.chase("me", [view.number], "怎么还没人来").result == "chased"
-    clock.advance(minutes=90)
-    assert any_db_services.tickets.chase("me", [view.number], "催一下啊").result == "recently_chased"
-    clock.advance(minutes=31)
-    assert any_db_services.tickets.chase("me", [view.number], "还没人来").result == "chased"
+    assert chase_in_turn(any_db_services, clock, view.number, (0, "怎么还没人来"), (90, "催一下啊"), (31, "还没人来")) == [
+        "chased", "recently_chased", "chased"]
 
     told = staff_notifications(any_db_services, "ticket_chased")
     assert [(code, text) for code, _, _, text in told] == [
@@ -504,12 +510,8 @@ def test_an_emergencys_chase_is_urgent_reaches_everyone_alerted_and_may_come_aga
     view = any_db_services.tickets.submit(repair("me", "厨房着火了"))
     assert view.emergency == "fire"
 
-    clock.advance(minutes=6)
-    assert any_db_services.tickets.chase("me", [view.number], "火还没灭 怎么还没人来").result == "chased"
-    clock.advance(minutes=2)
-    assert any_db_services.tickets.chase("me", [view.number], "人呢").result == "recently_chased"
-    clock.advance(minutes=4)
-    assert any_db_services.tickets.chase("me", [view.number], "快点啊").result == "chased"
+    assert chase_in_turn(any_db_services, clock, view.number, (6, "火还没灭 怎么还没人来"), (2, "人呢"), (4, "快点啊")) == [
+        "chased", "recently_chased", "chased"]
 
     told = staff_notifications(any_db_services, "ticket_chased")
     assert [(code, urgent) for code, _, urgent, _ in told] == [("wang", True), ("zhao", True)] * 2
