@@ -27,41 +27,50 @@ class ActionHandleFallback(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        message = common.text(tracker)
-        if tickets.offered_choice(tracker):  # 第一个, typed to the buttons just offered: taken as the tap
-            return [FollowupAction("action_affirm")]
-        # "5" in answer to "请回复1–5给这次服务打分": the model has nothing to go on in a lone digit.
-        if conversation.is_bare_score(message) and not tracker.active_loop_name \
-                and tickets.rate(dispatcher, tracker, only_if_waiting=True):
-            return []
-        if conversation.meaningful_length(message) < 2:
-            dispatcher.utter_message(response="utter_default")
-            return []
-        if len(message) > conversation.MAX_DESCRIPTION * 4:
-            dispatcher.utter_message(response="utter_message_too_long")
-            return []
-        ranking = [Ranked(r["name"], float(r["confidence"]))
-                   for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
-        services = common.services()
-        review_id = services.review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
-        emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
-        if emergency is not None:
-            return emergency  # and the admins still see what the model did not understand
-        if answer_follow_up(dispatcher, tracker):  # 下个月呢, after the reception days were told
-            return []
-        if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
-                tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
-            # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
-            tickets.cancel(dispatcher, tracker)
-            return []
-        choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
-        named = conversation.request_named(message)  # 燃气灶打不着火, 快递里少东西了
-        if named and named not in choices:
-            choices = [named] + choices[:1]
-        buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
-        buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})
-        dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
-        return [SlotSet("pending_text", message), SlotSet("pending_review", float(review_id))]
+        return not_understood(dispatcher, tracker)
+
+
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The fallback's answer, also for a message the model read as something its words are not
+    (上次也是这样 as a yes, 对了是卫生间那个水管 as a withdrawal)."""
+    message = common.text(tracker)
+    if tickets.offered_choice(tracker):  # 第一个, typed to the buttons just offered: taken as the tap
+        return [FollowupAction("action_affirm")]
+    # "5" in answer to "请回复1–5给这次服务打分": the model has nothing to go on in a lone digit.
+    if conversation.is_bare_score(message) and not tracker.active_loop_name \
+            and tickets.rate(dispatcher, tracker, only_if_waiting=True):
+        return []
+    if conversation.meaningful_length(message) < 2:
+        dispatcher.utter_message(response="utter_default")
+        return []
+    if len(message) > conversation.MAX_DESCRIPTION * 4:
+        dispatcher.utter_message(response="utter_message_too_long")
+        return []
+    ranking = [Ranked(r["name"], float(r["confidence"]))
+               for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    services = common.services()
+    review_id = services.review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
+    emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
+    if emergency is not None:
+        return emergency  # and the admins still see what the model did not understand
+    if answer_follow_up(dispatcher, tracker):  # 下个月呢, after the reception days were told
+        return []
+    if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
+            tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
+        # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
+        tickets.cancel(dispatcher, tracker)
+        return []
+    detail = tickets.offer_detail(dispatcher, tracker)  # 已经找过他们了 没用, right after a ticket
+    if detail is not None:
+        return detail + [SlotSet("pending_review", float(review_id))]
+    choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
+    named = conversation.request_named(message)  # 燃气灶打不着火, 快递里少东西了
+    if named and named not in choices:
+        choices = [named] + choices[:1]
+    buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
+    buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})
+    dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
+    return [SlotSet("pending_text", message), SlotSet("pending_review", float(review_id))]
 
 
 class ActionHumanHandoff(Action):

@@ -32,8 +32,8 @@ _WHEN_OR_WHERE = re.compile(r"几点|时间|多久|哪|地点|地方|下个?月|
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """A question about when or where, right after the reception days were told, is about them:
     told again (the hours and the place with them). False for anything else."""
-    said, text = common.last_said(tracker) or {}, common.text(tracker)
-    if ((said.get("metadata") or {}).get("utter_action") != "utter_reception_days" or tracker.active_loop_name
+    text = common.text(tracker)
+    if (common.last_response(tracker) != "utter_reception_days" or tracker.active_loop_name
             or not _WHEN_OR_WHERE.search(text) or len(text) > 20):
         return False
     say_reception_days(dispatcher)

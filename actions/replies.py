@@ -8,12 +8,15 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
+from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import cancel, offer_request, offered_choice, rate_aside, start_offered
+from actions.tickets import (add_detail, cancel, offer_detail, offer_request, offered_choice, rate_aside,
+                             start_offered)
 from bot import conversation
 
 
@@ -36,7 +39,8 @@ class _UnlessRating(Action, ABC):
 
 class ActionGreet(Action):
     """你好, answered with what the assistant does; 你好 俺家厕所堵了, which the model may read as a
-    greeting, gets the repair offered in the resident's words."""
+    greeting, gets the repair offered in the resident's words; 我下午都在家 (greet 0.68), right after
+    a ticket, is offered as more about it."""
 
     def name(self) -> Text:
         return "action_greet"
@@ -44,7 +48,8 @@ class ActionGreet(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return offer_request(dispatcher, tracker, otherwise="utter_greet")
+        detail = None if common.sure(tracker) else offer_detail(dispatcher, tracker)  # not 早上好
+        return detail or offer_request(dispatcher, tracker, otherwise="utter_greet")
 
 
 class ActionThank(_UnlessRating):
@@ -68,6 +73,9 @@ class ActionOutOfScope(_UnlessRating):
         if conversation.is_praise(common.text(tracker)):  # 表扬一下隔壁阿姨 帮我收了一礼拜快递
             dispatcher.utter_message(response="utter_praise_shared")
             return []
+        detail = offer_detail(dispatcher, tracker)  # 他家孩子特别能跑, right after a noise dispute
+        if detail is not None:
+            return detail
         return offer_request(dispatcher, tracker, otherwise=self.response,  # 煤气灶点不着: a repair after all?
                             property_phone=common.services().compound_info().property_phone)
 
@@ -83,11 +91,14 @@ class ActionAffirm(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        said = common.last_said(tracker) or {}
-        asked = (said.get("metadata") or {}).get("utter_action")
+        said, asked = common.last_said(tracker) or {}, common.last_response(tracker)
         offered = offered_choice(tracker)  # 好的 to "这件报修也要帮您登记吗？", or to a single choice
         if offered:
             return start_offered(dispatcher, tracker, offered)
+        if common.intent(tracker) == "affirm" and not common.agrees(tracker):
+            return not_understood(dispatcher, tracker)  # 上次也是这样, read as affirm at 0.58
+        if asked == "utter_offer_detail" and tracker.get_slot("pending_text"):
+            return add_detail(dispatcher, tracker)  # 是, to 这句要补充到您刚登记的工单…里吗
         if asked in ("utter_cancel_confirm", "utter_cancel_choose"):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
             return []
@@ -96,4 +107,22 @@ class ActionAffirm(Action):
             dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []
         dispatcher.utter_message(response="utter_affirm_without_context")
+        return []
+
+
+class ActionDeny(Action):
+    """"不是" / "不用了" outside a request: after the offer to add a message to a ticket, that it
+    was not added (and where else to turn); otherwise a friendly acknowledgement."""
+
+    def name(self) -> Text:
+        return "action_deny"
+
+    @guarded
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if common.last_response(tracker) == "utter_offer_detail":
+            dispatcher.utter_message(response="utter_detail_not_added",
+                                     property_phone=common.services().compound_info().property_phone)
+            return [SlotSet("pending_text", None)]
+        dispatcher.utter_message(response="utter_deny_without_context")
         return []

@@ -26,6 +26,8 @@ VISITED = ("repair", "pension_certification")  # the requests that ask when a vi
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
+# What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
+_PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
 
 
 def cancelled() -> Dict[Text, Any]:
@@ -51,10 +53,23 @@ class ValidateTicketForm(FormValidationAction):
         """An emergency said in the middle of the request is dealt with first (emergency_first);
         the answer it came as fills no slot, so the question is asked again if the form goes on."""
         handled = emergency_first(dispatcher, tracker)
+        asked = tracker.get_slot("requested_slot")
+        phone = self._only_a_phone(common.text(tracker)) if handled is None and asked else None
+        if phone:  # 电话13912345678 answered to 什么时间上门方便: kept, and the question asked again
+            dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+            return [SlotSet(asked, None), SlotSet("phone", phone)]
         if handled is None:
             return await super().get_validation_events(dispatcher, tracker, domain)
-        asked = tracker.get_slot("requested_slot")
         return ([SlotSet(asked, None)] if asked else []) + handled
+
+    @staticmethod
+    def _only_a_phone(message: str) -> Optional[str]:
+        """The number in 13912345678 or 我的电话是139-1234-5678: a phone number and nothing else."""
+        phones = [m for m in address_parser.extract(message) if m.entity == "phone"]
+        if len(phones) != 1 or message.startswith("/"):
+            return None
+        rest = message[:phones[0].start] + message[phones[0].end:]
+        return phones[0].value if conversation.meaningful_length(_PHONE_WORDS.sub("", rest)) == 0 else None
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

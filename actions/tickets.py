@@ -408,7 +408,7 @@ STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" t
 # The replies that offer requests as buttons, with the words they are about in pending_text.
 # (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
 OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
-          "utter_offer_other_request")
+          "utter_offer_other_request", "utter_offer_again")
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:
@@ -421,17 +421,16 @@ def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str)
 def offered_choice(tracker: Tracker) -> Optional[str]:
     """The request a typed answer takes from the buttons just offered, as a tap would: 是的 when
     one request was offered, 第一个 / 2 by place, 报修 by name. None when it takes none."""
-    said = common.last_said(tracker) or {}
-    if (said.get("metadata") or {}).get("utter_action") not in OFFERS or not tracker.get_slot("pending_text"):
+    if common.last_response(tracker) not in OFFERS or not tracker.get_slot("pending_text"):
         return None
-    buttons = (said.get("data") or {}).get("buttons") or []
+    buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
     payloads = [(button.get("payload") or "").lstrip("/") for button in buttons]
     kinds = [payload for payload in payloads if payload in REQUEST_TYPES]
     text = common.text(tracker)
     place = conversation.ordinal(text)
     if place is not None:
         return payloads[place] if place < len(payloads) and payloads[place] in REQUEST_TYPES else None
-    if conversation.is_yes(text) or common.intent(tracker) == "affirm":  # 是的, 要, 嗯 登记吧
+    if common.agrees(tracker):  # 是的, 要, 嗯 登记吧
         return kinds[0] if len(kinds) == 1 else None
     named = conversation.kinds_named(text) & set(kinds) if conversation.is_generic_request(text) else set()
     return next(iter(named)) if len(named) == 1 else None
@@ -439,10 +438,9 @@ def offered_choice(tracker: Tracker) -> Optional[str]:
 
 def asked_to_cancel(tracker: Tracker) -> Optional[str]:
     """The ticket our last message asked the resident whether to withdraw (utter_cancel_confirm)."""
-    said = common.last_said(tracker) or {}
-    if (said.get("metadata") or {}).get("utter_action") != "utter_cancel_confirm":
+    if common.last_response(tracker) != "utter_cancel_confirm":
         return None
-    return numbers.find_number(said.get("text") or "")
+    return numbers.find_number((common.last_said(tracker) or {}).get("text") or "")
 
 
 def starting_message(tracker: Tracker) -> Dict[Text, Any]:
@@ -533,7 +531,34 @@ class ActionRateTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate(dispatcher, tracker, only_if_waiting=True):
             return []
-        return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火, read as 没修好
+        return still_broken(dispatcher, tracker)
+
+
+def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """又不行了, 还是不行 (read as a rating) with no resolved ticket to rate: something is broken
+    (again). With an open ticket, its progress; after one closed in the last RECENTLY_CLOSED, that
+    request is offered again, the earlier ticket named in its words; otherwise what is wrong is
+    asked. 灶打不着火 is offered as a repair; a score with nothing to rate gets utter_nothing_to_rate."""
+    message = common.text(tracker)
+    if (tracker.active_loop_name or conversation.request_named(message)
+            or not conversation.parse_rating(message)[1]):
+        return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火
+    services, openid = common.services(), common.sender(tracker)
+    waiting = [view for view in services.tickets.mine(openid) if is_open(view)]
+    if waiting:
+        say_status(dispatcher, waiting, services)
+        chase(dispatcher, tracker, services, waiting, message)
+        return []
+    closed = services.tickets.last_closed(openid)
+    if closed is None:
+        dispatcher.utter_message(response="utter_ask_what_is_wrong")
+        return []
+    label = texts.label("request_types", closed.request_type)
+    dispatcher.utter_message(response="utter_offer_again", number=closed.number, type=label,
+                             description=closed.description[:30],
+                             buttons=[{"title": label, "payload": f"/{closed.request_type}"}])
+    words = f"{message}（上次的工单 {closed.number}：{closed.description}）"
+    return [SlotSet("pending_text", words[:conversation.MAX_DESCRIPTION])]
 
 
 def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str,
@@ -555,6 +580,45 @@ def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise:
     response = "utter_offer_repair" if kind == "repair" else "utter_offer_request"
     dispatcher.utter_message(response=response, words=message[:60], type=label, buttons=[button])
     return [SlotSet("pending_text", message)]
+
+
+def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """已经找过他们了 没用, 来的时候带个扳手: a message the assistant did not understand, soon after
+    the resident reported a ticket (services.tickets.DETAIL_WINDOW), offered as more about it, with
+    a button (nothing is added on a guess). None when the message is something else: a question, a
+    follow-up, a withdrawal, praise, a request of its own, or there is no such ticket."""
+    message = conversation.without_greeting(common.text(tracker)).strip()
+    if (tracker.active_loop_name or message.startswith("/") or conversation.meaningful_length(message) < 3
+            or conversation.only_a_greeting(message) or conversation.is_question(message)
+            or conversation.is_follow_up(message) or conversation.is_withdrawal(message)
+            or conversation.is_praise(message) or conversation.request_named(message)):
+        return None
+    view = common.services().tickets.just_reported(common.sender(tracker))
+    if view is None:
+        return None
+    pending = tracker.get_slot("pending_text")
+    if common.last_response(tracker) == "utter_offer_detail" and pending:
+        message = f"{pending}；{message}"  # more, said before answering the offer
+    message = message[:conversation.MAX_DESCRIPTION]
+    dispatcher.utter_message(response="utter_offer_detail", number=view.number, words=message[:60],
+                             type=texts.label("request_types", view.request_type),
+                             buttons=[{"title": texts.label("choices", "add_detail"), "payload": "/affirm"},
+                                      {"title": texts.label("choices", "not_a_detail"), "payload": "/deny"}])
+    return [SlotSet("pending_text", message)]
+
+
+def add_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """是 / the button, to utter_offer_detail: the words go on the ticket it named."""
+    said = common.last_said(tracker) or {}
+    number, words = numbers.find_number(said.get("text") or ""), tracker.get_slot("pending_text") or ""
+    outcome = common.services().tickets.add_detail(common.sender(tracker), number or "", words)
+    if outcome.result == "added":
+        dispatcher.utter_message(response="utter_detail_added", number=number)
+    elif outcome.result == "not_open":
+        dispatcher.utter_message(response="utter_detail_ticket_closed", number=number)
+    else:
+        dispatcher.utter_message(response="utter_affirm_without_context")
+    return [SlotSet("pending_text", None)]
 
 
 def rate(dispatcher: CollectingDispatcher, tracker: Tracker, only_if_waiting: bool = False) -> bool:
@@ -593,6 +657,11 @@ class ActionCancelTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = common.text(tracker)
+        if not conversation.takes_back(message) and not numbers.find_number(message):
+            # 对了是卫生间那个水管, read as cancel_ticket: nothing in it takes anything back
+            from actions.fallback import not_understood  # (the fallback builds on this module)
+            return not_understood(dispatcher, tracker)
         cancel(dispatcher, tracker)
         return []
 
@@ -601,7 +670,9 @@ def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Cancel the ticket the resident names, or the one we just asked about ("您要撤销BX-…吗？"
     answered 是 / 撤销吧); otherwise ask which one: nothing is withdrawn on a guess."""
     message = common.text(tracker)
-    number = numbers.find_number(message) or asked_to_cancel(tracker)
+    # The ticket asked about is withdrawn on a yes only: 补充一下 已经漏到楼下了 is not one.
+    agreed = common.agrees(tracker) or conversation.takes_back(message)
+    number = numbers.find_number(message) or (asked_to_cancel(tracker) if agreed else None)
     outcome = common.services().tickets.cancel(common.sender(tracker), number,
                                                kinds=conversation.kinds_named(message))
     if outcome.result == "cancelled":

@@ -60,6 +60,8 @@ _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派
 _WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
                        r"|先不用了|别(派|来|跑)|不麻烦(你们|师傅|了)|不搞了|^\s*(算了)?[，,\s]*不要了"
                        r"|(快递|包裹|快件|东西|件)(已经|都|也)?找到了|自己(就|又)?好了")
+_TAKES_BACK = re.compile(r"撤|删|关(了|掉|闭)|不用|不修|不要|算了|免了|不找|不调解|不办|不弄|不算|不管|不报|不约|"
+                         r"别(修|管|来|派|弄|找|跑|让)|白跑|不(需要|必)|作废|cancel|私了|没事了|好了")
 # The kind of request a message talks about, by its words: which open ticket 催一下 or 怎么样了 is about
 # when the resident has several, or when the model named another kind (丢快递的事怎么样了 read as repair).
 _KINDS = (
@@ -153,6 +155,11 @@ def without_greeting(text: str) -> str:
     return rest if meaningful_length(rest) >= 2 else (text or "").strip()
 
 
+def only_a_greeting(text: str) -> bool:
+    """你好呀, 在吗？: nothing but a greeting."""
+    return meaningful_length(_GREETING.sub("", text or "")) == 0
+
+
 def meaningful_length(text: str) -> int:
     """Letters, digits and CJK characters only: emoji and punctuation do not count."""
     return sum(1 for ch in text or "" if unicodedata.category(ch)[0] in "LN")
@@ -190,6 +197,13 @@ def is_chasing(text: str) -> bool:
 def is_withdrawal(text: str) -> bool:
     """The message takes back a request already made (撤销, 不用来了, 作废)."""
     return bool(_WITHDRAW.search(text or ""))
+
+
+def takes_back(text: str) -> bool:
+    """Any word of taking something back (单子删了吧, 调解就免了, 别让师傅白跑一趟了), wider than
+    is_withdrawal: a message the model reads as cancel_ticket without one is not a withdrawal
+    (补充一下 已经漏到楼下了, 对了是卫生间那个水管)."""
+    return bool(_WITHDRAW.search(text or "") or _CANCEL.search(text or "") or _TAKES_BACK.search(text or ""))
 
 
 def names_a_time(text: str) -> bool:

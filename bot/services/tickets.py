@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import compounds, reception, texts
+from bot import compounds, conversation, reception, texts
 from bot.db.engine import transaction
 from bot.db.models import (Building, Compound, DailySequence, Notification, Resident, Staff, Ticket,
                            TicketEvent, TicketReporter)
@@ -28,6 +28,13 @@ CHASE_INTERVAL = timedelta(hours=2)
 # unless they were alerted this recently (five neighbours in a trapped lift: not fifteen alerts).
 REALERT_AFTER = timedelta(minutes=5)
 CHASE_REASON, CHASE_TOLD = "居民催办：", "居民催办，已通知负责人："  # the second marks a chase the assignee heard of
+# A message the assistant did not understand, this soon after the resident reported a ticket, is
+# offered as more about it (已经找过他们了 没用); one tap adds it to the ticket.
+DETAIL_WINDOW = timedelta(hours=1)
+DETAIL_REASON = "居民补充："
+# 又不行了 this long after a ticket was closed (rated, or closed unrated by the scheduler): that
+# request is offered again, with the earlier ticket named.
+RECENTLY_CLOSED = timedelta(days=30)
 
 
 class TicketError(ValueError):
@@ -202,6 +209,53 @@ class TicketService:
                                     number=ticket.number, type=kind, text=message[:200],
                                     location=common.location(ticket.building, ticket.unit, ticket.room))
             return Outcome("chased" if told else "recently_chased", tuple(self._view(t) for t in chased))
+
+    def just_reported(self, openid: str, within: timedelta = DETAIL_WINDOW) -> Optional[TicketView]:
+        """The open ticket the resident reported (or joined) last, if that was less than ``within``
+        ago: what a message right after it may be more about. None otherwise."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            if resident is None:
+                return None
+            ticket = session.execute(
+                select(Ticket).join(TicketReporter, TicketReporter.ticket_id == Ticket.id)
+                .where(TicketReporter.resident_id == resident.id,
+                       TicketReporter.at >= self.services.now() - within,
+                       Ticket.status.in_([status.value for status in lifecycle.OPEN]))
+                .order_by(TicketReporter.at.desc(), Ticket.id.desc()).limit(1)).scalar_one_or_none()
+            return self._view(ticket) if ticket is not None else None
+
+    def last_closed(self, openid: str, within: timedelta = RECENTLY_CLOSED) -> Optional[TicketView]:
+        """The resident's ticket closed last (rated, or closed unrated), if less than ``within`` ago."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            since = self.services.now() - within
+            closed = [t for t in (self._tickets_of(session, resident) if resident else [])
+                      if t.status == Status.CLOSED.value and t.updated_at >= since]
+            return self._view(max(closed, key=lambda t: (t.updated_at, t.id))) if closed else None
+
+    def add_detail(self, openid: str, number: str, text: str) -> Outcome:
+        """More about an open ticket the resident reported (已经找过他们了 没用, 来的时候带个扳手): added
+        to its description and its events, and its assignee told. "not_open" when it is closed or
+        withdrawn by now, "not_found" when it is not theirs."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            ticket = next((t for t in (self._tickets_of(session, resident) if resident else [])
+                           if t.number == number), None)
+            if ticket is None:
+                return Outcome("not_found")
+            if Status(ticket.status) not in lifecycle.OPEN:
+                return Outcome("not_open", (self._view(ticket),))
+            text = text.strip()[:conversation.MAX_DESCRIPTION]
+            if text not in ticket.description:
+                ticket.description = f"{ticket.description}；{DETAIL_REASON}{text}"
+                session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status,
+                                        to_status=ticket.status, actor=f"resident:{openid}",
+                                        at=self.services.now(), reason=(DETAIL_REASON + text)[:500]))
+                outbox.to_staff(session, ticket.assignee_id, ticket, "detail_added", number=ticket.number,
+                                type=texts.label("request_types", ticket.request_type), text=text[:200],
+                                location=common.location(ticket.building, ticket.unit, ticket.room))
+            return Outcome("added", (self._view(ticket),))
 
     def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: Optional[str],
                           within: timedelta = timedelta(hours=1)) -> List[str]:

@@ -526,6 +526,57 @@ def test_only_the_residents_open_tickets_can_be_chased(any_db_services):
     assert staff_notifications(any_db_services, "ticket_chased") == []
 
 
+# -- more said after the report, and broken again after closing -----------------------------------
+def test_a_detail_goes_on_the_resident_s_ticket_and_its_assignee_hears_of_it(any_db_services, clock):
+    services = any_db_services
+    number = services.tickets.submit(repair("wx-1")).number
+    clock.advance(minutes=20)
+
+    assert services.tickets.just_reported("wx-1").number == number
+    outcome = services.tickets.add_detail("wx-1", number, "已经漏到楼下了")
+    again = services.tickets.add_detail("wx-1", number, "已经漏到楼下了")  # a second tap adds nothing
+
+    assert outcome.result == again.result == "added"
+    assert ticket_row(services, number).description == "厨房水管漏水；居民补充：已经漏到楼下了"
+    assert [e.reason for e in events_of(services, number) if e.reason.startswith("居民补充")] == [
+        "居民补充：已经漏到楼下了"]
+    assert staff_notifications(services, "detail_added") == [
+        ("wang", "detail_added", False, f"居民补充了工单 {number}（报修）的情况：已经漏到楼下了 地址：3栋1单元101。")]
+
+
+def test_a_detail_only_for_one_s_own_open_ticket(any_db_services, clock):
+    services = any_db_services
+    number = services.tickets.submit(repair("wx-1")).number
+
+    assert services.tickets.add_detail("wx-2", number, "我也补充一句").result == "not_found"
+    assert services.tickets.just_reported("wx-2") is None
+    services.tickets.cancel("wx-1", number)
+    assert services.tickets.add_detail("wx-1", number, "已经漏到楼下了").result == "not_open"
+    assert services.tickets.just_reported("wx-1") is None
+
+
+def test_only_a_ticket_reported_within_the_hour_is_just_reported(any_db_services, clock):
+    services = any_db_services
+    services.tickets.submit(repair("wx-1"))
+    clock.advance(minutes=61)
+
+    assert services.tickets.just_reported("wx-1") is None
+
+
+def test_the_last_closed_ticket_within_thirty_days(any_db_services, clock):
+    services = any_db_services
+    number = services.tickets.submit(repair("wx-1")).number
+    assert services.tickets.last_closed("wx-1") is None  # open
+    services.tickets.step(number, Status.ACCEPTED, staff_code="wang")
+    services.tickets.step(number, Status.RESOLVED, staff_code="wang")
+    services.tickets.rate("wx-1", score=5, not_fixed=False)
+
+    clock.advance(days=29)
+    assert services.tickets.last_closed("wx-1").number == number
+    clock.advance(days=2)
+    assert services.tickets.last_closed("wx-1") is None
+
+
 # -- cancelling -----------------------------------------------------------------------------------
 def test_the_only_open_ticket_is_cancelled_and_the_assignee_told(any_db_services):
     view = any_db_services.tickets.submit(repair("me"))

@@ -1,0 +1,230 @@
+"""What residents write right after a request was recorded, and later about it: more about the
+ticket (已经找过他们了 没用), a phone number at a question, 又不行了 with nothing to rate. Each case
+was met talking to `make run`; the model's readings are the ones it gave there."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.fallback import ActionHandleFallback
+from actions.replies import ActionAffirm, ActionDeny, ActionGreet, ActionOutOfScope
+from actions.tickets import ActionCancelTicket, ActionRateTicket, ActionStartTicket, ActionSubmitTicket
+from bot.tickets.lifecycle import Status
+from tests.actions.conftest import open_ticket
+
+FIRST = "BX-20261121-0001"
+LEAK = ("厨房水管漏水了 3栋1单元301", "repair", ["明天上午", ("确认", "affirm")])
+
+
+async def reported(resident, openid: str = "wx-li"):
+    """A resident who has just recorded a repair (BX-…0001, at 王秀英) through the form."""
+    li = resident(openid)
+    text, intent, answers = LEAK
+    replies = await li.request(text, intent, answers)
+    assert replies[-1].responses[0] == "utter_ticket_created"
+    return li
+
+
+def unsure(*ranking):
+    """The model's ranking for a message it falls back on."""
+    return dict(intent="nlu_fallback", confidence=0.55, ranking=list(ranking))
+
+
+# -- more about the ticket just recorded ----------------------------------------------------
+async def test_a_message_not_understood_right_after_a_ticket_is_offered_as_more_about_it(resident, services,
+                                                                                          outbox):
+    li = await reported(resident)
+
+    offered = await li.send(ActionHandleFallback(), "已经找过他们了 没用",
+                            **unsure(("noise_dispute", 0.48), ("cancel_ticket", 0.47)))
+
+    assert offered.texts == [f"这句要补充到您刚登记的工单 {FIRST}（报修）里吗？“已经找过他们了 没用”"]
+    assert [b["title"] for b in offered.messages[0]["buttons"]] == ["补充到工单", "不是"]
+    assert services.tickets.get(FIRST).description == "厨房水管漏水了 3栋1单元301"  # nothing on a guess
+
+    added = await li.send(ActionAffirm(), "/affirm", "affirm", confidence=1.0)  # the button
+
+    assert added.texts == [f"好的，已补充到工单 {FIRST}，负责人会看到。"]
+    ticket = services.tickets.get(FIRST)
+    assert ticket.description == "厨房水管漏水了 3栋1单元301；居民补充：已经找过他们了 没用"
+    assert services.tickets.events(FIRST)[-1].reason == "居民补充：已经找过他们了 没用"
+    staff, kind, urgent, text = outbox()[-1]
+    assert (staff, kind, urgent) == ("wang", "detail_added", False)
+    assert text == f"居民补充了工单 {FIRST}（报修）的情况：已经找过他们了 没用 地址：3栋1单元301。"
+    assert added.slots["pending_text"] is None
+
+
+async def test_a_typed_yes_adds_it_too_and_a_no_leaves_the_ticket_as_it_was(resident, services):
+    li = await reported(resident)
+    await li.send(ActionOutOfScope(), "来的时候带个扳手", "out_of_scope", confidence=0.9)
+
+    added = await li.send(ActionAffirm(), "是的", "affirm")
+
+    assert added.responses == ["utter_detail_added"]
+    assert services.tickets.get(FIRST).description.endswith("；居民补充：来的时候带个扳手")
+
+    await li.send(ActionOutOfScope(), "他家孩子特别能跑", "out_of_scope", confidence=1.0)
+    declined = await li.send(ActionDeny(), "不是", "deny")
+
+    assert declined.texts == ["好的，这句就不补充了。要办别的事直接跟我说；物业费、停车这类事项请咨询物业服务中心，"
+                              "电话 0571-8888 6666。"]
+    assert "孩子" not in services.tickets.get(FIRST).description
+
+
+async def test_more_said_before_answering_the_offer_goes_with_it(resident, services):
+    li = await reported(resident)
+    await li.send(ActionHandleFallback(), "补充一下 已经漏到楼下了", **unsure(("repair", 0.2)))
+    again = await li.send(ActionHandleFallback(), "上次也是这样", **unsure(("repair", 0.1)))
+
+    assert again.texts == [f"这句要补充到您刚登记的工单 {FIRST}（报修）里吗？“补充一下 已经漏到楼下了；上次也是这样”"]
+    await li.send(ActionAffirm(), "是", "affirm")
+    assert services.tickets.get(FIRST).description.endswith("；居民补充：补充一下 已经漏到楼下了；上次也是这样")
+
+
+@pytest.mark.parametrize("message", ["物业费怎么交", "表扬一下王姐 修得真快", "我家燃气灶也打不着火了"])
+async def test_a_question_praise_or_another_request_is_not_offered_as_more(resident, message):
+    li = await reported(resident)
+
+    reply = await li.send(ActionOutOfScope(), message, "out_of_scope", confidence=1.0)
+
+    assert "utter_offer_detail" not in reply.responses
+
+
+@pytest.mark.parametrize("message, confidence, offered", [("我下午都在家", 0.68, True), ("早上好", 0.99, False),
+                                                        ("你好呀", 0.7, False)])
+async def test_a_detail_read_as_a_greeting_is_offered_but_a_greeting_is_greeted(resident, message, confidence,
+                                                                                offered):
+    li = await reported(resident)
+
+    reply = await li.send(ActionGreet(), message, "greet", confidence=confidence)
+
+    assert reply.responses == (["utter_offer_detail"] if offered else ["utter_greet"])
+
+
+async def test_an_hour_later_a_message_not_understood_gets_the_usual_choices(resident, clock):
+    li = await reported(resident)
+    clock.advance(hours=1, minutes=1)
+
+    reply = await li.send(ActionHandleFallback(), "已经找过他们了 没用", **unsure(("noise_dispute", 0.48)))
+
+    assert reply.responses == ["utter_fallback_choices"]
+
+
+async def test_a_ticket_closed_before_the_tap_is_not_added_to(resident, services):
+    li = await reported(resident)
+    await li.send(ActionHandleFallback(), "已经找过他们了 没用", **unsure(("noise_dispute", 0.48)))
+    services.tickets.step(FIRST, Status.CANCELLED, staff_code="wang", reason="居民电话里说不用了")
+
+    reply = await li.send(ActionAffirm(), "/affirm", "affirm", confidence=1.0)
+
+    assert reply.texts == [f"工单 {FIRST} 已经办结或撤销了，这句没能补充。有新情况直接跟我说，我帮您重新登记。"]
+    assert "居民补充" not in services.tickets.get(FIRST).description
+
+
+# -- taking back, and yeses the model is unsure of --------------------------------------------
+async def test_more_about_the_ticket_read_as_cancel_ticket_withdraws_nothing(resident, services):
+    """对了是卫生间那个水管 (cancel_ticket 0.88) asked whether to withdraw the ticket; 补充一下 已经漏到
+    楼下了 (cancel_ticket 0.76), answered to that question, withdrew it."""
+    li = await reported(resident)
+
+    offered = await li.send(ActionCancelTicket(), "对了是卫生间那个水管", "cancel_ticket", confidence=0.88)
+    assert offered.responses == ["utter_offer_detail"]  # what a message not understood gets
+
+    li.events.append({"event": "bot", "text": f"您要撤销{FIRST}（报修）吗？撤销后负责人就不来了。确认撤销请回复“是”。",
+                      "data": {}, "metadata": {"utter_action": "utter_cancel_confirm"}})
+    again = await li.send(ActionCancelTicket(), "补充一下 已经漏到楼下了", "cancel_ticket", confidence=0.76)
+    unsure_yes = await li.send(ActionAffirm(), "上次也是这样", "affirm", confidence=0.58)
+
+    assert again.responses == unsure_yes.responses == ["utter_offer_detail"]
+    assert services.tickets.get(FIRST).status == "assigned"
+
+
+@pytest.mark.parametrize("message", ["单子删了吧 我用开水冲通了", "别让师傅白跑一趟了", "撤销吧"])
+async def test_taking_back_in_other_words_still_asks_to_withdraw(resident, message):
+    li = await reported(resident)
+
+    reply = await li.send(ActionCancelTicket(), message, "cancel_ticket")
+
+    assert reply.responses == ["utter_cancel_confirm"]
+
+
+@pytest.mark.parametrize("confidence, taken", [(0.58, False), (0.96, True)])
+async def test_a_yes_the_model_is_unsure_of_does_not_take_a_request_offered(resident, confidence, taken):
+    li = resident("wx-li")
+    await li.send(ActionHandleFallback(), "来的时候带个扳手", **unsure(("repair", 0.3)))
+
+    reply = await li.send(ActionAffirm(), "上次也是这样", "affirm", confidence=confidence)
+
+    assert (li.slots.get("request_type") == "repair") is taken
+    if not taken:  # answered as a message not understood: the choices again, with these words
+        assert reply.responses == ["utter_fallback_choices"] and li.slots["pending_text"] == "上次也是这样"
+
+
+# -- a phone number answered to a question ------------------------------------------------------
+async def test_a_phone_number_answered_to_the_visit_time_is_kept_and_the_time_asked_again(resident, services):
+    zhang = resident("wx-zhang")
+    await zhang.send(ActionStartTicket(), "老人生存认证能上门办吗", "pension_certification")
+    await zhang.activate_form()
+    await zhang.answer("我爸 82岁 住2栋2单元101")
+    assert zhang.asked == "visit_time"
+
+    reply = await zhang.answer("电话13912345678")
+
+    assert reply.texts[0] == "好的，已记下您的电话13912345678，工作人员上门前会先联系您。"
+    assert zhang.asked == "visit_time" and zhang.slots["visit_time"] is None
+    summary = await zhang.answer("周六上午")
+    assert "上门时间：周六上午" in summary.texts[-1] and "1391234" not in summary.texts[-1]
+    await zhang.answer("确认", "affirm")
+    await zhang.run(ActionSubmitTicket())
+    assert services.residents.profile("wx-zhang").phone == "13912345678"
+
+
+@pytest.mark.parametrize("message", ["13912345678 下午三点后", "明天上午"])
+async def test_a_time_with_or_without_a_phone_is_the_time(resident, message):
+    zhang = resident("wx-zhang")
+    await zhang.send(ActionStartTicket(), "厨房水管漏水了 3栋1单元301", "repair")
+    await zhang.activate_form()
+
+    await zhang.answer(message)
+
+    assert zhang.asked == "confirmed"
+
+
+# -- 又不行了 with nothing to rate -------------------------------------------------------------
+async def test_still_broken_with_nothing_on_record_asks_what_is_wrong(resident):
+    reply = await resident("wx-li").send(ActionRateTicket(), "家里那个东西又不行了", "rate_ticket", confidence=0.63)
+
+    assert reply.texts == ["是家里什么东西坏了吗？跟我说说是什么、怎么了（比如“厨房水龙头一直滴水”），我马上帮您报修；"
+                           "别的事也可以直接说。"]
+
+
+async def test_still_broken_with_an_open_ticket_gets_its_progress(resident, services):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), "还是不行", "rate_ticket", confidence=0.91)
+
+    assert reply.responses == ["utter_ticket_status"]
+    assert reply.texts[0].startswith(f"{FIRST}（报修）")
+
+
+async def test_broken_again_after_a_closed_ticket_offers_it_again_naming_the_earlier_one(resident, services):
+    number = open_ticket(services, "wx-li")
+    services.tickets.step(number, Status.ACCEPTED, staff_code="wang")
+    services.tickets.step(number, Status.RESOLVED, staff_code="wang")
+    services.tickets.rate("wx-li", score=5, not_fixed=False)
+    li = resident("wx-li")
+
+    offered = await li.send(ActionRateTicket(), "又不行了", "rate_ticket", confidence=0.96)
+
+    assert offered.texts == [f"您的工单 {FIRST}（报修：厨房水管漏水）之前已经办结了。是又出问题了吗？点“报修”，"
+                             "我马上帮您重新登记。"]
+    assert offered.messages[0]["buttons"] == [{"title": "报修", "payload": "/repair"}]
+    started = await li.send(ActionAffirm(), "是的", "affirm")
+    assert li.slots["description"] == f"又不行了（上次的工单 {FIRST}：厨房水管漏水）"
+    assert started.events[-1] == {"event": "followup", "name": "ticket_form", "timestamp": None}
+
+
+async def test_a_score_with_nothing_to_rate_is_still_told_so(resident):
+    reply = await resident("wx-li").send(ActionRateTicket(), "5分", "rate_ticket")
+
+    assert reply.responses == ["utter_nothing_to_rate"]
