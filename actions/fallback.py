@@ -60,6 +60,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
         tickets.cancel(dispatcher, tracker)
         return []
+    if tickets.asked_after(dispatcher, tracker):  # 还要等多久啊, with a ticket open: its progress
+        return []
     detail = tickets.offer_detail(dispatcher, tracker)  # 已经找过他们了 没用, right after a ticket
     if detail is not None:
         return detail + [SlotSet("pending_review", float(review_id))]

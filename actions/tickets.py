@@ -502,6 +502,26 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
                                  status=texts.label("statuses", view.status), due=due, **assignee_values(view))
 
 
+def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """锁匠啥时候到, 今天能来吗, 人呢 怎么还不来: asking after a request already made, which the model
+    read as something else (out of scope, a rating, not understood). With an open ticket, its
+    progress, and the chase when the words are impatient, as 查询工单 gives them (only the tickets
+    of the kind the words name, when there are such). False when there is none, or the words do
+    not ask after one."""
+    message = common.text(tracker)
+    if tracker.active_loop_name or not conversation.is_follow_up(message):
+        return False
+    services = common.services()
+    waiting = [view for view in services.tickets.mine(common.sender(tracker)) if is_open(view)]
+    if not waiting:
+        return False
+    named = conversation.kinds_named(message)
+    meant = [view for view in waiting if view.request_type in named] or waiting
+    say_status(dispatcher, meant, services)
+    chase(dispatcher, tracker, services, meant, message)
+    return True
+
+
 def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],
           message: str) -> None:
     """催一下, 怎么还没人来: the assignees of the open tickets hear of it (at most once in a while),
@@ -529,8 +549,8 @@ class ActionRateTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if rate(dispatcher, tracker, only_if_waiting=True):
-            return []
+        if rate(dispatcher, tracker, only_if_waiting=True) or asked_after(dispatcher, tracker):
+            return []  # rated; or 人呢 怎么还不来 (read as a rating): the progress
         return still_broken(dispatcher, tracker)
 
 

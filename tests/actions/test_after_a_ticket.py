@@ -121,6 +121,29 @@ async def test_a_ticket_closed_before_the_tap_is_not_added_to(resident, services
     assert "居民补充" not in services.tickets.get(FIRST).description
 
 
+# -- asking after it, in words the model reads as something else ------------------------------
+@pytest.mark.parametrize("action, message, intent, chased", [
+    (ActionOutOfScope(), "锁匠啥时候到", "out_of_scope", False),
+    (ActionOutOfScope(), "今天能来吗", "out_of_scope", False),
+    (ActionRateTicket(), "人呢 怎么还不来", "rate_ticket", True),
+    (ActionHandleFallback(), "还要等多久啊", "nlu_fallback", True),
+])
+async def test_asking_after_the_ticket_gets_its_progress(resident, outbox, action, message, intent, chased):
+    li = await reported(resident)
+
+    reply = await li.send(action, message, intent, confidence=0.7)
+
+    assert reply.responses == ["utter_ticket_status"] + (["utter_ticket_chased"] if chased else [])
+    assert reply.texts[0].startswith(f"{FIRST}（报修）：已派单")
+    assert (outbox()[-1][1] == "ticket_chased") is chased
+
+
+async def test_asking_after_with_nothing_open_is_answered_as_before(resident):
+    reply = await resident("wx-li").send(ActionOutOfScope(), "锁匠啥时候到", "out_of_scope", confidence=1.0)
+
+    assert reply.responses == ["utter_out_of_scope"]
+
+
 # -- taking back, and yeses the model is unsure of --------------------------------------------
 async def test_more_about_the_ticket_read_as_cancel_ticket_withdraws_nothing(resident, services):
     """对了是卫生间那个水管 (cancel_ticket 0.88) asked whether to withdraw the ticket; 补充一下 已经漏到
