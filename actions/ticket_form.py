@@ -100,7 +100,11 @@ class ValidateTicketForm(FormValidationAction):
             kept = self._said_ahead(value or "", dispatcher, tracker)
             if kept:  # 下周二上午吧 or 他不会用手机 answered to 您家住几栋几单元几号: kept, the address asked again
                 return {"address": None, **kept}
-        return self.parse_address(value, dispatcher, tracker) or {"address": None}
+        placed = self.parse_address(value, dispatcher, tracker) or {"address": None}
+        if placed.get("address") == "ok" and conversation.describes_a_person(value):
+            # 我爸 82岁 住2栋2单元102: where, and who the request is for (kept with the description)
+            placed.update(self.noted_detail(value, dispatcher, tracker))
+        return placed
 
     def _said_ahead(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """What an answer without an address says instead: the visit time, not asked yet, or

@@ -202,6 +202,17 @@ async def test_a_phone_number_answered_to_the_visit_time_is_kept_and_the_time_as
     assert services.residents.profile("wx-zhang").phone == "13912345678"
 
 
+async def test_who_the_errand_is_for_said_with_the_address_is_kept(resident):
+    zhang = resident("wx-zhang")
+    await zhang.send(ActionStartTicket(), "老人生存认证能上门办吗", "pension_certification")
+    await zhang.activate_form()
+
+    reply = await zhang.answer("我爸 82岁 住2栋2单元101")
+
+    assert reply.responses[0] == "utter_detail_noted" and zhang.asked == "visit_time"
+    assert zhang.slots["description"] == "老人生存认证能上门办吗；我爸 82岁 住2栋2单元101"
+
+
 @pytest.mark.parametrize("message", ["13912345678 下午三点后", "明天上午"])
 async def test_a_time_with_or_without_a_phone_is_the_time(resident, message):
     zhang = resident("wx-zhang")
