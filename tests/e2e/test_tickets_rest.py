@@ -449,6 +449,25 @@ def test_a_choice_typed_instead_of_tapped_after_an_unsure_message_starts_that_re
     assert (ticket.request_type, ticket.description, ticket.room) == ("repair", message, "301")
 
 
+def test_more_said_after_the_ticket_is_added_to_it_and_nothing_is_withdrawn_by_it(assistant, db):
+    """After a repair: 对了是卫生间那个水管 (read as cancel_ticket) and 补充一下 已经漏到楼下了 once asked
+    to withdraw the ticket and then withdrew it. Both now go on the ticket, on a yes."""
+    sender = "rest-detail-after"
+    number = _number(_conversation(assistant, sender, "厨房水管漏水了 2栋2单元601", "明天上午", "确认")[-1])
+
+    offered = _say(assistant, sender, "对了是卫生间那个水管")
+    more = _say(assistant, sender, "补充一下 已经漏到楼下了")  # before answering: goes with it
+    added = _say(assistant, sender, "是")
+
+    assert offered == f"这句要补充到您刚登记的工单 {number}（报修）里吗？“对了是卫生间那个水管”"
+    assert more.endswith("“对了是卫生间那个水管；补充一下 已经漏到楼下了”")
+    assert added == f"好的，已补充到工单 {number}，负责人会看到。"
+    stored = _recorded(db, number)
+    assert stored.ticket.status == "assigned"
+    assert stored.ticket.description == "厨房水管漏水了 2栋2单元601；居民补充：对了是卫生间那个水管；补充一下 已经漏到楼下了"
+    assert [n.kind for n in stored.notifications][-1] == "detail_added"
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 BAD_INPUT = {
