@@ -40,6 +40,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     if conversation.is_bare_score(message) and not tracker.active_loop_name \
             and tickets.rate(dispatcher, tracker, only_if_waiting=True):
         return []
+    if tickets.acknowledge(dispatcher, tracker):  # 知道了, 收到: nothing to choose, nothing for the admins
+        return []
     if conversation.meaningful_length(message) < 2:
         dispatcher.utter_message(response="utter_default")
         return []

@@ -15,8 +15,8 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (add_detail, asked_after, cancel, offer_detail, offer_request, offered_choice,
-                             rate_aside, start_offered)
+from actions.tickets import (acknowledge, add_detail, asked_after, cancel, offer_detail, offer_request,
+                             offered_choice, rate_aside, start_offered)
 from bot import conversation
 
 
@@ -70,6 +70,8 @@ class ActionOutOfScope(_UnlessRating):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
+        if acknowledge(dispatcher, tracker):  # 知道了, read as out of scope
+            return []
         if conversation.is_praise(common.text(tracker)):  # 表扬一下隔壁阿姨 帮我收了一礼拜快递
             dispatcher.utter_message(response="utter_praise_shared")
             return []
@@ -108,7 +110,9 @@ class ActionAffirm(Action):
             buttons = (said.get("data") or {}).get("buttons")
             dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []
-        dispatcher.utter_message(response="utter_affirm_without_context")
+        # 好嘞, with a ticket open: how to follow it; 好的 with none: what we can do
+        if not acknowledge(dispatcher, tracker, otherwise="utter_affirm_without_context"):
+            dispatcher.utter_message(response="utter_affirm_without_context")
         return []
 
 

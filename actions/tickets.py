@@ -609,7 +609,8 @@ def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     follow-up, a withdrawal, praise, a request of its own, or there is no such ticket."""
     message = conversation.without_greeting(common.text(tracker)).strip()
     if (tracker.active_loop_name or message.startswith("/") or conversation.meaningful_length(message) < 3
-            or conversation.only_a_greeting(message) or conversation.is_question(message)
+            or conversation.only_a_greeting(message) or conversation.is_acknowledgement(message)
+            or conversation.is_question(message)
             or conversation.is_follow_up(message) or conversation.is_withdrawal(message)
             or conversation.is_praise(message) or conversation.request_named(message)):
         return None
@@ -625,6 +626,18 @@ def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
                              buttons=[{"title": texts.label("choices", "add_detail"), "payload": "/affirm"},
                                       {"title": texts.label("choices", "not_a_detail"), "payload": "/deny"}])
     return [SlotSet("pending_text", message)]
+
+
+def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
+                otherwise: str = "utter_acknowledged") -> bool:
+    """知道了, 收到, 好的 等你们消息 (outside a request): a short, warm answer, which reminds a resident
+    with an open ticket how to follow it; ``otherwise`` without one. False when the message is not
+    such words."""
+    if tracker.active_loop_name or not conversation.is_acknowledgement(common.text(tracker)):
+        return False
+    waiting = any(is_open(view) for view in common.services().tickets.mine(common.sender(tracker)))
+    dispatcher.utter_message(response="utter_acknowledged_ticket" if waiting else otherwise)
+    return True
 
 
 def add_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:

@@ -57,6 +57,10 @@ _FOLLOW_UP = re.compile(
 _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派|修|见|动静|消息|联系|处理|回)|一直没(人|来|修|消息|动静|联系)"
                     r"|到现在(也|还)?没|等了(好|一|两|三|四|五|几|半|十|大半)|(还要|得)(排|等)多久|到底(什么|啥|哪)(时候|天)"
                     r"|还不(来|到|修|管|处理|派|联系)|人呢")
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(\s*(好的?|好嘞|好滴|好吧|行|中|嗯+|哦+|噢+|收到|知道了?|晓得了?|明白了?|了解了?|懂了|ok|OK|Ok|"
+    r"麻烦(你们|您|你)?了|辛苦(你们|您|你)?了|谢谢(你们|您|你)?|多谢|感谢|那?我(就)?等着|等(你们|您)?的?(消息|电话|通知)"
+    r")[啦了啊呀哈的吧~～!！。.，,、\s🙏👍😊👌]*)+$")
 # Withdrawing one: 报修作废吧, 不用派人来了, 上门认证先不用了. Anywhere in the message, unlike _CANCEL,
 # which reads a short answer inside a form.
 _WITHDRAW = re.compile(r"取消|撤销|撤回|撤(一下|了吧|掉)|作废|不(用|需要|必)(再)?(你们)?(来|修|查|跑|派|上门|麻烦|代办|调解|弄)"
@@ -155,6 +159,11 @@ def without_greeting(text: str) -> str:
     """The request without the greeting before it (你好 我家水管漏了 → 我家水管漏了), as staff read it."""
     rest = _GREETING.sub("", text or "").strip()
     return rest if meaningful_length(rest) >= 2 else (text or "").strip()
+
+
+def is_acknowledgement(text: str) -> bool:
+    """知道了, 收到, 明白, 好的 等你们消息, 麻烦了: the resident has read the answer; nothing to do or add."""
+    return bool(_ACKNOWLEDGEMENT.match(text or ""))
 
 
 def only_a_greeting(text: str) -> bool:

@@ -121,6 +121,29 @@ async def test_a_ticket_closed_before_the_tap_is_not_added_to(resident, services
     assert "居民补充" not in services.tickets.get(FIRST).description
 
 
+@pytest.mark.parametrize("action, message, intent", [
+    (ActionHandleFallback(), "知道了", "nlu_fallback"), (ActionHandleFallback(), "收到", "nlu_fallback"),
+    (ActionHandleFallback(), "好的 等你们消息", "nlu_fallback"), (ActionHandleFallback(), "麻烦了", "nlu_fallback"),
+    (ActionOutOfScope(), "明白了", "out_of_scope"), (ActionAffirm(), "好嘞", "affirm")])
+async def test_an_acknowledgement_after_a_ticket_is_acknowledged(resident, services, action, message, intent):
+    li = await reported(resident)
+
+    reply = await li.send(action, message, intent, confidence=0.96)
+
+    assert reply.texts == ["好的😊 工单有进展会通知您，也可以随时发“查询工单”看进度。"]
+    assert services.review.pending() == []  # nothing for the admins to read
+
+
+async def test_an_acknowledgement_with_nothing_open_is_acknowledged_and_a_bare_yes_asks_how_to_help(resident):
+    li = resident("wx-li")
+
+    ack = await li.send(ActionHandleFallback(), "收到", **unsure(("repair", 0.1)))
+    yes = await li.send(ActionAffirm(), "好的", "affirm")
+
+    assert ack.texts == ["好的😊 有事随时找我。"]
+    assert yes.responses == ["utter_affirm_without_context"]
+
+
 # -- asking after it, in words the model reads as something else ------------------------------
 @pytest.mark.parametrize("action, message, intent, chased", [
     (ActionOutOfScope(), "锁匠啥时候到", "out_of_scope", False),

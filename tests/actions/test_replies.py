@@ -243,7 +243,8 @@ async def test_a_yes_after_the_conversation_moved_on_starts_nothing(offered, ser
 
     reply = await offered.send(ActionAffirm(), "好的", "affirm")
 
-    assert reply.texts == [NO_QUESTION] and "request_type" not in reply.slots
+    # acknowledged (the parcel ticket is open: how to follow it), and no request started
+    assert reply.texts == ["好的😊 工单有进展会通知您，也可以随时发“查询工单”看进度。"] and "request_type" not in reply.slots
     assert [view.request_type for view in services.tickets.mine("wx-wu")] == ["parcel"]
 
 

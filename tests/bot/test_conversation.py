@@ -329,3 +329,17 @@ def test_a_neighbour_named_from_the_residents_home_follows_the_home(party, own_r
                                         ("Hisense空调不制冷", "Hisense空调不制冷")])
 def test_a_greeting_before_the_request_is_left_out_of_it(text, kept):
     assert without_greeting(text) == kept
+
+
+@pytest.mark.parametrize("text, acknowledged", [
+    ("知道了", True), ("收到 谢谢", True), ("好的 等你们消息", True), ("那我等着", True), ("麻烦了🙏", True),
+    ("知道了 那个水管也漏", False), ("好的 明天上午", False), ("行吧 那算了", False), ("👍", False)])
+def test_an_acknowledgement_is_only_words_of_having_read_the_answer(text, acknowledged):
+    assert conversation.is_acknowledgement(text) is acknowledged
+
+
+@pytest.mark.parametrize("text, taken_back", [
+    ("单子删了吧 我用开水冲通了", True), ("别让师傅白跑一趟了", True), ("调解就免了", True),
+    ("对了是卫生间那个水管", False), ("补充一下 已经漏到楼下了", False)])
+def test_taking_back_needs_a_word_that_takes_something_back(text, taken_back):
+    assert conversation.takes_back(text) is taken_back
