@@ -26,6 +26,8 @@ VISITED = ("repair", "pension_certification")  # the requests that ask when a vi
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
+# What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
+_ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 # What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
 
@@ -157,7 +159,29 @@ class ValidateTicketForm(FormValidationAction):
         party = conversation.relative_party(tracker.get_slot("other_party"), known["room"])
         if party:  # 楼上, said before the room was known (or changed): 楼上（402）
             checked["other_party"] = party
+        description = ValidateTicketForm._address_corrected(tracker, where, known)
+        if description:
+            checked["description"] = description
         return checked
+
+    @staticmethod
+    def _address_corrected(tracker: Tracker, where: str, known: Dict[Text, Any]) -> Optional[str]:
+        """The description with the address in the resident's words replaced by the one now
+        checked, when they differ (马桶堵了 5栋2单元301, corrected to 302, or a flat that does not
+        exist, given again): staff must not read two addresses. Not in a dispute, nor when the words
+        place it at someone else's home (their addresses are the other party's, or the reporter's)."""
+        description = tracker.get_slot("description") or ""
+        if (tracker.get_slot("request_type") == "noise_dispute"
+                or conversation.someone_elses_home(description)):
+            return None
+        said = [m for m in address_parser.extract(description) if m.entity in ADDRESS_PARTS and m.role is None]
+        if not said or all(known.get(m.entity) == m.value for m in said):
+            return None
+        start, end = min(m.start for m in said), max(m.end for m in said)
+        between = "".join(description[m.end:n.start] for m, n in zip(said, said[1:]))
+        if conversation.meaningful_length(_ADDRESS_JOINERS.sub("", between)) > 0:
+            return None  # not one address written in one place: left as the resident wrote it
+        return description[:start] + where + description[end:]
 
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:

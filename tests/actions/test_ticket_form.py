@@ -674,3 +674,44 @@ async def test_a_parcel_summary_has_no_visit_time(resident, bound):
 
     assert reply.texts == ["请确认：\n类型：快递问题\n地址：3栋1单元301\n情况：快递显示签收了但没收到\n"
                            "回复“确认”提交，“不对”修改，“取消”放弃。"]
+
+
+# -- the address in the description follows the address corrected ---------------------------
+@pytest.mark.parametrize("answers", [["不对", "地址", "5栋2单元302"], ["不对，是5栋2单元302"]])
+async def test_an_address_corrected_is_corrected_in_the_description_too(resident, answers):
+    """马桶堵了 5栋2单元301, corrected to 302: the butler read 地址：…302 and 情况：…301."""
+    wu = resident("wx-wu")
+    await wu.send(ActionStartTicket(), "卫生间马桶堵了 5栋2单元301", "repair")
+    await wu.activate_form()
+    await wu.answer("后天下午")
+
+    for said in answers:
+        summary = await wu.answer(said, "deny" if said.startswith("不对") else "inform")
+
+    assert "地址：5栋2单元302\n情况：卫生间马桶堵了 5栋2单元302\n" in summary.texts[-1]
+
+
+async def test_a_flat_that_does_not_exist_given_again_leaves_no_wrong_address_in_the_description(resident):
+    wu = resident("wx-wu")
+    started = await wu.send(ActionStartTicket(), "厨房水管漏水了 2栋1单元303", "repair")
+    assert started.texts[0].startswith("2栋没有303这个门牌号")
+    await wu.activate_form()
+
+    await wu.answer("2栋1单元401")
+
+    assert wu.slots["description"] == "厨房水管漏水了 2栋1单元401"
+
+
+@pytest.mark.parametrize("message, intent, answer", [
+    ("我住3栋1单元101 帮我妈报个修 她家在5栋1单元301 马桶堵了", "repair", "不对，是5栋1单元302"),
+    ("楼上3栋1单元602天天半夜蹦迪 我家3栋1单元502", "noise_dispute", "不对，是3栋1单元402")])
+async def test_other_addresses_in_the_words_are_left_as_written(resident, message, intent, answer):
+    wu = resident("wx-wu")
+    await wu.send(ActionStartTicket(), message, intent)
+    await wu.activate_form()
+    while wu.asked != "confirmed":
+        await wu.answer("明天上午" if wu.asked == "visit_time" else "楼上")
+
+    await wu.answer(answer, "deny")
+
+    assert wu.slots["description"] == message
