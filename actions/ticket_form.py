@@ -174,7 +174,8 @@ class ValidateTicketForm(FormValidationAction):
         if (tracker.get_slot("request_type") == "noise_dispute"
                 or conversation.someone_elses_home(description)):
             return None
-        said = [m for m in address_parser.extract(description) if m.entity in ADDRESS_PARTS and m.role is None]
+        said = [m for m in address_parser.extract(description)
+                if m.entity in ADDRESS_PARTS and m.role is None]
         if not said or all(known.get(m.entity) == m.value for m in said):
             return None
         start, end = min(m.start for m in said), max(m.end for m in said)
