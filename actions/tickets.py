@@ -561,10 +561,13 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     asked. 灶打不着火 is offered as a repair; a score with nothing to rate gets utter_nothing_to_rate."""
     message = common.text(tracker)
     if (tracker.active_loop_name or conversation.request_named(message)
-            or not conversation.parse_rating(message)[1]):
+            or not (conversation.parse_rating(message)[1] or conversation.is_withdrawal(message))):
         return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火
     services, openid = common.services(), common.sender(tracker)
     waiting = [view for view in services.tickets.mine(openid) if is_open(view)]
+    if waiting and conversation.is_withdrawal(message):  # 找了个师傅修好了 (read as a rating)
+        cancel(dispatcher, tracker)  # the usual question: which one, sure?
+        return []
     if waiting:
         say_status(dispatcher, waiting, services)
         chase(dispatcher, tracker, services, waiting, message)

@@ -281,6 +281,18 @@ async def test_broken_again_after_a_closed_ticket_offers_it_again_naming_the_ear
     assert started.events[-1] == {"event": "followup", "name": "ticket_form", "timestamp": None}
 
 
+@pytest.mark.parametrize("action, message, intent", [(ActionRateTicket(), "找了个师傅修好了", "rate_ticket"),
+                                                     (ActionCancelTicket(), "我自己找人修了", "cancel_ticket")])
+async def test_fixed_by_someone_else_asks_whether_to_withdraw_the_ticket(resident, services, action, message,
+                                                                           intent):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(action, message, intent, confidence=0.96)
+
+    assert reply.responses == ["utter_cancel_confirm"]
+    assert services.tickets.get(FIRST).status == "assigned"
+
+
 async def test_a_score_with_nothing_to_rate_is_still_told_so(resident):
     reply = await resident("wx-li").send(ActionRateTicket(), "5分", "rate_ticket")
 
