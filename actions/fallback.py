@@ -48,8 +48,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     if len(message) > conversation.MAX_DESCRIPTION * 4:
         dispatcher.utter_message(response="utter_message_too_long")
         return []
-    ranking = [Ranked(r["name"], float(r["confidence"]))
-               for r in (tracker.latest_message or {}).get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    parsed = (tracker.latest_message or {}).get("intent_ranking") or []
+    ranking = [Ranked(r["name"], float(r["confidence"])) for r in parsed if r.get("name") != "nlu_fallback"]
     services = common.services()
     review_id = services.review.record(common.sender(tracker), message, ranking, common.model_id(tracker))
     emergency = tickets.emergency_first(dispatcher, tracker)  # unsure what it is, sure it is dangerous
@@ -67,7 +67,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     detail = tickets.offer_detail(dispatcher, tracker)  # 已经找过他们了 没用, right after a ticket
     if detail is not None:
         return detail + [SlotSet("pending_review", float(review_id))]
-    choices = [r.name for r in ranking if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
+    choices = [r.name for r in ranking
+               if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
     named = conversation.request_named(message)  # 燃气灶打不着火, 快递里少东西了
     if named and named not in choices:
         choices = [named] + choices[:1]
