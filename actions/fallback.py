@@ -57,8 +57,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return emergency  # and the admins still see what the model did not understand
     if answer_follow_up(dispatcher, tracker):  # 下个月呢, after the reception days were told
         return []
-    if conversation.is_withdrawal(message) and not tracker.active_loop_name and any(
-            tickets.is_open(view) for view in services.tickets.mine(common.sender(tracker))):
+    if (conversation.is_withdrawal(message) and not tracker.active_loop_name
+            and tickets.open_tickets(tracker, services)):
         # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
         tickets.cancel(dispatcher, tracker)
         return []

@@ -141,18 +141,17 @@ class ActionStartTicket(Action):
         withdrawal = conversation.is_withdrawal(message)
         if not withdrawal and not conversation.is_follow_up(message):
             return None  # most requests: no need to look at the resident's tickets
-        mine = [view for view in services.tickets.mine(common.sender(tracker)) if is_open(view)]
+        mine = open_tickets(tracker, services)
         meant = conversation.kind_meant(message, request_type)  # 丢快递的事怎么样了, read as repair
-        open_tickets = ([view for view in mine if view.request_type == meant]
-                        or [view for view in mine if view.request_type == request_type])
-        if not open_tickets:
+        of_kind = ([view for view in mine if view.request_type == meant]
+                   or [view for view in mine if view.request_type == request_type])
+        if not of_kind:
             return None
         if withdrawal:
             cancel(dispatcher, tracker)  # asks for the ticket's number: nothing is withdrawn on a guess
             return []
-        kind = open_tickets[0].request_type  # a new matter after all is a request of the kind shown
-        say_status(dispatcher, open_tickets, services)
-        chase(dispatcher, tracker, services, open_tickets, message)
+        kind = of_kind[0].request_type  # a new matter after all is a request of the kind shown
+        progress(dispatcher, tracker, services, of_kind, message)
         dispatcher.utter_message(response="utter_follow_up_or_new", type=texts.label("request_types", kind),
                                  buttons=[{"title": texts.label("choices", "new_request"), "payload": f"/{kind}"}])
         return [SlotSet("pending_text", message)]  # kept, should they say it is a new problem
@@ -481,8 +480,7 @@ class ActionCheckTicket(Action):
         if named and not any(view.request_type in named for view in tickets):
             kinds = "、".join(texts.label("request_types", kind) for kind in REQUEST_TYPES if kind in named)
             dispatcher.utter_message(response="utter_no_ticket_of_kind", type=kinds)
-        say_status(dispatcher, tickets, services)
-        chase(dispatcher, tracker, services, tickets, message)
+        progress(dispatcher, tracker, services, tickets, message)
         return []
 
 
@@ -502,6 +500,19 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
                                  status=texts.label("statuses", view.status), due=due, **assignee_values(view))
 
 
+def progress(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],
+             message: str) -> None:
+    """Where the tickets stand, and the chase when the words are impatient (催一下, 人呢)."""
+    say_status(dispatcher, tickets, services)
+    chase(dispatcher, tracker, services, tickets, message)
+
+
+def open_tickets(tracker: Tracker, services=None) -> List[TicketView]:
+    """The resident's open tickets (not those waiting for a rating), newest first."""
+    mine = (services or common.services()).tickets.mine(common.sender(tracker))
+    return [view for view in mine if is_open(view)]
+
+
 def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """锁匠啥时候到, 今天能来吗, 人呢 怎么还不来: asking after a request already made, which the model
     read as something else (out of scope, a rating, not understood). With an open ticket, its
@@ -512,13 +523,12 @@ def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     if tracker.active_loop_name or not conversation.is_follow_up(message):
         return False
     services = common.services()
-    waiting = [view for view in services.tickets.mine(common.sender(tracker)) if is_open(view)]
+    waiting = open_tickets(tracker, services)
     if not waiting:
         return False
     named = conversation.kinds_named(message)
     meant = [view for view in waiting if view.request_type in named] or waiting
-    say_status(dispatcher, meant, services)
-    chase(dispatcher, tracker, services, meant, message)
+    progress(dispatcher, tracker, services, meant, message)
     return True
 
 
@@ -564,13 +574,12 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
             or not (conversation.parse_rating(message)[1] or conversation.is_withdrawal(message))):
         return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火
     services, openid = common.services(), common.sender(tracker)
-    waiting = [view for view in services.tickets.mine(openid) if is_open(view)]
+    waiting = open_tickets(tracker, services)
     if waiting and conversation.is_withdrawal(message):  # 找了个师傅修好了 (read as a rating)
         cancel(dispatcher, tracker)  # the usual question: which one, sure?
         return []
     if waiting:
-        say_status(dispatcher, waiting, services)
-        chase(dispatcher, tracker, services, waiting, message)
+        progress(dispatcher, tracker, services, waiting, message)
         return []
     closed = services.tickets.last_closed(openid)
     if closed is None:
@@ -638,8 +647,7 @@ def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker,
     such words."""
     if tracker.active_loop_name or not conversation.is_acknowledgement(common.text(tracker)):
         return False
-    waiting = any(is_open(view) for view in common.services().tickets.mine(common.sender(tracker)))
-    dispatcher.utter_message(response="utter_acknowledged_ticket" if waiting else otherwise)
+    dispatcher.utter_message(response="utter_acknowledged_ticket" if open_tickets(tracker) else otherwise)
     return True
 
 
