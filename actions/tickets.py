@@ -22,7 +22,7 @@ from bot.tickets.priority import Emergency, detect_emergency
 
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
               "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
-              "pending_review", "also_said")
+              "pending_review", "also_said", "requested_slot")
 
 SAFETY = {"gas": "utter_safety_gas", "fire": "utter_safety_fire", "electric": "utter_safety_electric",
           "elevator_entrapment": "utter_safety_elevator_entrapment", "burst_pipe": "utter_safety_burst_pipe"}

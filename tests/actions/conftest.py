@@ -213,6 +213,9 @@ class Resident:
         self._apply([ActiveLoop(FORM)])
         required = ValidateTicketForm().domain_slots(self.domain)
         prefilled = [SlotSet(slot, self.slots[slot]) for slot in required if self.slots.get(slot) is not None]
+        stale = self.slots.get("requested_slot")
+        if stale:  # as Rasa's action_extract_slots at activation: the from_text mapping's conditions hold
+            prefilled.append(SlotSet(stale, self.latest.get("text")))
         return await self._validate_and_ask(prefilled)
 
     async def answer(self, text: str, intent: Optional[str] = "inform", **message) -> Reply:

@@ -66,6 +66,26 @@ async def test_an_emergency_or_a_cancellation_leaves_nothing_to_ask(resident, do
     assert asked == []
 
 
+@pytest.mark.parametrize("left_at, where, answers", [("address", None, ()), ("visit_time", ("3", "1", "301"), ()),
+                                                     ("confirmed", ("3", "1", "301"), ("明天上午",))])
+async def test_a_request_left_unfinished_does_not_take_the_next_one_as_its_answer(resident, bound, left_at,
+                                                                                  where, answers):
+    # A resident stops answering; an hour later the conversation starts afresh (its slots carried
+    # over, the form no longer active) and a new request comes. Its message opens that request:
+    # it is not the answer to the question left unanswered (这个情况也给您记上了 was said to it).
+    someone = await started(resident, bound, "卫生间马桶堵了", where=where)
+    for answer in answers:
+        await someone.answer(answer)
+    assert someone.asked == left_at
+    someone.form_active = False  # the session expired
+
+    await someone.send(ActionStartTicket(), "楼下烧烤油烟太大 熏得窗户都不敢开", "repair")
+    reply = await someone.activate_form()
+
+    assert "utter_detail_noted" not in reply.responses
+    assert someone.slots["description"] == "楼下烧烤油烟太大 熏得窗户都不敢开"
+    assert someone.asked == ("address" if left_at == "address" else "visit_time")
+
 # -- the address ----------------------------------------------------------------------------
 async def test_an_address_in_words_is_read_and_checked(resident, domain):
     dispatcher = CollectingDispatcher()
