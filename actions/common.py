@@ -78,6 +78,18 @@ def last_response(tracker: Tracker) -> Optional[str]:
     return ((last_said(tracker) or {}).get("metadata") or {}).get("utter_action")
 
 
+def said_this_turn(tracker: Tracker) -> List[Text]:
+    """The responses said since the resident's latest message (a form's validation speaks before
+    the form asks its question), oldest first."""
+    said: List[Text] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            said.insert(0, ((event.get("metadata") or {}).get("utter_action")) or "")
+    return said
+
+
 def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[str]:
     """The first value of an entity in the latest message, with that role (None: no role)."""
     for found in (tracker.latest_message or {}).get("entities") or []:

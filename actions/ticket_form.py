@@ -99,6 +99,9 @@ class ValidateTicketForm(FormValidationAction):
         if conversation.is_cancel(value):
             return cancelled()
         if not address_parser.extract(value or ""):
+            if conversation.will_find_out(value or "") and not conversation.describes_a_person(value or ""):
+                dispatcher.utter_message(response="utter_take_your_time")  # 等我问问我儿子: no hurry
+                return {"address": None}
             kept = self._said_ahead(value or "", dispatcher, tracker)
             if kept:  # 下周二上午吧 or 他不会用手机 answered to 您家住几栋几单元几号: kept, the address asked again
                 return {"address": None, **kept}
@@ -345,6 +348,8 @@ class ActionAskAddress(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if "utter_take_your_time" in common.said_this_turn(tracker):
+            return []  # 好的，不着急: the question stands, not asked again at once
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
         facility = tracker.get_slot("facility")
         if not needs_room(tracker.get_slot("request_type"), facility) and not room:  # 电梯坏了: which lift

@@ -57,6 +57,10 @@ _FOLLOW_UP = re.compile(
 _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派|修|见|动静|消息|联系|处理|回)|一直没(人|来|修|消息|动静|联系)"
                     r"|到现在(也|还)?没|等了(好|一|两|三|四|五|几|半|十|大半)|(还要|得)(排|等)多久|到底(什么|啥|哪)(时候|天)"
                     r"|还不(来|到|修|管|处理|派|联系)|人呢")
+# The resident goes to find the answer (等我问问我儿子, 稍等 我找找房本, 门牌号记不清了).
+_FIND_OUT = re.compile(r"(等|让)我(先)?(去)?(问|查|找|看|想|翻)|稍等|等一下|等一会|等会儿?|我[^，,。\s]{0,4}(问问|问一下|查查|查一下|"
+                       r"找找|找一下|看看|看一下|翻翻|想想)|记不(清|住|得|太清)|不记得|想不起来|"
+                       r"忘(了|记)了?(几|门牌|楼号|单元|哪|是几|地址)|^忘了")
 _ACKNOWLEDGEMENT = re.compile(
     r"^(\s*(好的?|好嘞|好滴|好吧|行|中|嗯+|哦+|噢+|收到|知道了?|晓得了?|明白了?|了解了?|懂了|ok|OK|Ok|"
     r"麻烦(你们|您|你)?了|辛苦(你们|您|你)?了|谢谢(你们|您|你)?|多谢|感谢|那?我(就)?等着|等(你们|您)?的?(消息|电话|通知)"
@@ -117,7 +121,8 @@ _TIME = re.compile(_WHEN.pattern + r"|几号|随时|都行|都可以|有空|在�
 _VERDICT = re.compile(r"满意|好评|差评|点赞|👍|挺好|真好|不错|太棒|很棒|给力|辛苦|及时|效率|还行|凑合|一般般|太差|极差|垃圾")
 # A question, not an answer: 什么意思, 啥时候来, 这样可以吗. The model reads some as affirm.
 _QUESTION = re.compile(r"[?？]|什么|啥|吗|么\s*$|怎么|咋|哪|意思|为何|多久|几时|几点|^(请|想)?问(一)?下")
-# Who the request is for: a name (她叫李桂兰, 老太太姓王, 名字是陈国华) or an age (78岁, 今年八十五了).
+# Who the request is for: a name (她叫李桂兰, 老太太姓王, 名字是陈国华), an age (78岁, 今年八十五了)
+# or how they live (独居, 腿脚不好).
 # A name starts with one of the common surnames, so 叫我, 叫人来修 and 叫王师傅来 are not names.
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
              "钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文"
@@ -127,7 +132,10 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
 _AFTER_NAME = r"(?=$|[\s，,。.！!；;、]|今年|已经|都|岁|\d|[七八九]十)"
 _PERSON = re.compile(rf"(叫|名字(是|叫)?|姓名(是)?)\s*[:：]?\s*[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}{_AFTER_NAME}"
                      rf"|姓\s*[{_SURNAMES}]{_AFTER_NAME}"
-                     r"|\d{2,3}\s*(周)?岁|[六七八九]十[一二三四五六七八九]?\s*(多)?(周)?岁|今年\s*(\d{2,3}|[六七八九]十)")
+                     r"|\d{2,3}\s*(周)?岁|[六七八九]十[一二三四五六七八九]?\s*(多)?(周)?岁|今年\s*(\d{2,3}|[六七八九]十)"
+                     # how they live (家里就我一个老太太 腿脚不好, 我妈一个人住 行动不方便): what the visit needs
+                     r"|独居|一个人(住|在家|过)|家里就我一个|(腿脚|腿|眼睛|耳朵)[^，,。]{0,2}(不好|不便|不方便|不行)|行动不便"
+                     r"|行动不方便|走不动|下不了楼|卧床|瘫痪|轮椅|残疾(?!证)|耳背|听不见")
 _PARCEL = re.compile(r"取件码|取货码|提货码|单号|中通|申通|圆通|韵达|顺丰|京东快递|邮政|EMS|极兔|德邦|丰巢|菜鸟", re.IGNORECASE)
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
@@ -166,6 +174,11 @@ def without_greeting(text: str) -> str:
 def is_acknowledgement(text: str) -> bool:
     """知道了, 收到, 明白, 好的 等你们消息, 麻烦了: the resident has read the answer; nothing to do or add."""
     return bool(_ACKNOWLEDGEMENT.match(text or ""))
+
+
+def will_find_out(text: str) -> bool:
+    """等我问问我儿子, 稍等 我找找房本, 记不清了: the resident will come back with the answer."""
+    return bool(_FIND_OUT.search(text or "")) and not is_question(text)
 
 
 def only_a_greeting(text: str) -> bool:

@@ -358,6 +358,37 @@ async def test_other_answers_without_an_address_only_ask_again(resident, bound, 
     assert someone.slots["visit_time"] is None  # 随便 to 几栋几单元 leaves the time open: it is asked
 
 
+
+@pytest.mark.parametrize("answer, intent, confidence", [
+    ("家里就我一个老太太 腿脚不好", "repair", 0.66),  # the model's reading in make run
+    ("我妈一个人住 行动不方便", "pension_certification", 0.84),
+    ("老头卧床好几年了 家里离不开人", "out_of_scope", 0.9),
+])
+async def test_how_the_household_lives_said_at_the_address_question_is_kept(resident, bound, ticket_row,
+                                                                           answer, intent, confidence):
+    # Whoever visits needs to know it (DOMAIN: the elderly and disabled get home visits first).
+    someone = await started(resident, bound, "马桶堵了")
+
+    reply = await someone.answer(answer, intent, confidence=confidence)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
+    for said in ("5栋1单元402", "明天上午", ("确认", "affirm")):
+        await someone.answer(*(said if isinstance(said, tuple) else (said,)))
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("BX-20261121-0001").description == f"马桶堵了；{answer}"
+
+
+@pytest.mark.parametrize("answer", ["等我问问我儿子", "稍等 我找找房本", "门牌号记不清了", "我去楼下看一下几单元"])
+async def test_a_resident_who_goes_to_find_the_address_is_told_there_is_no_hurry(resident, bound, answer):
+    someone = await started(resident, bound, "楼道灯不亮", "repair")
+
+    reply = await someone.answer(answer, "nlu_fallback", confidence=0.55)
+
+    assert reply.texts == ["好的，不着急😊 问清楚了把“几栋几单元几号”发给我就行，我等着您。"]  # not asked again at once
+    assert someone.asked == "address" and someone.slots["description"] == "楼道灯不亮"
+    reply = await someone.answer("5栋1单元402")
+    assert someone.asked == "visit_time" and someone.slots["room"] == "402"
+
 @pytest.mark.parametrize("answer, intent", [("等我儿子回来", "cancel_ticket"), ("老头子在的时候", "pension_certification")])
 async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer, intent):
     someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification", where=("3", "1", "301"))

@@ -167,13 +167,14 @@ def test_no_second_request(text, kind):
 
 
 @pytest.mark.parametrize("text", ["她叫李桂兰", "我爸名字叫陈国华 今年82了", "老太太姓李", "王桂芳 78岁", "今年八十了",
-                                  "老人叫王德福今年八十五"])
+                                  "老人叫王德福今年八十五", "家里就我一个老太太 腿脚不好", "我妈独居", "我爸坐轮椅",
+                                  "老伴卧床 离不开人"])
 def test_who_a_request_is_for(text):
     assert conversation.describes_a_person(text)
 
 
 @pytest.mark.parametrize("text", ["叫王师傅来", "叫人来修", "下午叫我", "他叫我别管", "楼上叫得很大声", "她叫什么来着",
-                                  "3栋2单元502", "等我儿子回来"])
+                                  "3栋2单元502", "等我儿子回来", "残疾证年审", "独居老人能优先吗", "我腿脚好着呢"])
 def test_not_who_a_request_is_for(text):
     assert not conversation.describes_a_person(text)
 
@@ -336,6 +337,13 @@ def test_a_greeting_before_the_request_is_left_out_of_it(text, kept):
     ("知道了 那个水管也漏", False), ("好的 明天上午", False), ("行吧 那算了", False), ("👍", False)])
 def test_an_acknowledgement_is_only_words_of_having_read_the_answer(text, acknowledged):
     assert conversation.is_acknowledgement(text) is acknowledged
+
+
+@pytest.mark.parametrize("text, finding_out", [
+    ("等我问问我儿子", True), ("稍等 我找找房本", True), ("门牌号记不清了", True), ("忘记几单元了", True),
+    ("我忘了带钥匙 进不去门", False), ("等一下师傅来了吗", False), ("我儿子知道", False)])
+def test_going_to_find_the_answer(text, finding_out):
+    assert conversation.will_find_out(text) is finding_out
 
 
 @pytest.mark.parametrize("text, taken_back", [
