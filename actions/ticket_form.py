@@ -32,9 +32,11 @@ _ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
 
 
-def cancelled() -> Dict[Text, Any]:
-    """Ends the form at once; action_submit_ticket then says nothing was recorded."""
-    return {"confirmed": "no"}
+def cancelled(value: str, tracker: Tracker) -> Dict[Text, Any]:
+    """Ends the form at once; action_submit_ticket then says nothing was recorded, and offers the
+    other request the resident turned to (算了先不说这个 我快递丢了: the parcel problem)."""
+    other = conversation.other_request(value, tracker.get_slot("request_type"))
+    return {"confirmed": "no", **({"also_said": other[1]} if other else {})}
 
 
 class ValidateTicketForm(FormValidationAction):
@@ -97,7 +99,7 @@ class ValidateTicketForm(FormValidationAction):
         if value == "ok":  # set by action_start_ticket once the place was known
             return {"address": "ok"}
         if conversation.is_cancel(value):
-            return cancelled()
+            return cancelled(value, tracker)
         if not address_parser.extract(value or ""):
             if conversation.will_find_out(value or "") and not conversation.describes_a_person(value or ""):
                 dispatcher.utter_message(response="utter_take_your_time")  # 等我问问我儿子: no hurry
@@ -191,7 +193,7 @@ class ValidateTicketForm(FormValidationAction):
                              domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
         if conversation.is_cancel(value):
-            return cancelled()
+            return cancelled(value, tracker)
         if len(value) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return {"description": None}
@@ -204,7 +206,7 @@ class ValidateTicketForm(FormValidationAction):
                             domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
         if conversation.is_cancel(value):
-            return cancelled()
+            return cancelled(value, tracker)
         if conversation.meaningful_length(value) < 1:
             return {"visit_time": None}
         has_time = conversation.names_a_time(value)
@@ -234,7 +236,7 @@ class ValidateTicketForm(FormValidationAction):
                              domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
         if conversation.is_cancel(value):
-            return cancelled()
+            return cancelled(value, tracker)
         if any(word in value for word in UNKNOWN_PARTY) and conversation.meaningful_length(value) <= 6:
             return {"other_party": UNKNOWN_PARTY[0]}
         found = {m.entity: m.value for m in address_parser.extract(value)}
@@ -247,7 +249,7 @@ class ValidateTicketForm(FormValidationAction):
                            domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
         if conversation.is_cancel(value) or common.intent(tracker) == "cancel_ticket":
-            return cancelled()
+            return cancelled(value, tracker)
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}

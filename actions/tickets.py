@@ -347,8 +347,13 @@ class ActionSubmitTicket(Action):
         if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
             return reset_form(keep=("pending_text",))  # offered back as a new request, if it is one
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
-            dispatcher.utter_message(response="utter_request_cancelled")
-            return reset_form()
+            other = conversation.other_request(tracker.get_slot("also_said") or "", tracker.get_slot("request_type"))
+            if other is None:
+                dispatcher.utter_message(response="utter_request_cancelled")
+                return reset_form()
+            # 算了先不说这个 我快递丢了: the request turned to is offered (another said first, too)
+            dispatcher.utter_message(response="utter_request_cancelled_other")
+            return reset_form() + self._offer_other_request(dispatcher, other, cancelled=True)
         services = common.services()
         openid = common.sender(tracker)
         slot = tracker.get_slot
@@ -374,16 +379,18 @@ class ActionSubmitTicket(Action):
         return reset_form() + self._offer_other_request(dispatcher, other)
 
     @staticmethod
-    def _offer_other_request(dispatcher: CollectingDispatcher,
-                             other: Optional[Tuple[str, str]]) -> List[Dict[Text, Any]]:
+    def _offer_other_request(dispatcher: CollectingDispatcher, other: Optional[Tuple[str, str]],
+                             cancelled: bool = False) -> List[Dict[Text, Any]]:
         """楼上漏水到我家了 另外快递也丢了, recorded as a parcel problem: the repair is offered too,
-        with its own words as the next request's (nothing is recorded unless the resident says so)."""
+        with its own words as the next request's (nothing is recorded unless the resident says so);
+        or offered instead of the request ``cancelled``."""
         if other is None:
             return []
         kind, words = other
-        dispatcher.utter_message(response="utter_offer_other_request", words=words,
-                                 type=texts.label("request_types", kind),
-                                 buttons=[{"title": texts.label("choices", "also_register"), "payload": f"/{kind}"},
+        response, choice = ("utter_offer_said_request", "register_this") if cancelled else (
+            "utter_offer_other_request", "also_register")
+        dispatcher.utter_message(response=response, words=words, type=texts.label("request_types", kind),
+                                 buttons=[{"title": texts.label("choices", choice), "payload": f"/{kind}"},
                                           {"title": texts.label("choices", "no_thanks"), "payload": "/deny"}])
         return [SlotSet("pending_text", words)]
 
@@ -407,7 +414,7 @@ STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" t
 # The replies that offer requests as buttons, with the words they are about in pending_text.
 # (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
 OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
-          "utter_offer_other_request", "utter_offer_again")
+          "utter_offer_other_request", "utter_offer_said_request", "utter_offer_again")
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:

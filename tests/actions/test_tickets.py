@@ -484,6 +484,28 @@ async def test_a_second_request_is_kept_out_of_the_first_tickets_description(res
     assert done.slots["pending_text"] == "快递丢了"
 
 
+@pytest.mark.parametrize("first, kind, answer, offered, words", [
+    ("楼道灯不亮", "repair", "算了先不说这个 我快递丢了", "parcel", "我快递丢了"),
+    ("快递丢了 楼上噪音太吵了", "noise_dispute", "取消", "parcel", "快递丢了"),  # the one said first
+])
+async def test_a_request_cancelled_for_another_offers_that_one(resident, services, first, kind, answer, offered,
+                                                              words):
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), first, kind)
+    await li.activate_form()
+
+    await li.answer(answer, "cancel_ticket")
+    done = await li.run(ActionSubmitTicket())
+
+    label = {"parcel": "快递问题"}[offered]
+    assert done.texts == ["好的，刚才那件先不登记了。", f"您说“{words}”，要帮您登记{label}吗？"]
+    assert done.messages[-1]["buttons"] == [{"title": "好，帮我登记", "payload": f"/{offered}"},
+                                            {"title": "不用了", "payload": "/deny"}]
+    assert services.tickets.mine("wx-li") == []  # nothing on a guess
+    clicked = await li.send(ActionStartTicket(), f"/{offered}", offered)
+    assert (clicked.slots["request_type"], clicked.slots["description"]) == (offered, words)
+
+
 async def test_one_request_whose_words_name_two_kinds_offers_nothing(resident):
     *_, done = await resident("wx-wu").request("快递柜坏了 取不出件", "repair",
                                                ["3栋1单元301", "随时", ("确认", "affirm")])
