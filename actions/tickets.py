@@ -347,7 +347,8 @@ class ActionSubmitTicket(Action):
         if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
             return reset_form(keep=("pending_text",))  # offered back as a new request, if it is one
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
-            other = conversation.other_request(tracker.get_slot("also_said") or "", tracker.get_slot("request_type"))
+            other = conversation.other_request(tracker.get_slot("also_said") or "",
+                                               tracker.get_slot("request_type"))
             if other is None:
                 dispatcher.utter_message(response="utter_request_cancelled")
                 return reset_form()

@@ -488,8 +488,8 @@ async def test_a_second_request_is_kept_out_of_the_first_tickets_description(res
     ("楼道灯不亮", "repair", "算了先不说这个 我快递丢了", "parcel", "我快递丢了"),
     ("快递丢了 楼上噪音太吵了", "noise_dispute", "取消", "parcel", "快递丢了"),  # the one said first
 ])
-async def test_a_request_cancelled_for_another_offers_that_one(resident, services, first, kind, answer, offered,
-                                                              words):
+async def test_a_request_cancelled_for_another_offers_that_one(resident, services, first, kind, answer,
+                                                              offered, words):
     li = resident("wx-li")
     await li.send(ActionStartTicket(), first, kind)
     await li.activate_form()
