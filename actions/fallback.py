@@ -98,8 +98,14 @@ class ActionHumanHandoff(Action):
                 return [SlotSet(slot, value) for slot, value in noted.items()]
         services = common.services()
         review_id = tracker.get_slot("pending_review")
-        if review_id is None:
-            dispatcher.utter_message(response="utter_human_handoff")
+        if review_id is None:  # 转人工, 给我管家电话: the household's butler, whom they can call
+            butler = services.residents.butler(common.sender(tracker))
+            if butler:
+                dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
+                                         phone=butler.phone, building=butler.building)
+            else:
+                dispatcher.utter_message(response="utter_human_handoff",
+                                         property_phone=services.compound_info().property_phone)
             return []
         name = services.review.hand_to_butler(int(review_id))
         if name:

@@ -72,4 +72,8 @@ class ActionUpdateHousehold(Action):
             dispatcher.utter_message(response="utter_household_same", location=where)
         else:
             dispatcher.utter_message(response="utter_household_remembered", location=where)
+        butler = services.residents.butler(openid)
+        if butler and common.last_response(tracker) == "utter_human_handoff":  # the address we asked for
+            dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
+                                     phone=butler.phone, building=butler.building)
         return []

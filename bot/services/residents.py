@@ -29,6 +29,15 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A member of staff a resident may call: their butler."""
+
+    name: str
+    phone: str
+    building: str
+
+
+@dataclass(frozen=True)
 class Binding:
     """The result of binding: a problem code (unknown_building, …) or the profile now stored."""
 
@@ -45,6 +54,19 @@ class ResidentService:
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             return _profile(openid, resident)
+
+    def butler(self, openid: str) -> Optional[Contact]:
+        """The butler of the resident's building, if the resident is bound to a household whose
+        building has an active one with a phone number (routing's rule: inactive staff are left out)."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, openid)
+            household = resident.household if resident else None
+            if household is None:
+                return None
+            butler = household.building.butler
+            if butler is None or not butler.active or not butler.phone:
+                return None
+            return Contact(butler.name, butler.phone, household.building.number)
 
     def check_address(self, building: str, unit: Optional[str], room: Optional[str],
                       room_needed: bool = True) -> Optional[str]:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
+from actions.household import ActionUpdateHousehold
 from actions.replies import ActionAffirm
 from actions.tickets import ActionStartTicket
 from bot.services.tickets import NewRequest
@@ -115,11 +116,33 @@ async def test_without_a_butler_the_duty_manager_gets_it(resident, bound, outbox
     assert text.startswith("居民（19栋1单元201）" if household else "居民（住址未登记）")
 
 
-async def test_a_handoff_with_nothing_pending_gives_the_ways_to_reach_people(resident, outbox):
-    reply = await resident("wx-ma").send(ActionHumanHandoff(), "转人工", "human_handoff")
+async def test_a_handoff_with_nothing_pending_gives_the_residents_butler_to_call(resident, bound, outbox):
+    bound("wx-ma", "3", "2", "502")
 
-    assert reply.responses == ["utter_human_handoff"]
+    reply = await resident("wx-ma").send(ActionHumanHandoff(), "给我管家电话", "human_handoff")
+
+    assert reply.texts == ["好的，您3栋的红管家是王秀英，电话 13800001001，可以直接打给王秀英。"
+                           "有什么事也可以发给我，我帮您登记，王秀英会收到。"]
     assert reply.events == [] and outbox() == []
+
+
+@pytest.mark.parametrize("household", [None, ("19", "1", "201")],
+                         ids=["not bound", "building without butler"])
+async def test_a_handoff_without_a_butler_to_name_gives_the_property_phone(resident, bound, outbox,
+                                                                           household):
+    if household:
+        bound("wx-ma", *household)
+    ma = resident("wx-ma")
+
+    reply = await ma.send(ActionHumanHandoff(), "转人工", "human_handoff")
+
+    assert reply.texts == ["好的，您可以打物业服务中心电话 0571-8888 6666，或到小区党群服务中心找工作人员。"
+                           "告诉我您家住址（比如“3栋2单元502”），以后我就能把楼栋红管家的电话给您。"]
+    assert reply.events == [] and outbox() == []
+    if household is None:  # the address given next: remembered, and the butler named
+        told = await ma.send(ActionUpdateHousehold(), "5栋1单元402", "inform")
+        assert told.responses == ["utter_household_remembered", "utter_human_handoff_butler"]
+        assert told.texts[-1].startswith("好的，您5栋的红管家是陈美玲，电话 13800001003")
 
 
 async def test_a_pending_message_that_no_longer_exists_gets_the_property_phone(resident):

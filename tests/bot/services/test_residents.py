@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import transaction
-from bot.db.models import Household, Resident
+from bot.db.models import Household, Resident, Staff
+from bot.services.residents import Contact
 
 
 def count(services, model) -> int:
@@ -131,3 +132,16 @@ def test_reminders_are_on_until_the_resident_opts_out_and_back_in(any_db_service
 
     assert residents.set_reminders("oNEW", True) is True
     assert residents.reminders_enabled("oNEW") is True
+
+
+def test_a_residents_butler_is_the_active_butler_of_their_building(any_db_services):
+    residents = any_db_services.residents
+    residents.bind("me", building="17", unit="1", room="1201")
+    residents.bind("new", building="19", unit="1", room="201")  # a building without a butler yet
+
+    assert residents.butler("me") == Contact("金国强", "13800001004", "17")
+    assert residents.butler("new") is None
+    assert residents.butler("stranger") is None  # not bound to a household
+    with transaction(any_db_services.factory) as session:
+        session.execute(select(Staff).where(Staff.code == "jin")).scalar_one().active = False
+    assert residents.butler("me") is None  # left: not someone to call
