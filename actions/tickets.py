@@ -488,8 +488,19 @@ class ActionCheckTicket(Action):
         if named and not any(view.request_type in named for view in tickets):
             kinds = "、".join(texts.label("request_types", kind) for kind in REQUEST_TYPES if kind in named)
             dispatcher.utter_message(response="utter_no_ticket_of_kind", type=kinds)
-        progress(dispatcher, tracker, services, tickets, message)
+        progress(dispatcher, tracker, services, asked_about(tickets, message), message)
         return []
+
+
+def asked_about(tickets: List[TicketView], message: str) -> List[TicketView]:
+    """The tickets a question is about: the one whose number it gives (BX-… 怎么样了), else those of
+    the kind its words name (修水龙头的师傅几点来: the repairs, not the parcel problem); all of them
+    when it names neither, or names what is not on record."""
+    number = numbers.find_number(message)
+    by_number = [view for view in tickets if view.number == number]
+    named = conversation.kinds_named(message)
+    of_kind = [view for view in tickets if view.request_type in named]
+    return by_number or of_kind or tickets
 
 
 def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], services) -> None:
@@ -524,9 +535,9 @@ def open_tickets(tracker: Tracker, services=None) -> List[TicketView]:
 def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """锁匠啥时候到, 今天能来吗, 人呢 怎么还不来: asking after a request already made, which the model
     read as something else (out of scope, a rating, not understood). With an open ticket, its
-    progress, and the chase when the words are impatient, as 查询工单 gives them (only the tickets
-    of the kind the words name, when there are such). False when there is none, or the words do
-    not ask after one."""
+    progress, and the chase when the words are impatient, as 查询工单 gives them (asked_about: the
+    tickets the words name, when there are such). False when there is none, or the words do not
+    ask after one."""
     message = common.text(tracker)
     if tracker.active_loop_name or not conversation.is_follow_up(message):
         return False
@@ -534,9 +545,7 @@ def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     waiting = open_tickets(tracker, services)
     if not waiting:
         return False
-    named = conversation.kinds_named(message)
-    meant = [view for view in waiting if view.request_type in named] or waiting
-    progress(dispatcher, tracker, services, meant, message)
+    progress(dispatcher, tracker, services, asked_about(waiting, message), message)
     return True
 
 
@@ -587,7 +596,7 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         cancel(dispatcher, tracker)  # the usual question: which one, sure?
         return []
     if waiting:
-        progress(dispatcher, tracker, services, waiting, message)
+        progress(dispatcher, tracker, services, asked_about(waiting, message), message)
         return []
     closed = services.tickets.last_closed(openid)
     if closed is None:

@@ -718,6 +718,17 @@ async def test_asking_after_a_kind_on_record_or_none_just_lists(resident, servic
     assert reply.responses == ["utter_ticket_status"]
 
 
+@pytest.mark.parametrize("message, kinds", [("修水管的师傅几点来", ["报修"]), ("ZY-20261121-0001 怎么样了", ["噪音调解"]),
+                                            ("我的单子都怎么样了", ["噪音调解", "报修"])])
+async def test_asking_after_one_of_two_tickets_answers_about_that_one(resident, services, message, kinds):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼上装修太吵", "noise_dispute")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), message, "check_ticket")
+
+    assert [text.split("（")[1].split("）")[0] for text in reply.texts] == kinds
+
+
 async def test_a_resolved_ticket_asks_for_a_rating(resident, services):
     resolved_ticket(services, "wx-li")
 
