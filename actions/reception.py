@@ -3,7 +3,7 @@ none): the next two days, the hours and place with the next one, and a day moved
 
 import re
 from datetime import date
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,34 +20,51 @@ class ActionReceptionDay(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        say_reception_days(dispatcher)
+        if not answer_follow_up(dispatcher, tracker):  # 在哪, 几点开始 (read as the same question)
+            say_reception_days(dispatcher)
         return []
 
 
 # Asked right after the reception days were told: when, where, which day (那15号几点到几点, 几点开始,
 # 下个月呢, 那3号呢). The model reads such fragments as out of scope or is unsure of them.
 _WHEN_OR_WHERE = re.compile(r"几点|时间|多久|哪|地点|地方|下个?月|下次|下回|几号|\d{1,2}[号日]|[三五]号|十五|周末|星期|礼拜")
+_WHICH_DAY = re.compile(r"哪天|哪一天|下个?月|下次|下回|几号|\d{1,2}[号日]|[三五]号|十五|周末|星期|礼拜")
+_WHERE = re.compile(r"哪[里儿个]?(?!天)|地点|地方|位置")
+_HOURS = re.compile(r"几点|时间|多久|开始|结束")
+TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """A question about when or where, right after the reception days were told, is about them:
-    told again (the hours and the place with them). False for anything else."""
+    where (在哪) gets the place, what time (几点开始) the hours, each with the next day; a question
+    about the day (下个月呢, 那15号几点到几点) the whole answer again. False for anything else."""
     text = common.text(tracker)
-    if (common.last_response(tracker) != "utter_reception_days" or tracker.active_loop_name
+    if (common.last_response(tracker) not in TOLD or tracker.active_loop_name
             or not _WHEN_OR_WHERE.search(text) or len(text) > 20):
         return False
-    say_reception_days(dispatcher)
+    part = None if _WHICH_DAY.search(text) else "place" if _WHERE.search(text) else \
+        "hours" if _HOURS.search(text) else None
+    say_reception_days(dispatcher, part)
     return True
 
 
-def say_reception_days(dispatcher: CollectingDispatcher) -> None:
+def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = None) -> None:
     """The next two reception days after today (the services' clock, in the compound's time zone),
-    with the hours and the place of the first."""
+    with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
+    next day."""
     config, services = settings.get(), common.services()
     today = services.now().astimezone(config.timezone).date()
     cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
+    if part == "place" and cal.place:
+        dispatcher.utter_message(response="utter_reception_place", place=cal.place,
+                                 next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}")
+        return
+    if part == "hours":
+        dispatcher.utter_message(response="utter_reception_hours", hours=reception.describe_hours(cal.hours),
+                                 next_date=f"{_day(following, today)}{where}")
+        return
     dispatcher.utter_message(
         response="utter_reception_days",
         days_of_month=reception.describe_days(cal.days_of_month),

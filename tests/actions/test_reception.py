@@ -108,11 +108,11 @@ async def test_a_compound_without_days_uses_the_setting(ask, services, fallback_
 
 @pytest.mark.parametrize("action, question, intent", [
     (ActionOutOfScope, "那15号几点到几点", "out_of_scope"),  # as the model reads them
-    (ActionOutOfScope, "几点开始", "out_of_scope"),
     (ActionHandleFallback, "下个月呢", "nlu_fallback"),
+    (ActionReceptionDay, "接待日是哪天", "ask_reception_day"),
 ])
-async def test_when_or_where_asked_right_after_the_reception_days_is_answered(resident, services, action,
-                                                                              question, intent):
+async def test_which_day_asked_right_after_the_reception_days_gets_them_again(resident, services, action,
+                                                                             question, intent):
     wu = resident("wx-wu")
     told = await wu.send(ActionReceptionDay(), "这个月接待日是几号", "ask_reception_day")
 
@@ -121,6 +121,23 @@ async def test_when_or_where_asked_right_after_the_reception_days_is_answered(re
     assert reply.texts == told.texts  # the hours and the place again, not 这个问题我暂时帮不上忙
     if intent == "nlu_fallback":  # still shown to the admins, to teach the model
         assert [item.text for item in services.review.pending()] == [question]
+
+
+@pytest.mark.parametrize("action, question, intent, answer", [
+    (ActionOutOfScope, "几点开始", "out_of_scope", "接待日当天9:00–11:30。下一次是12月3日（周四），在党群服务站（3号楼一层）。"),
+    (ActionReceptionDay, "在哪", "ask_reception_day", "接待日在党群服务站（3号楼一层）。下一次是12月3日（周四）9:00–11:30。"),
+    (ActionHandleFallback, "具体啥地方", "nlu_fallback", "接待日在党群服务站（3号楼一层）。下一次是12月3日（周四）9:00–11:30。"),
+])
+async def test_where_or_what_time_asked_right_after_gets_just_that(resident, clock, action, question, intent,
+                                                                   answer):
+    wu = resident("wx-wu")
+    await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
+
+    reply = await wu.send(action(), question, intent)
+    again = await wu.send(ActionOutOfScope(), "那几点结束", "out_of_scope")  # and the next follow-up too
+
+    assert reply.texts == [answer]
+    assert again.texts == ["接待日当天9:00–11:30。下一次是12月3日（周四），在党群服务站（3号楼一层）。"]
 
 
 async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
