@@ -31,16 +31,22 @@ _WHEN_OR_WHERE = re.compile(r"几点|时间|多久|哪|地点|地方|下个?月|
 _WHICH_DAY = re.compile(r"哪天|哪一天|下个?月|下次|下回|几号|\d{1,2}[号日]|[三五]号|十五|周末|星期|礼拜")
 _WHERE = re.compile(r"哪[里儿个]?(?!天)|地点|地方|位置")
 _HOURS = re.compile(r"几点|时间|多久|开始|结束")
-TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours")
+_RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^，,。]{0,4}(反映|反应|说说?|提|讲|投诉|问)")
+TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """A question about when or where, right after the reception days were told, is about them:
     where (在哪) gets the place, what time (几点开始) the hours, each with the next day; a question
-    about the day (下个月呢, 那15号几点到几点) the whole answer again. False for anything else."""
+    about the day (下个月呢, 那15号几点到几点) the whole answer again; whether something can be raised
+    there (我能去反映楼上噪音的事吗) a yes, and the offer to record it now. False for anything else."""
     text = common.text(tracker)
-    if (common.last_response(tracker) not in TOLD or tracker.active_loop_name
-            or not _WHEN_OR_WHERE.search(text) or len(text) > 20):
+    if common.last_response(tracker) not in TOLD or tracker.active_loop_name or len(text) > 20:
+        return False
+    if _RAISE.search(text):  # 我能去反映楼上噪音的事吗 (read as a check): yes, or tell us now
+        say_reception_days(dispatcher, "raise")
+        return True
+    if not _WHEN_OR_WHERE.search(text):
         return False
     part = None if _WHICH_DAY.search(text) else "place" if _WHERE.search(text) else \
         "hours" if _HOURS.search(text) else None
@@ -51,7 +57,7 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
 def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = None) -> None:
     """The next two reception days after today (the services' clock, in the compound's time zone),
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
-    next day."""
+    next day; or (raise) that anything can be raised there, or now."""
     config, services = settings.get(), common.services()
     today = services.now().astimezone(config.timezone).date()
     cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
@@ -59,6 +65,10 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     where = f"，在{cal.place}" if cal.place else ""
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place,
+                                 next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}")
+        return
+    if part == "raise":
+        dispatcher.utter_message(response="utter_reception_raise", place=cal.place or "现场",
                                  next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}")
         return
     if part == "hours":

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
+from actions.reception import answer_follow_up
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -478,6 +479,8 @@ class ActionCheckTicket(Action):
         message = common.text(tracker)
         if conversation.is_cancel(message) and numbers.find_number(message):
             cancel(dispatcher, tracker)  # "撤销 BX-…" read as a question about that ticket
+            return []
+        if answer_follow_up(dispatcher, tracker):  # 我能去反映楼上噪音的事吗, after the reception days
             return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))

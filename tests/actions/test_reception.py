@@ -10,10 +10,12 @@ from sqlalchemy import select
 from actions.fallback import ActionHandleFallback
 from actions.reception import ActionReceptionDay
 from actions.replies import ActionOutOfScope
+from actions.tickets import ActionCheckTicket
 from bot import compounds, settings
 from bot.commands import DEMO
 from bot.db.engine import transaction
 from bot.db.models import Compound
+from tests.actions.conftest import open_ticket
 
 
 @pytest.fixture
@@ -138,6 +140,19 @@ async def test_where_or_what_time_asked_right_after_gets_just_that(resident, clo
 
     assert reply.texts == [answer]
     assert again.texts == ["接待日当天9:00–11:30。下一次是12月3日（周四），在党群服务站（3号楼一层）。"]
+
+
+@pytest.mark.parametrize("question", ["我能去反映楼上噪音的事吗", "可以去说说电梯的事不"])
+async def test_whether_something_can_be_raised_there_gets_a_yes_and_the_offer_to_record_it_now(
+        resident, services, clock, question):
+    wu = resident("wx-wu")
+    open_ticket(services, "wx-wu")  # not a question about it, though the model read a check
+    await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
+
+    reply = await wu.send(ActionCheckTicket(), question, "check_ticket")
+
+    assert reply.texts == ["可以的😊 接待日当天直接去党群服务站（3号楼一层）当面反映就行，下一次是12月3日（周四）9:00–11:30。"
+                           "不想等的话，现在跟我说说情况，我先帮您登记。"]
 
 
 async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
