@@ -11,6 +11,8 @@ from typing import Callable, Optional, Union
 from wechatpy import events, messages
 from wechatpy.messages import BaseMessage
 
+from bot.wechat import faces
+
 # Rasa reads text starting with "/" as an intent payload (/repair{"building":"3"}), skipping
 # NLU. A resident's text never does: its leading "/" becomes the full-width "／" (U+FF0F), which
 # reads the same, keeps no invisible characters in tickets, and is no payload for Rasa.
@@ -74,7 +76,7 @@ def dedupe_key(message: BaseMessage) -> str:
 def route(message: BaseMessage, intent_for_key: IntentForKey) -> Step:
     """What to do with one parsed push."""
     if isinstance(message, messages.TextMessage):
-        return AskAgent(message.content or "")
+        return AskAgent(faces.as_emoji(message.content or ""))  # [捂脸] → 🤦
     if isinstance(message, messages.VoiceMessage):
         recognition = (message.recognition or "").strip()  # WeChat is retiring it: often empty
         return AskAgent(recognition) if recognition else Answer("voice_unrecognised")

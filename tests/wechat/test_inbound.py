@@ -39,6 +39,15 @@ def test_kinds_of_pushes():
     assert routed(video) == Answer("unsupported")
 
 
+@pytest.mark.parametrize("typed, sent", [
+    ("楼上又吵[发怒][发怒]", "楼上又吵😡😡"), ("[捂脸]", "🤦"), ("好的[强]", "好的👍"), ("/::)谢谢", "🙂谢谢"),
+    ("/:strong", "👍"), ("[图片]看这个", "[图片]看这个"), ("3栋[2单元]502", "3栋[2单元]502"),
+])
+def test_wechat_face_codes_become_the_emoji_they_show(typed, sent):
+    # The model learned 👍 and 😡 as residents see them; [强] and /::) are neither emoji nor words.
+    assert routed(text(WHO, typed, 9)) == AskAgent(sent)
+
+
 def test_events():
     assert routed(event(WHO, "subscribe")) == Welcome()
     assert routed(event(WHO, "subscribe", key="qrscene_12")) == Welcome()
