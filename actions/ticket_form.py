@@ -29,6 +29,10 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
 _ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 # What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
+ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the middle is out of scope
+# A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
+_ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
+                                 r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
 
 
@@ -62,9 +66,27 @@ class ValidateTicketForm(FormValidationAction):
         if phone:  # 电话13912345678 answered to 什么时间上门方便: kept, and the question asked again
             dispatcher.utter_message(response="utter_phone_saved", phone=phone)
             return [SlotSet(asked, None), SlotSet("phone", phone)]
+        if handled is None and asked and self._aside(tracker):  # 对了物业费在哪交: answered, then on
+            dispatcher.utter_message(response="utter_aside_out_of_scope",
+                                     property_phone=common.services().compound_info().property_phone)
+            return [SlotSet(asked, None)]
         if handled is None:
             return await super().get_validation_events(dispatcher, tracker, domain)
         return ([SlotSet(asked, None)] if asked else []) + handled
+
+    @staticmethod
+    def _aside(tracker: Tracker) -> bool:
+        """A question about something else in the middle of the request (对了物业费在哪交, 停车位怎么租):
+        the model sure it is out of scope, and nothing in it about the request or the question asked
+        (no kind's words, time, address, person or parcel; not 什么意思)."""
+        message = common.text(tracker)
+        sure = (common.intent(tracker) == "out_of_scope"
+                and (common.confidence(tracker) or 0) >= ASIDE_CONFIDENCE)
+        return (sure and conversation.is_question(message) and conversation.meaningful_length(message) >= 4
+                and not _ABOUT_THE_QUESTION.search(message) and not conversation.kinds_named(message)
+                and not conversation.names_a_time(message) and not address_parser.extract(message)
+                and not conversation.describes_a_person(message)
+                and not conversation.describes_a_parcel(message))
 
     @staticmethod
     def _only_a_phone(message: str) -> Optional[str]:

@@ -511,6 +511,42 @@ async def test_naming_the_other_party_keeps_the_residents_own_address(resident, 
     assert services.tickets.get("ZY-20261121-0001").location == "3栋1单元301"
 
 
+# -- a question about something else in the middle -----------------------------------------
+ASIDE = "这个问题我这里答不了🙏 可以问物业服务中心，电话 0571-8888 6666。咱们接着把这件事登记完："
+
+
+@pytest.mark.parametrize("question", ["address", "visit_time", "confirmed"])
+async def test_a_question_about_something_else_is_answered_and_the_question_asked_again(resident, bound,
+                                                                                        question):
+    where = None if question == "address" else ("5", "2", "201")
+    someone = await started(resident, bound, "卫生间地漏返臭味", where=where)
+    if question == "confirmed":
+        await someone.answer("明天下午")
+    assert someone.asked == question
+    before = {slot: someone.slots.get(slot) for slot in ("description", "visit_time")}
+
+    reply = await someone.answer("对了物业费在哪交", "out_of_scope", confidence=1.0)  # as the model reads it
+
+    assert reply.texts[0] == ASIDE and someone.asked == question  # then the same question again
+    assert len(reply.texts) == 2 and reply.responses[1] != "utter_detail_noted"
+    assert {slot: someone.slots.get(slot) for slot in before} == before  # nothing taken as an answer
+
+
+@pytest.mark.parametrize("answer, intent, confidence", [
+    ("什么意思", "out_of_scope", 1.0),  # about the question asked
+    ("不知道门牌号咋写", "out_of_scope", 1.0),
+    ("停车位怎么租", "out_of_scope", 0.6),  # the model unsure
+    ("等我儿子回来吧", "out_of_scope", 1.0),  # no question: a time in the resident's words
+    ("快递啥时候能送到", "out_of_scope", 1.0),  # about a request
+])
+async def test_what_is_not_an_aside_is_not_answered_as_one(resident, bound, answer, intent, confidence):
+    someone = await started(resident, bound, "卫生间地漏返臭味", where=("5", "2", "201"))
+
+    reply = await someone.answer(answer, intent, confidence=confidence)
+
+    assert ASIDE not in reply.texts
+
+
 # -- cancelling at any question -------------------------------------------------------------
 @pytest.mark.parametrize("word", ["算了", "取消", "不报了"])
 @pytest.mark.parametrize("question", ["address", "description", "visit_time", "other_party", "confirmed"])
@@ -690,7 +726,8 @@ async def test_other_words_at_the_summary_are_not_a_detail(resident, bound, answ
 
     reply = await someone.answer(answer, intent, confidence=0.99)
 
-    assert someone.slots["description"] == "快递显示签收了但没收到" and reply.responses == ["utter_confirm_ticket"]
+    assert someone.slots["description"] == "快递显示签收了但没收到" and reply.responses[-1] == "utter_confirm_ticket"
+    assert "utter_detail_noted" not in reply.responses  # (物业费怎么交 is answered first: see the aside tests)
 
 
 async def test_a_question_the_model_reads_as_yes_does_not_submit(resident, bound):
