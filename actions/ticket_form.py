@@ -28,11 +28,11 @@ SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
 _ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
-# What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
 ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the middle is out of scope
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
                                  r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
+# What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
 
 
