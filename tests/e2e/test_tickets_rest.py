@@ -468,6 +468,38 @@ def test_more_said_after_the_ticket_is_added_to_it_and_nothing_is_withdrawn_by_i
     assert [n.kind for n in stored.notifications][-1] == "detail_added"
 
 
+def test_in_the_middle_of_a_repair_a_pause_an_aside_and_who_lives_there(assistant, db):
+    """At the address question: 等我问问我儿子 got the question again at once, 对了物业费在哪交 the
+    question again as if unsaid, 家里就我一个老太太 腿脚不好 was dropped. Then 转人工 gave no name."""
+    sender = "rest-middle"
+    ask_address = "请问您家住几栋几单元几号？比如“3栋2单元502”。"
+    assert _say(assistant, sender, "卫生间马桶堵了") == ask_address
+
+    paused = _say(assistant, sender, "等我问问我儿子")
+    aside = _say(assistant, sender, "对了物业费在哪交")
+    lives = _say(assistant, sender, "家里就我一个老太太 腿脚不好")
+    number = _number(_conversation(assistant, sender, "1栋2单元402", "明天上午", "确认")[-1])
+    handoff = _say(assistant, sender, "转人工")
+
+    assert paused == "好的，不着急😊 问清楚了把“几栋几单元几号”发给我就行，我等着您。"
+    assert aside == f"这个问题我这里答不了🙏 可以问物业服务中心，电话 0571-8888 6666。咱们接着把这件事登记完：\n{ask_address}"
+    assert lives == f"好的，这个情况也给您记上了。\n{ask_address}"
+    assert _recorded(db, number).ticket.description == "卫生间马桶堵了；家里就我一个老太太 腿脚不好"
+    assert handoff.startswith("好的，您1栋的红管家是刘建华，电话 13800001002")
+
+
+def test_a_request_cancelled_for_another_offers_that_one_and_records_it_on_a_tap(assistant, db):
+    sender = "rest-turned-to"
+    _say(assistant, sender, "楼道灯不亮")
+
+    turned = _say(assistant, sender, "算了先不说这个 我快递丢了")
+    number = _number(_conversation(assistant, sender, "/parcel", "1栋3单元602", "确认")[-1])
+
+    assert turned == "好的，刚才那件先不登记了。\n您说“我快递丢了”，要帮您登记快递问题吗？"
+    stored = _recorded(db, number).ticket
+    assert (stored.request_type, stored.description) == ("parcel", "我快递丢了")
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 BAD_INPUT = {
