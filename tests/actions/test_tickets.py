@@ -76,15 +76,27 @@ async def test_an_unknown_building_is_refused_and_the_address_asked(resident):
     assert (await wu.activate_form()).texts == ["请问您家住几栋几单元几号？比如“3栋2单元502”。"]
 
 
-async def test_a_bare_request_leaves_the_description_to_the_form(resident, bound):
+@pytest.mark.parametrize("message", ["我要报修", "我想报个修", "帮我报个修吧"])
+async def test_a_bare_request_leaves_the_description_to_the_form(resident, bound, message):
     bound("wx-li", "3", "1", "301")
     li = resident("wx-li")
 
-    reply = await li.send(ActionStartTicket(), "我要报修", "repair")
+    reply = await li.send(ActionStartTicket(), message, "repair")
 
     assert reply.responses == []
     assert reply.slots["description"] is None
     assert (await li.activate_form()).texts == ["请简单说说是什么问题，比如“厨房水管漏水”“楼道灯不亮”。"]
+
+
+async def test_what_is_wrong_said_after_a_bare_request_is_the_whole_description(resident):
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "我想报个修", "repair")
+    await li.activate_form()
+
+    reply = await li.answer("厨房的灯不亮了 换了灯泡也不行", "repair")  # at the address question
+
+    assert reply.texts[0] == "好的，这个情况也给您记上了。"
+    assert li.slots["description"] == "厨房的灯不亮了 换了灯泡也不行"  # not 我想报个修；厨房的灯…
 
 
 async def test_noise_from_upstairs_names_the_flat_above_the_resident(resident, bound):

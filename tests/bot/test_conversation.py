@@ -272,13 +272,14 @@ def test_correction_part(text, part):
 
 # -- a bare menu click ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["报修", "我要报修", "我想报修一下", "报修。", "维修", "投诉噪音", "快递",
-                                  "养老金认证", "代办认证", "", "  "])
+                                  "养老金认证", "代办认证", "", "  ", "我想报个修", "帮我报个修吧", "我家要报修", "我要找调解",
+                                  "我有个快递的问题"])
 def test_a_bare_request_says_nothing_about_the_problem(text):
     assert is_generic_request(text)
 
 
 @pytest.mark.parametrize("text", ["我要报修，厨房水管漏水", "楼道灯不亮", "楼上半夜跺脚", "快递显示签收但没收到",
-                                  "老人不会刷脸认证"])
+                                  "老人不会刷脸认证", "我想报个修 马桶堵了", "我要投诉"])
 def test_a_request_with_details_is_not_generic(text):
     assert not is_generic_request(text)
 
