@@ -88,6 +88,17 @@ async def test_a_bare_request_leaves_the_description_to_the_form(resident, bound
     assert (await li.activate_form()).texts == ["请简单说说是什么问题，比如“厨房水管漏水”“楼道灯不亮”。"]
 
 
+async def test_the_menus_mediation_click_asks_what_happened_not_only_about_noise(resident, bound):
+    # The menu says 邻里调解: the question must not assume it is noise.
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "/noise_dispute", "noise_dispute")
+
+    asked = await li.activate_form()
+
+    assert asked.texts == ["请说说是什么事、一般在什么时候，比如“楼上每天夜里十二点后还在跺脚”。"]
+
+
 async def test_what_is_wrong_said_after_a_bare_request_is_the_whole_description(resident):
     li = resident("wx-li")
     await li.send(ActionStartTicket(), "我想报个修", "repair")
