@@ -57,6 +57,8 @@ _FOLLOW_UP = re.compile(
 _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派|修|见|动静|消息|联系|处理|回)|一直没(人|来|修|消息|动静|联系)"
                     r"|到现在(也|还)?没|等了(好|一|两|三|四|五|几|半|十|大半)|(还要|得)(排|等)多久|到底(什么|啥|哪)(时候|天)"
                     r"|还不(来|到|修|管|处理|派|联系)|人呢")
+# Words that add to what was said (补充一下 已经漏到楼下了, 对了是卫生间那个, 还有 水很大).
+_MORE = re.compile(r"^\s*(补充(一下|下|说明|说)?|对了|还有|另外|再说一下|忘了说|顺便(说|提)一?下?|而且)")
 # The resident goes to find the answer (等我问问我儿子, 稍等 我找找房本, 门牌号记不清了).
 _FIND_OUT = re.compile(r"(等|让)我(先)?(去)?(问|查|找|看|想|翻)|稍等|等一下|等一会|等会儿?|我[^，,。\s]{0,4}(问问|问一下|查查|查一下|"
                        r"找找|找一下|看看|看一下|翻翻|想想)|记不(清|住|得|太清)|不记得|想不起来|"
@@ -174,6 +176,13 @@ def without_greeting(text: str) -> str:
 def is_acknowledgement(text: str) -> bool:
     """知道了, 收到, 明白, 好的 等你们消息, 麻烦了: the resident has read the answer; nothing to do or add."""
     return bool(_ACKNOWLEDGEMENT.match(text or ""))
+
+
+def adds_more(text: str, kind: Optional[str]) -> bool:
+    """补充一下 已经漏到楼下了, 对了是卫生间那个水管: said to add to the request of ``kind`` (no other
+    kind's words: 另外快递也丢了 is another request), however the model read it."""
+    named = kinds_named(text)
+    return bool(_MORE.match(text or "")) and (not named or named == {kind}) and not is_question(text)
 
 
 def will_find_out(text: str) -> bool:

@@ -378,6 +378,20 @@ async def test_how_the_household_lives_said_at_the_address_question_is_kept(resi
     assert ticket_row("BX-20261121-0001").description == f"马桶堵了；{answer}"
 
 
+@pytest.mark.parametrize("answer, intent, confidence", [
+    ("补充一下 已经漏到楼下了", "cancel_ticket", 0.76),  # the model's reading in make run
+    ("对了 水流得很大 地上全是水", "out_of_scope", 0.8),
+])
+async def test_words_said_to_add_to_the_request_are_kept_at_the_address_question(resident, bound, answer,
+                                                                                intent, confidence):
+    someone = await started(resident, bound, "厨房水管漏水了")
+
+    reply = await someone.answer(answer, intent, confidence=confidence)
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
+    assert someone.slots["description"] == f"厨房水管漏水了；{answer}"
+
+
 @pytest.mark.parametrize("answer", ["等我问问我儿子", "稍等 我找找房本", "门牌号记不清了", "我去楼下看一下几单元"])
 async def test_a_resident_who_goes_to_find_the_address_is_told_there_is_no_hurry(resident, bound, answer):
     someone = await started(resident, bound, "楼道灯不亮", "repair")

@@ -340,6 +340,13 @@ def test_an_acknowledgement_is_only_words_of_having_read_the_answer(text, acknow
     assert conversation.is_acknowledgement(text) is acknowledged
 
 
+@pytest.mark.parametrize("text, kind, more", [
+    ("补充一下 已经漏到楼下了", "repair", True), ("对了是卫生间那个水管", "repair", True), ("还有 水流得很大", "repair", True),
+    ("另外快递也丢了", "repair", False), ("补充一下 什么时候能来", "repair", False), ("已经漏到楼下了", "repair", False)])
+def test_words_said_to_add_to_the_request(text, kind, more):
+    assert conversation.adds_more(text, kind) is more
+
+
 @pytest.mark.parametrize("text, finding_out", [
     ("等我问问我儿子", True), ("稍等 我找找房本", True), ("门牌号记不清了", True), ("忘记几单元了", True),
     ("我忘了带钥匙 进不去门", False), ("等一下师傅来了吗", False), ("我儿子知道", False)])
