@@ -19,6 +19,7 @@ from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, emergency_first, nee
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
+from bot.tickets import REQUEST_TYPES
 
 logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
@@ -66,6 +67,12 @@ class ValidateTicketForm(FormValidationAction):
         if phone:  # 电话13912345678 answered to 什么时间上门方便: kept, and the question asked again
             dispatcher.utter_message(response="utter_phone_saved", phone=phone)
             return [SlotSet(asked, None), SlotSet("phone", phone)]
+        clicked = common.intent(tracker) if common.text(tracker).startswith("/") else None
+        if handled is None and asked and clicked in REQUEST_TYPES:  # a menu click or an old button
+            if clicked != tracker.get_slot("request_type"):  # another request: this one first
+                dispatcher.utter_message(response="utter_finish_this_first",
+                                         type=texts.label("request_types", tracker.get_slot("request_type")))
+            return [SlotSet(asked, None)]  # no answer: the question again
         if handled is None and asked and self._aside(tracker):  # 对了物业费在哪交: answered, then on
             dispatcher.utter_message(response="utter_aside_out_of_scope",
                                      property_phone=common.services().compound_info().property_phone)

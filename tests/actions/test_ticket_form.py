@@ -561,6 +561,29 @@ async def test_what_is_not_an_aside_is_not_answered_as_one(resident, bound, answ
     assert ASIDE not in reply.texts
 
 
+# -- a menu click in the middle ----------------------------------------------------------------
+@pytest.mark.parametrize("question", ["address", "description", "visit_time", "confirmed"])
+@pytest.mark.parametrize("click", ["/repair", "/parcel"])
+async def test_a_menu_click_in_the_middle_is_no_answer(resident, bound, question, click):
+    # /noise_dispute tapped at the address question went into the description (…；/noise_dispute).
+    where = None if question == "address" else ("3", "1", "301")
+    someone = await started(resident, bound, "我要报修", where=where)
+    for answer in ("厨房水管漏水", "明天上午"):
+        if someone.asked == question:
+            break
+        await someone.answer(answer)
+    assert someone.asked == question
+    before = {slot: someone.slots.get(slot) for slot in ("description", "visit_time", "address")}
+
+    reply = await someone.answer(click, click.lstrip("/"), confidence=1.0)
+
+    assert someone.asked == question and {slot: someone.slots.get(slot) for slot in before} == before
+    if click == "/parcel":  # another request: this one is finished or cancelled first
+        assert reply.texts[0] == "您正在登记的报修还没填完😊 先把这件登记完，再选别的；不想登记了就回复“取消”。"
+    else:
+        assert not {"utter_finish_this_first", "utter_detail_noted"} & set(reply.responses)
+
+
 # -- cancelling at any question -------------------------------------------------------------
 @pytest.mark.parametrize("word", ["算了", "取消", "不报了"])
 @pytest.mark.parametrize("question", ["address", "description", "visit_time", "other_party", "confirmed"])
