@@ -39,6 +39,12 @@ def confidence(tracker: Tracker) -> Optional[float]:
     return ((tracker.latest_message or {}).get("intent") or {}).get("confidence")
 
 
+def ranked(tracker: Tracker, name: str) -> float:
+    """How likely the model found ``name`` for the latest message (its ranking; 0 when absent)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return next((float(item.get("confidence") or 0) for item in ranking if item.get("name") == name), 0.0)
+
+
 def sure(tracker: Tracker) -> bool:
     """The model is sure of the intent it read (see SURE)."""
     return (confidence(tracker) or 0) >= SURE

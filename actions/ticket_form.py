@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
 VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
+FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened, how likely it must find it
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
@@ -329,10 +330,13 @@ class ValidateTicketForm(FormValidationAction):
         at any question, however the model read it."""
         intent, request_type = common.intent(tracker), tracker.get_slot("request_type")
         own_kind = intent == request_type and (common.confidence(tracker) or 0) >= DETAIL_CONFIDENCE
+        # what happened, after a bare request (a menu click): the model need only find it likely
+        first = (not tracker.get_slot("description")
+                 and common.ranked(tracker, request_type) >= FIRST_DETAIL_LIKELIHOOD)
         loose = at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
         named = conversation.describes_a_person(value) or conversation.adds_more(value, request_type) or (
             request_type == "parcel" and conversation.describes_a_parcel(value))
-        if (not (own_kind or loose or named)
+        if (not (own_kind or loose or named or first)
                 or conversation.meaningful_length(value) < 3
                 or conversation.is_question(value) or conversation.is_follow_up(value)):
             return None

@@ -392,6 +392,21 @@ async def test_words_said_to_add_to_the_request_are_kept_at_the_address_question
     assert someone.slots["description"] == f"厨房水管漏水了；{answer}"
 
 
+async def test_what_happened_said_at_the_address_question_after_a_menu_click_is_the_description(resident,
+                                                                                                bound):
+    someone = await started(resident, bound, "/noise_dispute", "noise_dispute")
+    assert someone.slots["description"] is None
+
+    reply = await someone.answer("对门把鞋柜杂物堆在楼道里 说了也不听", "nlu_fallback", confidence=0.55,
+                                 ranking=[("nlu_fallback", 0.55), ("noise_dispute", 0.46)])  # as read in make run
+    unlikely = await someone.answer("我不住这里", "out_of_scope", confidence=0.9,
+                                    ranking=[("out_of_scope", 0.9), ("noise_dispute", 0.05)])
+
+    assert reply.texts == ["好的，这个情况也给您记上了。", ASK_ADDRESS]
+    assert unlikely.texts == [ASK_ADDRESS]
+    assert someone.slots["description"] == "对门把鞋柜杂物堆在楼道里 说了也不听"
+
+
 @pytest.mark.parametrize("answer", ["等我问问我儿子", "稍等 我找找房本", "门牌号记不清了", "我去楼下看一下几单元"])
 async def test_a_resident_who_goes_to_find_the_address_is_told_there_is_no_hurry(resident, bound, answer):
     someone = await started(resident, bound, "楼道灯不亮", "repair")
