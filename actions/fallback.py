@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tickets
 from actions.common import guarded
+from actions.household import name_butler
 from actions.reception import answer_follow_up
 from actions.ticket_form import ValidateTicketForm
 from bot import conversation, texts
@@ -99,11 +100,7 @@ class ActionHumanHandoff(Action):
         services = common.services()
         review_id = tracker.get_slot("pending_review")
         if review_id is None:  # 转人工, 给我管家电话: the household's butler, whom they can call
-            butler = services.residents.butler(common.sender(tracker))
-            if butler:
-                dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
-                                         phone=butler.phone, building=butler.building)
-            else:
+            if not name_butler(dispatcher, services, common.sender(tracker)):
                 dispatcher.utter_message(response="utter_human_handoff",
                                          property_phone=services.compound_info().property_phone)
             return []

@@ -72,8 +72,15 @@ class ActionUpdateHousehold(Action):
             dispatcher.utter_message(response="utter_household_same", location=where)
         else:
             dispatcher.utter_message(response="utter_household_remembered", location=where)
-        butler = services.residents.butler(openid)
-        if butler and common.last_response(tracker) == "utter_human_handoff":  # the address we asked for
-            dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
-                                     phone=butler.phone, building=butler.building)
+        if common.last_response(tracker) == "utter_human_handoff":  # the address we asked for: whom to call
+            name_butler(dispatcher, services, openid)
         return []
+
+
+def name_butler(dispatcher: CollectingDispatcher, services, openid: str) -> bool:
+    """转人工: the household's butler and phone; False (nothing said) when there is none to name."""
+    butler = services.residents.butler(openid)
+    if butler:
+        dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
+                                 phone=butler.phone, building=butler.building)
+    return butler is not None

@@ -63,24 +63,18 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
+    day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
-        dispatcher.utter_message(response="utter_reception_place", place=cal.place,
-                                 next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}")
-        return
-    if part == "raise":
+        dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
+    elif part == "raise":
         dispatcher.utter_message(response="utter_reception_raise", place=cal.place or "现场",
-                                 next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}")
-        return
-    if part == "hours":
-        dispatcher.utter_message(response="utter_reception_hours", hours=reception.describe_hours(cal.hours),
-                                 next_date=f"{_day(following, today)}{where}")
-        return
-    dispatcher.utter_message(
-        response="utter_reception_days",
-        days_of_month=reception.describe_days(cal.days_of_month),
-        next_date=f"{_day(following, today)}{reception.describe_hours(cal.hours)}{where}",
-        after_date=_day(after, today),
-    )
+                                 next_date=f"{day}{hours}")
+    elif part == "hours":
+        dispatcher.utter_message(response="utter_reception_hours", hours=hours, next_date=f"{day}{where}")
+    else:
+        dispatcher.utter_message(response="utter_reception_days",
+                                 days_of_month=reception.describe_days(cal.days_of_month),
+                                 next_date=f"{day}{hours}{where}", after_date=_day(after, today))
 
 
 def _day(day: reception.ReceptionDay, today: date) -> str:

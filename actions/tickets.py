@@ -554,15 +554,13 @@ def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
 
 def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],
           message: str) -> None:
-    """催一下, 怎么还没人来: the assignees of the open tickets hear of it (at most once in a while),
-    and the resident is told so; only those of the kind the words name (水管的事 → the repair), when
-    one is open. Asking without impatience only gets the progress."""
-    waiting = [view for view in tickets if is_open(view)]
+    """催一下, 怎么还没人来: the assignees of the open ones of ``tickets`` (those the words are about:
+    asked_about, or the follow-up's kind) hear of it (at most once in a while), and the resident is
+    told so. Asking without impatience only gets the progress."""
+    waiting = [view.number for view in tickets if is_open(view)]
     if not waiting or not conversation.is_chasing(message):
         return
-    named = conversation.kinds_named(message)
-    aimed = [view.number for view in waiting if view.request_type in named] or [view.number for view in waiting]
-    outcome = services.tickets.chase(common.sender(tracker), aimed, message)
+    outcome = services.tickets.chase(common.sender(tracker), waiting, message)
     if outcome.result == "chased" and any(view.emergency for view in outcome.tickets):
         dispatcher.utter_message(response="utter_ticket_chased_emergency")  # 火还没灭 怎么还没人来
     elif outcome.result == "chased":
