@@ -11,7 +11,7 @@ import yaml
 
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.retraining.evaluation import load_heldout
-from bot.settings import BLIND_FILES, HELDOUT_FILE
+from bot.settings import BLIND_FILES, HELDOUT_FILE, NEIGHBOURS_FILE
 from bot.tickets import REQUEST_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,11 @@ def heldout() -> List[Dict]:
 @pytest.fixture(scope="session")
 def blind() -> Dict[str, List[Dict]]:
     return {name: load_heldout([path]) for name, path in BLIND_FILES.items()}
+
+
+@pytest.fixture(scope="session")
+def neighbours() -> List[Dict]:
+    return load_heldout([NEIGHBOURS_FILE])
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Scoring a model on the held-out messages, and the gate a new model must pass to be activated.
 
-The held-out files (``HELDOUT_FILES``: ``tests/data/heldout.yml`` and the two blind sets) hold
+The held-out files (``HELDOUT_FILES``: ``tests/data/heldout.yml`` and the blind sets) hold
 resident messages that are never in the training data. A candidate and the active model are
 scored on the same messages; the candidate may replace the active one only if no ticket intent's
 F1 falls by more than the margin, unless an admin overrides (recorded with a reason).

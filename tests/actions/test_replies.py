@@ -197,7 +197,7 @@ async def test_a_request_the_model_is_unsure_of_has_its_kind_among_the_choices(r
 
 
 # -- a yes to the assistant's last question --------------------------------------------------
-NO_QUESTION = "好的。请问有什么需要帮忙的？报修、噪音、快递、认证代办都可以直接说。"
+NO_QUESTION = "好的。请问有什么需要帮忙的？报修、邻里纠纷、快递、认证代办都可以直接说。"
 
 
 @pytest.fixture

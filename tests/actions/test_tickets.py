@@ -96,7 +96,7 @@ async def test_the_menus_mediation_click_asks_what_happened_not_only_about_noise
 
     asked = await li.activate_form()
 
-    assert asked.texts == ["请说说是什么事、一般在什么时候，比如“楼上每天夜里十二点后还在跺脚”。"]
+    assert asked.texts == ["请说说是什么事，比如“楼上每天夜里十二点后还在跺脚”“对门的杂物堆满了楼道”。"]
 
 
 async def test_what_is_wrong_said_after_a_bare_request_is_the_whole_description(resident):
@@ -118,7 +118,7 @@ async def test_noise_from_upstairs_names_the_flat_above_the_resident(resident, b
 
     assert reply.slots["other_party"] == "楼上（602）"
     summary = await sun.activate_form()  # nothing left to ask: the summary
-    assert summary.texts == ["请确认：\n类型：噪音调解\n您的住址：3栋2单元502\n情况：楼上天天半夜跺脚，吵得睡不着\n"
+    assert summary.texts == ["请确认：\n类型：邻里调解\n您的住址：3栋2单元502\n情况：楼上天天半夜跺脚，吵得睡不着\n"
                              "对方：楼上（602）\n回复“确认”提交，“不对”修改，“取消”放弃。"]
 
 
@@ -562,7 +562,7 @@ async def test_a_noise_dispute_goes_to_the_mediation_room_and_stays_private(resi
     *_, done = await sun.request("楼上天天半夜跺脚", "noise_dispute", [("确认", "affirm")])
 
     assert done.texts == [
-        "已为您登记噪音调解，工单号 ZY-20261121-0001。已交给党员调解室（13800001005），会在明天 10:00前联系您。"
+        "已为您登记邻里调解，工单号 ZY-20261121-0001。已交给党员调解室（13800001005），会在明天 10:00前联系您。"
         "发“查询工单”可随时看进度。",
         "调解员会先了解情况，不会向对方透露是您反映的。"]
     assert services.tickets.get("ZY-20261121-0001").assignee_role == "mediation_committee"
@@ -687,7 +687,7 @@ async def test_each_open_ticket_gets_its_status(resident, services):
     reply = await resident("wx-li").send(ActionCheckTicket(), "查询工单", "check_ticket")
 
     assert reply.texts == [
-        "ZY-20261121-0001（噪音调解）：已派单，等待接单，负责人 党员调解室，预计明天 10:00前联系您",
+        "ZY-20261121-0001（邻里调解）：已派单，等待接单，负责人 党员调解室，预计明天 10:00前联系您",
         f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英"]
 
 
@@ -741,8 +741,8 @@ async def test_asking_after_a_kind_on_record_or_none_just_lists(resident, servic
     assert reply.responses == ["utter_ticket_status"]
 
 
-@pytest.mark.parametrize("message, kinds", [("修水管的师傅几点来", ["报修"]), ("ZY-20261121-0001 怎么样了", ["噪音调解"]),
-                                            ("我的单子都怎么样了", ["噪音调解", "报修"])])
+@pytest.mark.parametrize("message, kinds", [("修水管的师傅几点来", ["报修"]), ("ZY-20261121-0001 怎么样了", ["邻里调解"]),
+                                            ("我的单子都怎么样了", ["邻里调解", "报修"])])
 async def test_asking_after_one_of_two_tickets_answers_about_that_one(resident, services, message, kinds):
     open_ticket(services, "wx-li")
     open_ticket(services, "wx-li", "楼上装修太吵", "noise_dispute")

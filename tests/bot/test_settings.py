@@ -32,9 +32,10 @@ def test_bad_values_name_the_setting(tmp_path, environ, message):
         load(environ=environ, dotenv=tmp_path / "missing.env")
 
 
-def test_new_models_are_scored_on_the_held_out_file_and_both_blind_sets(tmp_path):
+def test_new_models_are_scored_on_the_held_out_file_and_every_blind_set(tmp_path):
     settings = load(environ={}, dotenv=tmp_path / "missing.env")
-    assert [file.name for file in settings.heldout_files] == ["heldout.yml", "blind_north.yml", "blind_south.yml"]
+    assert [file.name for file in settings.heldout_files] == [
+        "heldout.yml", "blind_north.yml", "blind_south.yml", "blind_neighbours.yml"]
     assert all(file.is_file() for file in settings.heldout_files)
 
 

@@ -189,7 +189,7 @@ async def test_the_mediation_committee_schedules_a_session_and_records_the_outco
 
     assert "已安排在接待日当面调解" in page and "12月15日" in page
     from tests.console.test_console import outbox as sent
-    assert sent(services, "on_agenda")[0].text.startswith(f"您的工单 {dispute.number}（噪音调解）已列入12月15日（周二）接待日的议程")
+    assert sent(services, "on_agenda")[0].text.startswith(f"您的工单 {dispute.number}（邻里调解）已列入12月15日（周二）接待日的议程")
 
     await b.post(f"/tickets/{dispute.number}/step", {"step": "resolve", "reason": "双方同意晚十点后不拖椅子"})
     assert status(services, dispute.number) == "resolved"

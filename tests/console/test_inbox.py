@@ -55,7 +55,7 @@ async def test_an_admin_accepts_the_models_guess_and_it_becomes_training_data(se
     await b.log_in("zhou")
 
     _, page = await b.get("/admin/inbox")
-    assert "厨房那个管子滴答滴答的" in page and "报修 48%" in page and "噪音调解 31%" in page
+    assert "厨房那个管子滴答滴答的" in page and "报修 48%" in page and "邻里调解 31%" in page
     message = services.review.inbox()[0].id
     _, page = await b.post(f"/admin/inbox/{message}", {"decision": "accept"})
 

@@ -220,7 +220,7 @@ def test_a_form_in_progress_goes_on_after_the_assistant_restarts(model_path):
     second = _start_assistant({"DATABASE_URL": database})
     try:
         summary = _say(second, sender, "5栋2单元201")
-        assert "请确认" in summary and "噪音调解" in summary and "5栋2单元201" in summary
+        assert "请确认" in summary and "邻里调解" in summary and "5栋2单元201" in summary
         assert "不会向对方透露" in _say(second, sender, "确认")
     finally:
         _stop_assistant(second)

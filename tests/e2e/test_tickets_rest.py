@@ -165,7 +165,7 @@ def test_a_repair_goes_to_the_butler_of_the_building_with_priority_for_an_elderl
 def test_a_noise_dispute_goes_to_the_mediation_committee(assistant, db):
     asked, summary, done = _conversation(assistant, "rest-noise", "楼上天天半夜跺脚，吵得睡不着", "5栋2单元201", "确认")
     assert "几栋几单元几号" in asked
-    assert "噪音调解" in summary and "对方：楼上" in summary
+    assert "邻里调解" in summary and "对方：楼上" in summary
     stored = _assert_recorded(db, done, request_type="noise_dispute", staff="mediation", priority="normal",
                               home_visit=False, description="楼上天天半夜跺脚，吵得睡不着")
     assert "不会向对方透露" in done
