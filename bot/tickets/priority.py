@@ -48,8 +48,14 @@ _EMERGENCY_PATTERNS = (
 )
 # Everyday faults that share words with emergencies: a stove that will not light (打不着火), a
 # radiator or tyre that loses air (暖气漏气), a lift door that closes on someone's hand (夹人);
-# and emergencies said not to be there (也没有燃气味, 没人被困, 燃气味散了) or past (上次困人).
+# and emergencies said not to be there (也没有燃气味, 没人被困, 燃气味散了), past (上次困人) or
+# feared (万一着火, 差点着火); and smoke from a neighbour's barbecue, cooking or cigarettes, which is
+# a dispute for the mediators (楼下天天烧烤 冒烟 熏得没法开窗), not a fire (厨房冒烟了, 油烟机冒烟).
 _NOT_EMERGENCY = re.compile(r"(打|点)(火)?(不|没)着(火)?|(打|点)(得)?着火"
+                            r"|(烧烤|烤串|烤肉|撸串|油烟(?!机)|熏肉|腊肉|烧纸|烧香|抽烟|吸烟|烟头|烟囱|柴火|炭火)"
+                            r"[^，。,!！?？]{0,8}冒烟"
+                            r"|(差点|差一点|险些|容易|会不会|(?<!一)会|怕|担心|万一|要是|如果|小心|防止)"
+                            r"[^，。,!！?？]{0,3}(着火|起火|失火|火灾)"
                             r"|(暖气|暖气片|气片|散热器|轮胎|车胎|胎|空调|气球|充气\S{0,3}|气垫)\S{0,2}漏气"
                             r"|夹(到|住|了)?(人|手|脚|腿|孩子|小孩|衣服)"
                             r"|(没有|没|无|并无|不是|没闻到|闻不到)\S{0,3}?(燃气|煤气|天然气)(味|泄漏|泄露)"

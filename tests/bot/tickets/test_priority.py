@@ -42,6 +42,14 @@ SH = ZoneInfo("Asia/Shanghai")
     ("燃气味已经散了 不用来了", None),
     ("电梯里的对讲按钮是坏的 上次困人按了没反应", None),  # a past entrapment: the intercom is the repair
     ("上次困人 这次又困人了", Emergency.ELEVATOR_ENTRAPMENT),
+    # A neighbour's smoke is a dispute, a fire feared is not one burning; a smoking hood still is
+    ("楼下天天在院子里烧烤 冒烟 熏得我家没法开窗", None),
+    ("对门在楼道里抽烟 冒烟冒得楼道里全是味", None),
+    ("楼上扔烟头 差点把我家雨棚点着了 万一着火了算谁的", None),
+    ("电动车天天在楼道里充电 怕着火", None),
+    ("油烟机冒烟了", Emergency.FIRE),
+    ("楼下烧烤摊着火了 火苗窜得老高", Emergency.FIRE),
+    ("一会儿就着火了 快来", Emergency.FIRE),
 ])
 def test_emergencies_are_recognised(text, kind):
     assert detect_emergency(text) is kind
