@@ -79,8 +79,23 @@ class ValidateTicketForm(FormValidationAction):
                                      property_phone=common.services().compound_info().property_phone)
             return [SlotSet(asked, None)]
         if handled is None:
-            return await super().get_validation_events(dispatcher, tracker, domain)
+            events = await super().get_validation_events(dispatcher, tracker, domain)
+            return events + self._party_in_description(events, tracker)
         return ([SlotSet(asked, None)] if asked else []) + handled
+
+    @staticmethod
+    def _party_in_description(events: List[Dict[Text, Any]], tracker: Tracker) -> List[Dict[Text, Any]]:
+        """Who a dispute is with, read from what happened when that was said at a question (after a
+        menu click, 楼上天天往我家阳台扔烟头 at the address question), as from a first message: the
+        other party is not asked for again."""
+        slots = {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+        if (tracker.get_slot("request_type") != "noise_dispute" or not slots.get("description")
+                or "other_party" in slots or tracker.get_slot("other_party")):
+            return []
+        party = conversation.other_party(slots["description"], slots.get("room", tracker.get_slot("room")),
+                                         common.entity(tracker, "building", "neighbour"),
+                                         common.entity(tracker, "room", "neighbour"))
+        return [SlotSet("other_party", party)] if party else []
 
     @staticmethod
     def _aside(tracker: Tracker) -> bool:
@@ -269,6 +284,8 @@ class ValidateTicketForm(FormValidationAction):
             return cancelled(value, tracker)
         if any(word in value for word in UNKNOWN_PARTY) and conversation.meaningful_length(value) <= 6:
             return {"other_party": UNKNOWN_PARTY[0]}
+        if conversation.is_yes(value):  # 确认, 好的: no neighbour named; the question again
+            return {"other_party": None}
         found = {m.entity: m.value for m in address_parser.extract(value)}
         party = conversation.other_party(value, tracker.get_slot("room"), found.get("building"), found.get("room"))
         if party is None and conversation.meaningful_length(value) < 1:

@@ -122,6 +122,32 @@ async def test_noise_from_upstairs_names_the_flat_above_the_resident(resident, b
                              "对方：楼上（602）\n回复“确认”提交，“不对”修改，“取消”放弃。"]
 
 
+async def test_who_a_dispute_is_with_said_at_another_question_is_not_asked_again(resident):
+    # After the menu's 邻里调解 the address is asked first; what happened, said there, names the neighbour.
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "/noise_dispute", "noise_dispute")
+    await li.activate_form()
+
+    await li.answer("楼上天天往我家阳台扔烟头", "noise_dispute")
+    summary = await li.answer("3栋1单元302")
+
+    assert summary.texts == ["请确认：\n类型：邻里调解\n您的住址：3栋1单元302\n情况：楼上天天往我家阳台扔烟头\n"
+                             "对方：楼上（402）\n回复“确认”提交，“不对”修改，“取消”放弃。"]
+
+
+async def test_a_yes_is_not_the_other_party_of_a_dispute(resident, bound):
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "有人天天在楼道里堆杂物", "noise_dispute")
+    asked = await li.activate_form()
+    assert asked.texts == ["对方是哪栋哪室？说“楼上”“隔壁”也行，不清楚就回复“不清楚”。调解员不会向对方透露您的信息。"]
+
+    reply = await li.answer("确认", "affirm")
+
+    assert li.slots["other_party"] is None
+    assert reply.texts == asked.texts
+
+
 async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once(resident, bound, services,
                                                                               domain, outbox):
     bound("wx-sun", "3", "2", "502")
