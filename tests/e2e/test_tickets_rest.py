@@ -172,6 +172,15 @@ def test_a_noise_dispute_goes_to_the_mediation_committee(assistant, db):
     assert stored.ticket.other_party.startswith("楼上")
 
 
+def test_a_neighbours_barbecue_smoke_is_a_dispute_for_the_mediators_not_a_fire(assistant, db):
+    said = "楼下天天在院子里烧烤 冒烟 熏得我家没法开窗 说了也不改"
+    asked, summary, done = _conversation(assistant, "rest-smoke", said, "5栋2单元301", "确认")
+    assert "几栋几单元几号" in asked and "119" not in asked
+    assert "邻里调解" in summary and "对方：楼下（201）" in summary
+    _assert_recorded(db, done, request_type="noise_dispute", staff="mediation", priority="normal",
+                     home_visit=False, description=said)
+
+
 def test_a_parcel_goes_to_the_butler_of_the_building(assistant, db):
     summary, done = _conversation(assistant, "rest-parcel", "17栋1203，快递显示签收了但我没收到", "确认")
     assert "快递问题" in summary and "17栋1单元1203" in summary
