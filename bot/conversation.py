@@ -425,7 +425,7 @@ def parse_rating(text: str) -> Tuple[Optional[int], bool]:
 
 def other_party(text: str, own_room: Optional[str], building: Optional[str] = None,
                 room: Optional[str] = None) -> Optional[str]:
-    """Who the noise comes from: "3栋602", or "楼上（602）" worked out from the resident's room,
+    """Who a dispute is with: "3栋602", or "楼上（602）" worked out from the resident's room,
     or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
     if building or room:
         return f"{building + '栋' if building else ''}{room or ''}"
