@@ -81,6 +81,16 @@ async def test_more_said_before_answering_the_offer_goes_with_it(resident, servi
     assert services.tickets.get(FIRST).description.endswith("；居民补充：补充一下 已经漏到楼下了；上次也是这样")
 
 
+async def test_words_said_to_add_read_as_a_new_request_of_the_kind_are_offered_as_more(resident, services):
+    # The shipped model at 79a0a42 reads this as repair 0.63: it started a second repair.
+    li = await reported(resident)
+
+    offered = await li.send(ActionStartTicket(), "补充一下 已经漏到楼下了", "repair", confidence=0.63)
+
+    assert offered.texts == [f"这句要补充到您刚登记的工单 {FIRST}（报修）里吗？“补充一下 已经漏到楼下了”"]
+    assert offered.slots["request_type"] is None and offered.slots["confirmed"] is not None  # no new request
+
+
 @pytest.mark.parametrize("message", ["物业费怎么交", "表扬一下王姐 修得真快", "我家燃气灶也打不着火了"])
 async def test_a_question_praise_or_another_request_is_not_offered_as_more(resident, message):
     li = await reported(resident)

@@ -35,6 +35,29 @@ async def test_a_relatives_address_is_not_taken_for_the_residents_own(resident, 
     assert not services.residents.profile("wx-zhou").bound
 
 
+@pytest.mark.parametrize("message, ranking", [
+    ("1栋1单元502阳台下水道堵了", [("inform", 0.63), ("repair", 0.35)]),  # the shipped model at 79a0a42
+    ("1栋1单元502 阳台的晾衣架掉下来了", [("inform", 0.7), ("repair", 0.25)]),  # likely, named by no word
+])
+async def test_an_address_with_a_problem_read_as_an_address_starts_the_request_there(resident, message, ranking):
+    li = resident("wx-li")
+    started = await li.send(ActionUpdateHousehold(), message, "inform", confidence=ranking[0][1],
+                            ranking=ranking)
+
+    assert "utter_household_remembered" not in started.responses  # not only the address kept
+    assert (li.slots["request_type"], li.slots["description"]) == ("repair", message)
+    asked = await li.activate_form()
+    assert asked.texts[0].startswith("师傅什么时间上门方便")  # the address is known: the next question
+
+
+async def test_words_about_a_new_address_only_change_the_address(resident, services):
+    moved = await resident("wx-zhou").send(ActionUpdateHousehold(), "我搬家了 新地址是3栋2单元502", "inform",
+                                           ranking=[("inform", 0.95), ("repair", 0.03)])
+
+    assert moved.texts == ["已记住您的住址：3栋2单元502。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+    assert moved.events == []
+
+
 async def test_a_different_address_changes_it_and_the_same_one_is_recognised(resident, services):
     zhou = resident("wx-zhou")
     await zhou.send(ActionUpdateHousehold(), "我家是5栋1单元602")
