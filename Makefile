@@ -47,7 +47,7 @@ validate: $(READY)  ## rasa data validate
 nlu-eval: $(READY)  ## 5-fold cross-validation: ours, Rasa's stock pipeline, the linear alternative → reports/
 	@$(PY) -m bench.nlu_eval
 
-bench: $(READY)  ## Held-out accuracy, parse latency, training time: ours vs stock vs linear
+bench: $(READY)  ## Held-out and blind accuracy, parse latency, training time: ours vs stock vs linear, ours over 3 seeds
 	@$(PY) -m bench.nlu_bench
 
 bench-wechat: $(READY)  ## WeChat channel under load vs bare REST → reports/wechat_load.md
