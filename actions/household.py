@@ -12,7 +12,7 @@ from actions import common
 from actions.common import guarded
 from actions.tickets import ActionStartTicket, emergency_first, rate_aside, say_address_problem, say_missing
 from bot import conversation
-from bot.nlu import address as address_parser
+from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
 from bot.tickets import REQUEST_TYPES
 
@@ -93,9 +93,10 @@ def request_beside(tracker: Tracker) -> Optional[str]:
     said (我妈家的马桶堵了 她住5栋1单元301), and it names a request (conversation.request_named) or
     the model finds one likely. None for an address alone, or with words about it (我搬家了 新地址是…)."""
     message = common.text(tracker)
-    rest = message
-    for found in sorted(address_parser.extract(message), key=lambda m: m.start, reverse=True):
-        rest = f"{rest[:found.start]} {rest[found.end:]}"
+    entities = (tracker.latest_message or {}).get("entities") or []
+    spans = [(entity["start"], entity["end"]) for entity in entities  # the pipeline's offsets: no second pass
+             if entity.get("entity") in ADDRESS_ENTITIES]
+    rest = "".join(ch for at, ch in enumerate(message) if not any(start <= at < end for start, end in spans))
     if conversation.meaningful_length(rest) < 3:
         return None
     named = conversation.request_named(message)

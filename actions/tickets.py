@@ -89,12 +89,11 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if not emergency and not chosen and conversation.adds_more(message, request_type):
-            detail = offer_detail(dispatcher, tracker)  # 补充一下 已经漏到楼下了, right after a ticket
-            if detail is not None:
-                return reset_form() + [SlotSet("confirmed", HANDLED)] + detail
         if not emergency and not chosen:
-            answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
+            # 补充一下 已经漏到楼下了, right after a ticket: more about it, else maybe about an open one
+            answered = offer_detail(dispatcher, tracker) if conversation.adds_more(message, request_type) else None
+            if answered is None:
+                answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
             if answered is not None:
                 return reset_form() + [SlotSet("confirmed", HANDLED)] + answered
         if chosen and tracker.get_slot("pending_review"):

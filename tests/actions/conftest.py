@@ -151,7 +151,8 @@ class Resident:
         """A message and what the model made of it. Addresses and phones are found by the
         pipeline's own AddressEntityExtractor; other entities (facility) are given as
         (entity, value[, role])."""
-        found = [dict(entity=m.entity, value=m.value, role=m.role) for m in address.extract(text)]
+        found = [dict(entity=m.entity, value=m.value, role=m.role, start=m.start, end=m.end)
+                 for m in address.extract(text)]
         for e in entities:  # where the value is said, its offsets as Rasa gives them
             at = {"start": text.find(e[1]), "end": text.find(e[1]) + len(e[1])} if e[1] in text else {}
             found.append(dict(entity=e[0], value=e[1], role=e[2] if len(e) > 2 else None, **at))
