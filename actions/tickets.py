@@ -91,7 +91,8 @@ class ActionStartTicket(Action):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
         if not emergency and not chosen:
             # 补充一下 已经漏到楼下了, right after a ticket: more about it, else maybe about an open one
-            answered = offer_detail(dispatcher, tracker) if conversation.adds_more(message, request_type) else None
+            adds = conversation.adds_more(message, request_type)
+            answered = offer_detail(dispatcher, tracker) if adds else None
             if answered is None:
                 answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
             if answered is not None:
