@@ -139,7 +139,8 @@ def _assert_recorded(db, reply: str, *, request_type: str, staff: str, priority:
     to_assignee = [n for n in stored.notifications
                    if (n.recipient_kind, n.recipient_id) == ("staff", assignee.id)]
     assert [n.kind for n in to_assignee] == [notification]
-    assert number in to_assignee[0].text and to_assignee[0].sent_at is None
+    # queued for the assignee; the running notifier may already have delivered it (not asserted here)
+    assert number in to_assignee[0].text
     return stored
 
 
