@@ -152,6 +152,11 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+# A shop, not a flat, right after the relation word: 楼下饭馆, 楼下的烧烤店, 楼上是个麻将馆. No flat
+# number is worked out for it: a 底商 below a 2nd-floor flat is not flat 102.
+_SHOP = re.compile(r"(?:的|是|那)?(?:一?[个家间])?(?P<shop>[\u4e00-\u9fff]{0,4}?"
+                   r"(?:饭馆|饭店|餐馆|餐厅|饭庄|小吃|店|铺|底商|门面|门市|超市|小卖部|馆|棋牌室|麻将室|作坊|诊所"
+                   r"|工作室|培训班|幼儿园|公司|KTV|ktv|酒吧))")
 # A fixture of the home or the building said to be at fault (灶打不着火, 煤气灶点不着): a repair the
 # model may have read as something else.
 _FIXTURE = re.compile(r"灶|炉|热水器|空调|灯|门|窗|锁|水管|管道|管子|龙头|马桶|地漏|下水|暖气|插座|开关|电闸|电梯|电悌"
@@ -431,6 +436,9 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
         return f"{building + '栋' if building else ''}{room or ''}"
     for word, offset in _RELATIONS.items():
         if word in (text or ""):
+            shop = _SHOP.match(text, text.index(word) + len(word))
+            if shop:
+                return f"{word}{shop.group('shop')}"
             if unsure_which(text):
                 return f"{word}（{UNSURE_FLAT}）"
             if offset and own_room and own_room.isdigit():

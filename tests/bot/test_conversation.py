@@ -298,6 +298,12 @@ def test_a_request_with_details_is_not_generic(text):
     ("也可能是楼上的楼上", "502", "楼上（不确定哪一户）"),
     ("楼上那家不知道是不是在装修 天天电钻", "502", "楼上（602）"),   # unsure what they do, not who
     ("楼上不知道在干嘛 天天咚咚响", "502", "楼上（602）"),
+    # a shop below or above is the party, not a flat worked out from the resident's room
+    ("楼下饭馆油烟太大 熏得没法开窗", "201", "楼下饭馆"),
+    ("楼下的烧烤店天天冒烟", "201", "楼下烧烤店"),
+    ("楼上是个麻将馆 天天洗牌到半夜", "302", "楼上麻将馆"),
+    ("对面那家小超市的冰柜一夜响", "302", "对面小超市"),
+    ("楼下天天半夜吵 也不知道开的啥", "502", "楼下（402）"),
 ])
 def test_other_party_from_the_residents_words(text, own_room, expected):
     assert other_party(text, own_room) == expected
