@@ -15,8 +15,8 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, asked_after, cancel, offer_detail, offer_request,
-                             offered_choice, rate_aside, start_offered)
+from actions.tickets import (acknowledge, add_detail, asked_after, cancel, emergency_first, offer_detail,
+                             offer_request, offered_choice, rate_aside, start_offered)
 from bot import conversation
 
 
@@ -38,7 +38,8 @@ class _UnlessRating(Action, ABC):
 
 
 class ActionGreet(Action):
-    """你好, answered with what the assistant does; 你好 俺家厕所堵了, which the model may read as a
+    """你好, answered with what the assistant does; 你好 燃气味好大 gets the safety advice and an
+    urgent ticket; 你好 俺家厕所堵了, which the model may read as a
     greeting, gets the repair offered in the resident's words; 我下午都在家 (greet 0.68), right after
     a ticket, is offered as more about it."""
 
@@ -48,6 +49,9 @@ class ActionGreet(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        emergency = emergency_first(dispatcher, tracker)  # 你好 燃气味好大: safety first
+        if emergency is not None:
+            return emergency
         detail = None if common.sure(tracker) else offer_detail(dispatcher, tracker)  # not 早上好
         return detail or offer_request(dispatcher, tracker, otherwise="utter_greet")
 
@@ -68,6 +72,10 @@ class ActionOutOfScope(_UnlessRating):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # 着火了 火越来越大, read as out of scope: the model can be sure and wrong, the danger is not
+        emergency = emergency_first(dispatcher, tracker)
+        if emergency is not None:
+            return emergency
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
         if acknowledge(dispatcher, tracker):  # 知道了, read as out of scope
