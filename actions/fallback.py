@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tickets
@@ -35,8 +35,9 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     """The fallback's answer, also for a message the model read as something its words are not
     (上次也是这样 as a yes, 对了是卫生间那个水管 as a withdrawal)."""
     message = common.text(tracker)
-    if tickets.offered_choice(tracker):  # 第一个, typed to the buttons just offered: taken as the tap
-        return [FollowupAction("action_affirm")]
+    choice = tickets.typed_choice(tracker)  # 第一个, typed to the buttons just offered: taken as the tap
+    if choice is not None:
+        return choice
     # "5" in answer to "请回复1–5给这次服务打分": the model has nothing to go on in a lone digit.
     if conversation.is_bare_score(message) and not tracker.active_loop_name \
             and tickets.rate(dispatcher, tracker, only_if_waiting=True):

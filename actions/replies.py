@@ -16,7 +16,7 @@ from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
 from actions.tickets import (acknowledge, add_detail, asked_after, cancel, emergency_first, offer_detail,
-                             offer_request, offered_choice, rate_aside, start_offered)
+                             offer_request, offered_choice, rate_aside, start_offered, typed_choice)
 from bot import conversation
 
 
@@ -32,6 +32,9 @@ class _UnlessRating(Action, ABC):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        choice = typed_choice(tracker)  # 第一个, answered to the request buttons just offered
+        if choice is not None:
+            return choice
         if not rate_aside(dispatcher, tracker):
             dispatcher.utter_message(response=self.response)
         return []
@@ -52,6 +55,9 @@ class ActionGreet(Action):
         emergency = emergency_first(dispatcher, tracker)  # 你好 燃气味好大: safety first
         if emergency is not None:
             return emergency
+        choice = typed_choice(tracker)  # 第一个, answered to the request buttons just offered
+        if choice is not None:
+            return choice
         detail = None if common.sure(tracker) else offer_detail(dispatcher, tracker)  # not 早上好
         return detail or offer_request(dispatcher, tracker, otherwise="utter_greet")
 
@@ -76,6 +82,9 @@ class ActionOutOfScope(_UnlessRating):
         emergency = emergency_first(dispatcher, tracker)
         if emergency is not None:
             return emergency
+        choice = typed_choice(tracker)  # 第一个 (read as out of scope), answered to the buttons just offered
+        if choice is not None:
+            return choice
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
         if acknowledge(dispatcher, tracker):  # 知道了, read as out of scope
@@ -134,6 +143,9 @@ class ActionDeny(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        choice = typed_choice(tracker)  # 第二个 (read as a no), answered to the request buttons just offered
+        if choice is not None:
+            return choice
         if common.last_response(tracker) == "utter_offer_detail":
             dispatcher.utter_message(response="utter_detail_not_added",
                                      property_phone=common.services().compound_info().property_phone)

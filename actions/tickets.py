@@ -448,6 +448,13 @@ def offered_choice(tracker: Tracker) -> Optional[str]:
     return next(iter(named)) if len(named) == 1 else None
 
 
+def typed_choice(tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """第一个, 2 or 报修 typed to the request buttons just offered, whatever the model read it as (it
+    reads 第一个 as affirm, out_of_scope or a fallback, 1 as a rating, depending on the training):
+    handed to action_affirm, which takes it as the tap. None when it picks none of them."""
+    return [FollowupAction("action_affirm")] if offered_choice(tracker) else None
+
+
 def asked_to_cancel(tracker: Tracker) -> Optional[str]:
     """The ticket our last message asked the resident whether to withdraw (utter_cancel_confirm)."""
     if common.last_response(tracker) != "utter_cancel_confirm":
@@ -581,6 +588,9 @@ class ActionRateTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        choice = typed_choice(tracker)  # 1, answered to the request buttons just offered
+        if choice is not None:
+            return choice
         if rate(dispatcher, tracker, only_if_waiting=True) or asked_after(dispatcher, tracker):
             return []  # rated; or 人呢 怎么还不来 (read as a rating): the progress
         return still_broken(dispatcher, tracker)

@@ -9,8 +9,8 @@ import pytest
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
 from actions.household import ActionUpdateHousehold
-from actions.replies import ActionAffirm
-from actions.tickets import ActionStartTicket
+from actions.replies import ActionAffirm, ActionDeny, ActionGreet, ActionOutOfScope, ActionThank
+from actions.tickets import ActionRateTicket, ActionStartTicket
 from bot.services.tickets import NewRequest
 from bot.tickets.lifecycle import Status
 
@@ -224,6 +224,27 @@ async def test_a_choice_typed_instead_of_tapped_starts_that_request_with_the_wor
     assert (started.slots["request_type"], started.slots["description"]) == (kind, UNSURE)
     [row] = services.review.pending()  # the admins see what the resident chose
     assert (row.text, row.label) == (UNSURE, kind)
+
+
+@pytest.mark.parametrize("action, typed, intent", [
+    (ActionOutOfScope, "第一个", "out_of_scope"),  # how three trainings of the same data read 第一个
+    (ActionRateTicket, "1", "rate_ticket"),
+    (ActionThank, "第一个", "thank"),
+    (ActionGreet, "第一个", "greet"),
+    (ActionDeny, "第二个", "deny"),
+])
+async def test_a_choice_typed_to_the_buttons_is_the_tap_whatever_the_model_read_it_as(resident, action, typed,
+                                                                                    intent):
+    ma = resident("wx-ma")
+    await not_understood(ma)  # 报修 / 快递问题 / 都不是
+
+    passed = await ma.send(action(), typed, intent)
+
+    assert passed.responses == []
+    assert passed.events == [{"event": "followup", "name": "action_affirm", "timestamp": None}]
+    started = await ma.run(ActionAffirm())
+    assert (started.slots["request_type"], started.slots["description"]) == (
+        "parcel" if typed == "第二个" else "repair", UNSURE)
 
 
 async def test_yes_to_a_single_choice_takes_it_but_not_to_several(resident):
