@@ -445,7 +445,7 @@ def test_a_gas_smell_in_the_middle_of_a_parcel_problem_is_an_emergency_and_the_p
 
 def test_a_choice_typed_instead_of_tapped_after_an_unsure_message_starts_that_request(assistant, db):
     sender = "rest-typed-choice"
-    message = "我妈那的灯坏了 她住5栋1单元301 我人在外地"
+    message = "她住5栋1单元301 灯有点问题 我人在外地"
     choices = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": message})
     assert choices[0]["text"] == "不好意思，我不太确定您的意思，您是想："  # the shipped model is unsure of it
     assert choices[0]["buttons"][0]["payload"] == "/repair"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.nlu.address import ENTITIES, NEIGHBOUR, chinese_number, extract
+from bot.nlu.address import ENTITIES, NEIGHBOUR, address_spans, chinese_number, extract
 from tests.conftest import address_entities
 
 
@@ -103,3 +103,19 @@ def test_every_entity_it_finds_is_declared_in_the_domain(domain):
     found = {m.entity for m in extract("我住3栋2单元502 楼上1602 电话13812345678")}
     assert found == set(ENTITIES)
     assert set(ENTITIES) <= declared
+
+
+# -- what the tokenizer shows the classifier in place of an address -----------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("3栋2单元502卫生间漏水了", [("3栋2单元502", "address")]),        # the parts of one address, one span
+    ("十二栋 一单元1802室 暖气不热", [("十二栋 一单元1802室", "address")]),
+    ("3-2-502 厨房漏水 电话138-1234-5678", [("3-2-502", "address"), ("138-1234-5678", "phone")]),
+    ("楼上502天天跺脚", [("502", "address")]),                      # a neighbour's flat is an address too
+    ("三号楼的电梯坏了", [("三号楼", "address")]),
+    ("３栋５０２", [("３栋５０２", "address")]),
+    ("我住5栋 孩子住8栋1单元", [("5栋", "address"), ("8栋1单元", "address")]),  # two homes, two spans
+    ("整整一栋楼都停电了", []),
+    ("电梯坏了三天了", []),
+])
+def test_address_spans_cover_each_address_whole(text, expected):
+    assert [(text[start:end], kind) for start, end, kind in address_spans(text)] == expected
