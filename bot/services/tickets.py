@@ -280,7 +280,9 @@ class TicketService:
                 where = common.location(ticket.building, ticket.unit, ticket.room)
                 session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                         actor=f"resident:{openid}", at=self.services.now(), reason=f"补充地址：{where}"))
-                self._alert_emergency(session, session.get(Compound, ticket.compound_id), ticket)
+                compound = session.get(Compound, ticket.compound_id)
+                self._route_placed(session, compound, ticket)
+                self._alert_emergency(session, compound, ticket)
                 updated.append(ticket.number)
             return updated
 
@@ -501,6 +503,8 @@ class TicketService:
             session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                     actor=f"resident:{request.openid}", at=now,
                                     reason=f"再次反映紧急情况{where}：{request.description[:100]}"))
+            if placed:
+                self._route_placed(session, compound, ticket)
             self._alert_emergency(session, compound, ticket)  # with the place, when this report gave it
             return "alerted"
         ticket.emergency, ticket.priority = emergency.value, priority.Priority.URGENT.value
@@ -510,6 +514,22 @@ class TicketService:
                                 actor=f"resident:{request.openid}", at=now, reason=f"升级为紧急：{request.description[:100]}"))
         self._alert_emergency(session, compound, ticket)
         return None  # newly urgent: announced as a new emergency
+
+    def _route_placed(self, session: Session, compound, ticket: Ticket) -> None:
+        """An emergency that went to the duty manager only because nobody knew where it was, now
+        placed: it goes to the building's butler, as it would have with the address (the manager is
+        still alerted with the rest). Left alone once someone has accepted it, or when the building
+        has no butler either."""
+        if not (ticket.assignee_role == "duty_manager" and ticket.routing_note == routing.UNKNOWN_BUILDING
+                and Status(ticket.status) is Status.ASSIGNED):
+            return
+        decision = routing.route(compounds.routing_table(session, compound), ticket.request_type, ticket.building)
+        if decision.is_fallback:
+            return
+        staff = self._staff(session, compound.id, decision.assignee)
+        self.change_status(session, ticket, Status.TRANSFERRED, "system",
+                           f"补充了地址，转给{ticket.building}栋的负责人", staff.id)
+        ticket.assignee_role, ticket.routing_note = decision.role, ""
 
     def _alert_emergency(self, session: Session, compound, ticket: Ticket) -> None:
         """紧急！… to everyone an emergency must reach at once."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 BUTLER_TYPES = ("repair", "parcel", "pension_certification")
+UNKNOWN_BUILDING = "居民楼栋未知"  # the duty manager's, until the building is known
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def route(table: RoutingTable, request_type: str, building: Optional[str]) -> Ro
     if request_type == "pension_certification" and table.errand_agent:
         return Route(table.errand_agent, "errand_agent")
     if not building:
-        return _manager(table, "居民楼栋未知")
+        return _manager(table, UNKNOWN_BUILDING)
     butler = table.butlers.get(str(building))
     if not butler:
         return _manager(table, f"{building}栋没有红管家")

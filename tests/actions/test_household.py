@@ -7,6 +7,7 @@ import pytest
 
 from actions.household import ActionUpdateHousehold
 from actions.tickets import ActionStartTicket
+from bot.tickets.lifecycle import Status
 
 
 def test_the_action_is_declared_in_the_domain(domain):
@@ -131,11 +132,26 @@ async def test_the_address_given_after_an_emergency_completes_its_ticket(residen
 
     assert reply.texts == [f"已把地址3栋2单元502补充到紧急工单 {number}，负责人马上就到。",
                            "已记住您的住址：3栋2单元502。以后报事不用再说，搬家了直接告诉我新地址就行。"]
-    assert services.tickets.get(number).location == "3栋2单元502"
-    assert services.tickets.events(number)[-1].reason == "补充地址：3栋2单元502"
-    # Now that the place is known, the duty manager and the building's butler are alerted with it.
+    view = services.tickets.get(number)
+    assert view.location == "3栋2单元502"
+    assert [event.reason for event in services.tickets.events(number)[-2:]] == [
+        "补充地址：3栋2单元502", "补充了地址，转给3栋的负责人"]
+    # It went to the duty manager for want of a place; now it is the building's butler's to work …
+    assert (view.status, view.assignee_name, view.assignee_role) == ("transferred", "王秀英", "butler")
+    # … and the duty manager and the butler are alerted with the place.
     alerts = {(to, kind, is_urgent) for to, kind, is_urgent, text in outbox()[-2:] if "3栋2单元502" in text}
     assert alerts == {("zhao", "emergency_alert", True), ("wang", "emergency_alert", True)}
+
+
+async def test_an_emergency_the_duty_manager_took_on_stays_theirs_when_it_is_placed(resident, services):
+    zhou = resident("wx-zhou")
+    number = (await zhou.send(ActionStartTicket(), "厨房燃气味很大", "repair")).slots["emergency_ticket"]
+    services.tickets.step(number, Status.ACCEPTED, staff_code="zhao")
+
+    await zhou.send(ActionUpdateHousehold(), "3栋2单元502")
+
+    view = services.tickets.get(number)
+    assert (view.location, view.status, view.assignee_name) == ("3栋2单元502", "accepted", "赵志刚")
 
 
 async def test_the_unit_given_after_a_lift_emergency_completes_its_ticket(resident, services, outbox):

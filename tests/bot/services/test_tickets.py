@@ -344,7 +344,10 @@ def test_an_emergency_said_again_with_its_place_gets_the_place_and_an_alert_at_o
 
     assert (again.number, again.reported_again, again.location) == (first.number, "alerted", "5栋2单元201")
     alerts = [code for code, kind, urgent, _ in staff_notifications(any_db_services) if urgent]
-    assert alerts == ["zhao", "zhao", "chen"]  # the duty manager at first; again, and the building's butler
+    assert alerts == ["zhao", "chen", "zhao"]  # the duty manager at first; then the building's butler too
+    # the duty manager had it for want of a place: now it is the butler's, as a placed fire would be
+    assert (again.assignee_name, again.assignee_role, again.status) == ("陈美玲", "butler", "transferred")
+    assert first.assignee_role == "duty_manager"
 
 
 # -- mine ---------------------------------------------------------------------------------------
