@@ -15,8 +15,8 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, asked_after, cancel, emergency_first, offer_detail,
-                             offer_request, offered_choice, rate_aside, start_offered, typed_choice)
+from actions.tickets import (acknowledge, add_detail, asked_after, cancel, offer_detail, offer_request,
+                             offered_choice, rate_aside, safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -32,9 +32,9 @@ class _UnlessRating(Action, ABC):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        choice = typed_choice(tracker)  # 第一个, answered to the request buttons just offered
-        if choice is not None:
-            return choice
+        first = safety_or_choice(dispatcher, tracker)  # 谢谢 燃气味好大; 第一个, answered to the buttons
+        if first is not None:
+            return first
         if not rate_aside(dispatcher, tracker):
             dispatcher.utter_message(response=self.response)
         return []
@@ -42,9 +42,9 @@ class _UnlessRating(Action, ABC):
 
 class ActionGreet(Action):
     """你好, answered with what the assistant does; 你好 燃气味好大 gets the safety advice and an
-    urgent ticket; 你好 俺家厕所堵了, which the model may read as a
-    greeting, gets the repair offered in the resident's words; 我下午都在家 (greet 0.68), right after
-    a ticket, is offered as more about it."""
+    urgent ticket; 你好 俺家厕所堵了, which the model may read as a greeting, gets the repair offered
+    in the resident's words; 我下午都在家 (greet 0.68), right after a ticket, is offered as more about
+    it."""
 
     def name(self) -> Text:
         return "action_greet"
@@ -52,12 +52,9 @@ class ActionGreet(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        emergency = emergency_first(dispatcher, tracker)  # 你好 燃气味好大: safety first
-        if emergency is not None:
-            return emergency
-        choice = typed_choice(tracker)  # 第一个, answered to the request buttons just offered
-        if choice is not None:
-            return choice
+        first = safety_or_choice(dispatcher, tracker)  # 你好 燃气味好大: safety first; 第一个 to buttons
+        if first is not None:
+            return first
         detail = None if common.sure(tracker) else offer_detail(dispatcher, tracker)  # not 早上好
         return detail or offer_request(dispatcher, tracker, otherwise="utter_greet")
 
@@ -78,13 +75,10 @@ class ActionOutOfScope(_UnlessRating):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        # 着火了 火越来越大, read as out of scope: the model can be sure and wrong, the danger is not
-        emergency = emergency_first(dispatcher, tracker)
-        if emergency is not None:
-            return emergency
-        choice = typed_choice(tracker)  # 第一个 (read as out of scope), answered to the buttons just offered
-        if choice is not None:
-            return choice
+        # 着火了 火越来越大 or 第一个, read as out of scope: the model can be sure and wrong
+        first = safety_or_choice(dispatcher, tracker)
+        if first is not None:
+            return first
         if rate_aside(dispatcher, tracker) or answer_follow_up(dispatcher, tracker):  # 那15号几点到几点
             return []
         if acknowledge(dispatcher, tracker):  # 知道了, read as out of scope
@@ -143,9 +137,9 @@ class ActionDeny(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        choice = typed_choice(tracker)  # 第二个 (read as a no), answered to the request buttons just offered
-        if choice is not None:
-            return choice
+        first = safety_or_choice(dispatcher, tracker)  # 第二个 (read as a no), answered to the buttons
+        if first is not None:
+            return first
         if common.last_response(tracker) == "utter_offer_detail":
             dispatcher.utter_message(response="utter_detail_not_added",
                                      property_phone=common.services().compound_info().property_phone)

@@ -455,6 +455,13 @@ def typed_choice(tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     return [FollowupAction("action_affirm")] if offered_choice(tracker) else None
 
 
+def safety_or_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """What comes before whatever the model read a message as: an emergency in it (emergency_first),
+    then a choice typed to the request buttons just offered (typed_choice). None when neither."""
+    emergency = emergency_first(dispatcher, tracker)
+    return emergency if emergency is not None else typed_choice(tracker)
+
+
 def asked_to_cancel(tracker: Tracker) -> Optional[str]:
     """The ticket our last message asked the resident whether to withdraw (utter_cancel_confirm)."""
     if common.last_response(tracker) != "utter_cancel_confirm":
@@ -588,9 +595,9 @@ class ActionRateTicket(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        choice = typed_choice(tracker)  # 1, answered to the request buttons just offered
-        if choice is not None:
-            return choice
+        first = safety_or_choice(dispatcher, tracker)  # 1, answered to the request buttons just offered
+        if first is not None:
+            return first
         if rate(dispatcher, tracker, only_if_waiting=True) or asked_after(dispatcher, tracker):
             return []  # rated; or 人呢 怎么还不来 (read as a rating): the progress
         return still_broken(dispatcher, tracker)

@@ -177,6 +177,7 @@ async def test_a_gas_smell_gets_safety_advice_first_and_an_urgent_ticket_at_once
     (ActionHandleFallback, "燃气味道有点大啊啊", "nlu_fallback"),
     (ActionOutOfScope, "燃气味越来越大了", "out_of_scope"),  # the catch-all intents too
     (ActionGreet, "你好 燃气味好大", "greet"),
+    (ActionRateTicket, "还是没修好 燃气味好大", "rate_ticket"),
 ])
 async def test_an_emergency_the_model_read_as_something_else_is_still_an_emergency(
         resident, services, outbox, action, message, intent):
