@@ -529,7 +529,7 @@ class TicketService:
         staff = self._staff(session, compound.id, decision.assignee)
         self.change_status(session, ticket, Status.TRANSFERRED, "system",
                            f"补充了地址，转给{ticket.building}栋的负责人", staff.id)
-        ticket.assignee_role, ticket.routing_note = decision.role, ""
+        ticket.assignee_role, ticket.routing_note = decision.role, decision.fallback_reason
 
     def _alert_emergency(self, session: Session, compound, ticket: Ticket) -> None:
         """紧急！… to everyone an emergency must reach at once."""

@@ -288,6 +288,7 @@ async def test_an_emergency_said_again_and_read_as_out_of_scope_is_not_offered_a
     assert again.texts[1].startswith(f"这个紧急情况几分钟前已经登记（工单 {view.number}）")
     assert "utter_offer_detail" not in again.responses
 
+
 @pytest.mark.parametrize("message, place", [
     ("帮我邻居报个修 她家在3栋1单元302 水管漏了", "3栋1单元302"),
     ("我妈家的马桶堵了 她住5栋1单元301 我住在外地", "5栋1单元301"),
