@@ -190,8 +190,9 @@ class ValidateTicketForm(FormValidationAction):
         if known["building"] and units is None:
             say_address_problem(dispatcher, "unknown_building", known["building"], None, None)
             return {"address": None, "building": None, "unit": None, "room": None}
-        if units == 1 and not known["unit"]:
-            known["unit"] = "1"
+        named_unit = None  # 18栋2单元1101, where 18栋 has one unit: it can only be 1单元 (said so below)
+        if units == 1 and known["unit"] != "1":
+            named_unit, known["unit"] = known["unit"], "1"
         room_needed = needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility"))  # a lift: no
         if any(not known[key] for key in ADDRESS_PARTS if room_needed or key != "room"):
             return {"address": None, **known}  # asked again for what is missing (ActionAskAddress)
@@ -203,6 +204,9 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, **known, wrong: None}
         checked = {"address": "ok", **known}
         where = location(known["building"], known["unit"], known["room"])
+        if named_unit:
+            dispatcher.utter_message(response="utter_address_only_unit", building=known["building"],
+                                     unit=named_unit, location=where)
         for number in services.tickets.complete_location(common.sender(tracker), **known):
             # an emergency said earlier in this request, before the resident said where they live
             dispatcher.utter_message(response="utter_emergency_location_added", number=number, location=where)

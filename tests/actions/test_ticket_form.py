@@ -213,6 +213,19 @@ async def test_a_one_unit_building_needs_no_unit(resident, bound):
     assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "1", "1203")
 
 
+async def test_a_unit_named_in_a_one_unit_building_is_taken_as_its_only_unit_and_said_so(resident, bound):
+    # 17栋 has one unit. It used to be refused and asked as "请问您家是17栋1203？", which reads
+    # as a yes-or-no question, and 不是 then completed the address all the same.
+    someone = await started(resident, bound)
+
+    reply = await someone.answer("17栋2单元1203")
+
+    assert reply.texts[0] == ("17栋只有1个单元，没有2单元，先按17栋1单元1203给您记下了。"
+                              "不对的话，最后确认时回复“不对”就能改。")
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "1", "1203")
+    assert someone.asked == "description"  # 我要报修: what needs repairing
+
+
 async def test_an_impossible_room_is_refused(resident, bound):
     someone = await started(resident, bound)
 
