@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import ActionStartTicket, emergency_first, rate_aside, say_address_problem, say_missing
+from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, rate_aside,
+                             say_address_problem, say_missing)
 from bot import conversation
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
@@ -55,6 +56,7 @@ class ActionUpdateHousehold(Action):
             if phone:  # "我电话13812345678": nothing else to ask
                 services.residents.set_phone(openid, phone)
                 dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+                offer_still_open(dispatcher, tracker)
                 return []
             if placed:
                 return []
@@ -85,6 +87,7 @@ class ActionUpdateHousehold(Action):
             dispatcher.utter_message(response="utter_household_remembered", location=where)
         if common.last_response(tracker) == "utter_human_handoff":  # the address we asked for: whom to call
             name_butler(dispatcher, services, openid)
+        offer_still_open(dispatcher, tracker)  # the address, sent to 您是想：报修 / 快递问题: asked again
         return []
 
 

@@ -117,7 +117,8 @@ class ActionAffirm(Action):
         if asked in ("utter_cancel_confirm", "utter_cancel_choose"):
             cancel(dispatcher, tracker)  # withdraws the one asked about; of several, asks again which
             return []
-        if asked in ("utter_fallback_choices", "utter_choose_one") and tracker.get_slot("pending_text"):
+        if asked in ("utter_fallback_choices", "utter_choose_one", "utter_offer_still_open") \
+                and tracker.get_slot("pending_text"):
             buttons = (said.get("data") or {}).get("buttons")
             dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []

@@ -420,7 +420,8 @@ STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" t
 # The replies that offer requests as buttons, with the words they are about in pending_text.
 # (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
 OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
-          "utter_offer_other_request", "utter_offer_said_request", "utter_offer_again")
+          "utter_offer_other_request", "utter_offer_said_request", "utter_offer_again",
+          "utter_offer_still_open")
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:
@@ -446,6 +447,18 @@ def offered_choice(tracker: Tracker) -> Optional[str]:
         return kinds[0] if len(kinds) == 1 else None
     named = conversation.kinds_named(text) & set(kinds) if conversation.is_generic_request(text) else set()
     return next(iter(named)) if len(named) == 1 else None
+
+
+def offer_still_open(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """The request buttons offered again, after an answer that took none of them and was dealt with
+    (5栋1单元402, sent to 您是想：报修 / 快递问题): the words they were about are not dropped. False
+    when no request was being offered."""
+    buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
+    words = tracker.get_slot("pending_text")
+    if common.last_response(tracker) not in OFFERS or not words or not buttons:
+        return False
+    dispatcher.utter_message(response="utter_offer_still_open", words=words[:40], buttons=buttons)
+    return True
 
 
 def typed_choice(tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
