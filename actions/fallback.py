@@ -100,6 +100,9 @@ class ActionHumanHandoff(Action):
                 return [SlotSet(slot, value) for slot, value in noted.items()]
         services = common.services()
         review_id = tracker.get_slot("pending_review")
+        if review_id is None and conversation.asks_if_bot(message):  # 你们是机器人吗: asked, not a request
+            dispatcher.utter_message(response="utter_who_answers")
+            return []
         if review_id is None:  # 转人工, 给我管家电话: the household's butler, whom they can call
             if not name_butler(dispatcher, services, common.sender(tracker)):
                 dispatcher.utter_message(response="utter_human_handoff",

@@ -83,6 +83,9 @@ class ActionOutOfScope(_UnlessRating):
             return []
         if acknowledge(dispatcher, tracker):  # 知道了, read as out of scope
             return []
+        if conversation.asks_if_bot(common.text(tracker)):  # 你是机器人吗: said plainly
+            dispatcher.utter_message(response="utter_who_answers")
+            return []
         if conversation.is_praise(common.text(tracker)):  # 表扬一下隔壁阿姨 帮我收了一礼拜快递
             dispatcher.utter_message(response="utter_praise_shared")
             return []

@@ -91,6 +91,13 @@ _KINDS = (
 _PRAISE = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|点赞")
 _NOT_A_REQUEST = re.compile(rf"{_PRAISE.pattern}|志愿|报名|合作|专业(疏通|维修|防水)|价格公道|不通不收|"
                             r"上门不收费|加微信|欢迎.{0,4}(来电|咨询)")
+# Asking what answers (你是机器人吗, 是真人还是自动回复): not asking for a person (机器人听不懂 我要人工).
+# Said to us (你, 这边, 回消息的) or short (是真人吗): 快递客服是不是都是机器人 asks about someone else.
+_ASKS_IF_BOT = re.compile(r"(机器人|自动回复|程序|人工智能|(?<![A-Za-z])AI(?![A-Za-z])|真人)[^，,。.!！]{0,6}"
+                          r"(吗|么|嘛|吧[？?]|[？?]|不\s*$)|(是不是|还是)[^，,。.!！]{0,4}(机器人|自动回复|程序|真人)|"
+                          r"(机器人|自动回复|程序)还是(真)?人")
+_TO_US = re.compile(r"你|您|这边|这个号|公众号|回(复|消息|话)的")
+_WANTS_A_PERSON = re.compile(r"(要|找|换|转|叫|让|来)个?(真人|人工|人来|管家|工作人员)|转人工|人工服务")
 # Whose home the address is: someone else's (她家在…, 我妈住…, 替我爸发的, 我住在外地). In a dispute
 # 他家是602 and 楼上大爷住602 are the other party: only family words count there.
 _FAMILY = r"老人|父母|[爸妈]|婆婆|公公|奶奶|爷爷|姥姥|姥爷|外婆|外公|岳父|岳母"
@@ -341,6 +348,13 @@ def describes_a_parcel(text: str) -> bool:
 def is_praise(text: str) -> bool:
     """表扬一下隔壁阿姨, 想给快递小哥送面锦旗: a good word about someone, not a request."""
     return bool(_PRAISE.search(text or ""))
+
+
+def asks_if_bot(text: str) -> bool:
+    """你是机器人吗, 是真人还是自动回复啊: the resident asks who answers, and does not ask for a person."""
+    text = text or ""
+    return (bool(_ASKS_IF_BOT.search(text)) and not _WANTS_A_PERSON.search(text)
+            and (bool(_TO_US.search(text)) or meaningful_length(text) <= 10))
 
 
 def someone_elses_home(text: str, dispute: bool = False) -> bool:

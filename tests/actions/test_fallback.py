@@ -114,6 +114,33 @@ async def test_none_of_these_hands_the_words_to_the_residents_butler(resident, b
                          f"居民（3栋2单元502）的留言助手没看懂，请您联系：{UNSURE}")]
 
 
+WHO_ANSWERS = ("我是小区的红管家智能助手🤖，24小时在线。报修、邻里纠纷调解、快递问题、养老金认证代办，直接跟我说就行，"
+               "我登记好马上交给工作人员。想找真人，回复“转人工”。")
+
+
+@pytest.mark.parametrize("action, text, intent", [
+    (ActionHumanHandoff, "你们是机器人吗", "human_handoff"),  # how the shipped model reads them
+    (ActionOutOfScope, "你是机器人吗", "out_of_scope"),
+    (ActionOutOfScope, "你到底是真人还是程序啊 回得这么快", "out_of_scope"),
+])
+async def test_asked_whether_a_person_answers_the_assistant_says_what_it_is(resident, bound, action, text,
+                                                                          intent):
+    bound("wx-ma", "3", "2", "502")
+
+    reply = await resident("wx-ma").send(action(), text, intent)
+
+    assert reply.texts == [WHO_ANSWERS]  # not 好的，您3栋的红管家是…, nor 这个问题我暂时帮不上忙
+
+
+@pytest.mark.parametrize("text", ["机器人听不懂 换个人来", "这个是机器人吧 我要人工"])
+async def test_asking_for_a_person_still_names_the_butler(resident, bound, text):
+    bound("wx-ma", "3", "2", "502")
+
+    reply = await resident("wx-ma").send(ActionHumanHandoff(), text, "human_handoff")
+
+    assert reply.texts[0].startswith("好的，您3栋的红管家是王秀英，电话 13800001001")
+
+
 @pytest.mark.parametrize("household", [None, ("19", "1", "201")],
                          ids=["not bound", "building without butler"])
 async def test_without_a_butler_the_duty_manager_gets_it(resident, bound, outbox, household):

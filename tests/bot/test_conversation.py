@@ -367,3 +367,14 @@ def test_going_to_find_the_answer(text, finding_out):
     ("对了是卫生间那个水管", False), ("补充一下 已经漏到楼下了", False)])
 def test_taking_back_needs_a_word_that_takes_something_back(text, taken_back):
     assert conversation.takes_back(text) is taken_back
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("你们是机器人吗", True), ("是真人吗", True), ("你是AI吗", True), ("是不是自动回复啊", True),
+    ("回消息的是机器人还是人啊", True), ("你是机器人不", True), ("你到底是真人还是程序啊 回得这么快", True),
+    ("机器人听不懂 换个人来", False), ("我要找真人", False), ("这个是机器人吧 我要人工", False),  # a person, asked for
+    ("快递公司的客服电话怎么老是打不通 是不是都是机器人", False),  # about someone else
+    ("你们机器人会不会累 要不要歇歇", False), ("", False), (None, False),
+])
+def test_asking_who_answers(text, asks):
+    assert conversation.asks_if_bot(text) is asks
