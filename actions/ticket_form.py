@@ -347,8 +347,8 @@ class ValidateTicketForm(FormValidationAction):
         model must read it as the request's own kind (等我儿子回来 is a time); at the summary, where
         the resident has said what they wanted and is shown it, also as a detail (inform) or as
         nothing it knows (out_of_scope, nlu_fallback). Who the request is for (她叫李桂兰, 老人78岁),
-        which parcel (单号后四位3345, 中通的) and words said to add (补充一下 已经漏到楼下了) are details
-        at any question, however the model read it."""
+        which parcel (单号后四位3345, 中通的), what is wrong with the thing to repair (就卧室那个不热) and
+        words said to add (补充一下 已经漏到楼下了) are details at any question, however the model read it."""
         intent, request_type = common.intent(tracker), tracker.get_slot("request_type")
         own_kind = intent == request_type and (common.confidence(tracker) or 0) >= DETAIL_CONFIDENCE
         # what happened, after a bare request (a menu click): the model need only find it likely
@@ -356,7 +356,8 @@ class ValidateTicketForm(FormValidationAction):
                  and common.ranked(tracker, request_type) >= FIRST_DETAIL_LIKELIHOOD)
         loose = at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
         named = conversation.describes_a_person(value) or conversation.adds_more(value, request_type) or (
-            request_type == "parcel" and conversation.describes_a_parcel(value))
+            request_type == "parcel" and conversation.describes_a_parcel(value)) or (
+            request_type == "repair" and conversation.describes_a_fault(value))  # 就卧室那个不热
         if (not (own_kind or loose or named or first)
                 or conversation.meaningful_length(value) < 3
                 or conversation.is_question(value) or conversation.is_follow_up(value)):

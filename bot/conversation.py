@@ -160,6 +160,7 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
+_NEGATED = re.compile(r"(不是|不在|并非|并不是)(在)?$")  # right before a relation word: 不是楼下
 # A shop, not a flat, right after the relation word: 楼下饭馆, 楼下的烧烤店, 楼上是个麻将馆. No flat
 # number is worked out for it: a 底商 below a 2nd-floor flat is not flat 102.
 _SHOP = re.compile(r"(?:的|是|那)?(?:一?[个家间])?(?P<shop>[\u4e00-\u9fff]{0,4}?"
@@ -171,7 +172,7 @@ _FIXTURE = re.compile(r"灶|炉|热水器|空调|灯|门|窗|锁|水管|管道|�
                       r"|墙|屋顶|天花板|充电桩|监控|对讲|水箱|水泵|油烟机|厕所|卫生间|厨房|水池|洗手池|浴缸|淋浴|花洒"
                       r"|楼道|井盖|化粪池")
 _FAULT = re.compile(r"坏|(打|点)(火)?不着|不打火|不点火|点火失败|不亮|不出(水|热水|电)?|漏|堵|不通|不转|不动了|不热|"
-                    r"不制冷|失灵|没反应|打不开|关不上|关不紧|裂|跳闸|没电|滴水|返水|冒水|刷不开")
+                    r"不制冷|失灵|没反应|打不开|关不上|关不紧|裂|跳闸|没电|滴水|(往下|一直|还在)滴|返水|冒水|刷不开")
 UNSURE_FLAT = "不确定哪一户"
 # The resident is not sure which flat it is (不知道几楼, 也可能是楼上的楼上): no room is inferred.
 _UNSURE_WHICH = re.compile(r"(不知道|不清楚|不确定|不晓得|说不准|搞不清|分不清|听不出|也可能|不一定)[^，。,]{0,6}"
@@ -387,6 +388,11 @@ def correction_part(text: str) -> Optional[str]:
     return None
 
 
+def describes_a_fault(text: str) -> bool:
+    """就卧室那个不热 其他还行, 水还在往下滴: what is wrong, said without asking anything."""
+    return bool(_FAULT.search(text or "")) and not is_question(text)
+
+
 def names_a_fault(text: str) -> bool:
     """煤气灶点不着, 灶打不着火: a fixture and what is wrong with it."""
     return bool(_FIXTURE.search(text or "")) and bool(_FAULT.search(text or ""))
@@ -449,9 +455,11 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
     or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
     if building or room:
         return f"{building + '栋' if building else ''}{room or ''}"
+    text = text or ""
     for word, offset in _RELATIONS.items():
-        if word in (text or ""):
-            shop = _SHOP.match(text, text.index(word) + len(word))
+        said = [m.start() for m in re.finditer(word, text) if not _NEGATED.search(text[:m.start()])]
+        if said:  # 不是楼下 是对门: 对门
+            shop = _SHOP.match(text, said[0] + len(word))
             if shop:
                 return f"{word}{shop.group('shop')}"
             if unsure_which(text):

@@ -440,6 +440,20 @@ async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer
     assert someone.slots["visit_time"] == answer and someone.asked == "confirmed"
 
 
+@pytest.mark.parametrize("answer, intent", [("就卧室那个不热 其他还行", "out_of_scope"),
+                                           ("水还在往下滴 盆都接满了", "repair")])
+async def test_what_is_wrong_said_at_the_visit_time_question_is_a_detail_not_the_time(resident, bound, answer,
+                                                                                    intent):
+    # It used to be kept as the time: 上门时间：就卧室那个不热 其他还行.
+    someone = await started(resident, bound, "我家暖气不热", "repair", where=("3", "1", "301"))
+
+    reply = await someone.answer(answer, intent, confidence=0.5)
+
+    assert reply.texts[0] == "好的，这个情况也给您记上了。"
+    assert someone.slots["description"] == f"我家暖气不热；{answer}"
+    assert someone.slots["visit_time"] is None and someone.asked == "visit_time"
+
+
 @pytest.mark.parametrize("answer", ["什么意思", "要等多久？"])
 async def test_a_question_at_the_visit_time_question_is_not_the_time(resident, bound, answer):
     someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))

@@ -306,6 +306,9 @@ def test_a_request_with_details_is_not_generic(text):
     ("楼上是个麻将馆 天天洗牌到半夜", "302", "楼上麻将馆"),
     ("对面那家小超市的冰柜一夜响", "302", "对面小超市"),
     ("楼下天天半夜吵 也不知道开的啥", "502", "楼下（402）"),
+    ("不是楼下 是对门", "502", "对门"),  # the one taken back is not the party
+    ("不是楼上的 是楼下", "502", "楼下（402）"),
+    ("不是楼上", "502", None),
 ])
 def test_other_party_from_the_residents_words(text, own_room, expected):
     assert other_party(text, own_room) == expected
