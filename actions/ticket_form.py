@@ -301,6 +301,9 @@ class ValidateTicketForm(FormValidationAction):
         value = (value or "").strip()
         if conversation.is_cancel(value) or common.intent(tracker) == "cancel_ticket":
             return cancelled(value, tracker)
+        party = self._new_party(value, tracker)
+        if party:  # 不是对面 是楼上, 对方是3栋602: the other party put right, and the summary shown again
+            return {"confirmed": None, "correcting": False, "other_party": party}
         corrected = self._new_address(value, dispatcher, tracker)
         if corrected:  # "不对，是3栋2单元501": the new address is checked and the summary shown again
             return {"confirmed": None, "correcting": False, **corrected}
@@ -379,6 +382,16 @@ class ValidateTicketForm(FormValidationAction):
             slot = "other_party" if tracker.get_slot("request_type") == "noise_dispute" else "visit_time"
             return {"confirmed": None, "correcting": False, slot: None}
         return {"confirmed": None}
+
+    @staticmethod
+    def _new_party(value: str, tracker: Tracker) -> Optional[str]:
+        """The neighbour a dispute is with, put right at the summary (不是对面 是楼上, 对方是3栋602);
+        None when the message puts nothing right or names the same party."""
+        if tracker.get_slot("request_type") != "noise_dispute" or not conversation.puts_right_party(value):
+            return None
+        found = {m.entity: m.value for m in address_parser.extract(value)}
+        party = conversation.other_party(value, tracker.get_slot("room"), found.get("building"), found.get("room"))
+        return party if party and party != tracker.get_slot("other_party") else None
 
     def _new_address(self, value: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
         """A resident may answer the summary with the right address straight away."""

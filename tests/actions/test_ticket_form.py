@@ -550,6 +550,33 @@ async def test_a_flat_worked_out_from_upstairs_is_withdrawn_when_the_resident_is
     assert (ticket.other_party, ticket.description) == ("楼下（不确定哪一户）", "楼下天天半夜吵 睡不着；不知道几楼 反正就是楼下")
 
 
+@pytest.mark.parametrize("answer, intent, party", [("不是对面 是楼上", "deny", "楼上（402）"),
+                                                   ("对方应该是隔壁", "inform", "隔壁"),
+                                                   ("对方是3栋602", "inform", "3栋602")])
+async def test_the_other_party_put_right_at_the_summary_is_changed(resident, bound, services, ticket_row, answer,
+                                                                   intent, party):
+    # 不是对面 是楼上 used to ask 要改哪一项, and the 确认 that followed filed 对方：对面.
+    someone = await started(resident, bound, "对面那家天天半夜唱歌 吵死了", "noise_dispute", where=("3", "1", "302"))
+    assert someone.asked == "confirmed" and someone.slots["other_party"] == "对面"
+
+    corrected = await someone.answer(answer, intent)
+
+    assert f"\n对方：{party}\n" in corrected.say("utter_confirm_ticket")
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    [view] = services.tickets.mine("wx-li")
+    ticket = ticket_row(view.number)
+    assert (ticket.other_party, ticket.room) == (party, "302")  # 对方是3栋602 is not the resident's home
+
+
+async def test_more_about_another_neighbour_at_the_summary_does_not_replace_the_party(resident, bound):
+    someone = await started(resident, bound, "楼上天天半夜跺脚", "noise_dispute", where=("3", "1", "302"))
+
+    await someone.answer("隔壁也吵", "noise_dispute", confidence=0.9)
+
+    assert someone.slots["other_party"] == "楼上（402）"
+
+
 async def test_unsure_which_flat_in_the_first_message_infers_none(resident, bound):
     someone = await started(resident, bound, "楼上不知道哪家 天天半夜跺脚", "noise_dispute", where=("3", "1", "302"))
 

@@ -381,3 +381,13 @@ def test_taking_back_needs_a_word_that_takes_something_back(text, taken_back):
 ])
 def test_asking_who_answers(text, asks):
     assert conversation.asks_if_bot(text) is asks
+
+
+@pytest.mark.parametrize("text, puts_right", [
+    ("不是对面 是楼上", True), ("对方应该是3栋602", True), ("是隔壁那家", True),
+    ("隔壁也吵", False),  # more about it, not a correction
+    ("不对，是3栋1单元502", False),  # the resident's own address
+    ("是不是楼上啊？", False), ("", False), (None, False),
+])
+def test_putting_right_who_a_dispute_is_with(text, puts_right):
+    assert conversation.puts_right_party(text) is puts_right
