@@ -164,6 +164,7 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 # named with them is the other party now; without them (隔壁也吵) the words are more about it.
 _PUTS_RIGHT = re.compile(r"不是|对方|应该是|搞错|弄错|说错|写错|改成|改为|^\s*(是|就是)")
 _OTHER_SIDE = re.compile(rf"{'|'.join(_RELATIONS)}|对方|他家|她家|他们家|那家|那户|邻居")
+_MY_HOME = re.compile(r"我家|俺家|我们家|我住|俺住")  # 不是302 我家是502: the resident's own address
 _NEGATED = re.compile(r"(不是|不在|并非|并不是)(在)?$")  # right before a relation word: 不是楼下
 # A shop, not a flat, right after the relation word: 楼下饭馆, 楼下的烧烤店, 楼上是个麻将馆. No flat
 # number is worked out for it: a 底商 below a 2nd-floor flat is not flat 102.
@@ -477,7 +478,9 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
 def puts_right_party(text: str) -> bool:
     """不是对面 是楼上, 对方应该是3栋602: the resident corrects who a dispute is with, without asking
     (an address said so is the neighbour's, not the resident's own)."""
-    return bool(_PUTS_RIGHT.search(text or "") and _OTHER_SIDE.search(text or "")) and not is_question(text)
+    text = text or ""
+    return (bool(_PUTS_RIGHT.search(text) and _OTHER_SIDE.search(text)) and not _MY_HOME.search(text)
+            and not is_question(text))
 
 
 def unsure_which(text: str) -> bool:

@@ -387,6 +387,7 @@ def test_asking_who_answers(text, asks):
     ("不是对面 是楼上", True), ("对方应该是3栋602", True), ("是隔壁那家", True),
     ("隔壁也吵", False),  # more about it, not a correction
     ("不对，是3栋1单元502", False),  # the resident's own address
+    ("不是302 我家是3栋1单元502 楼上那家吵", False),
     ("是不是楼上啊？", False), ("", False), (None, False),
 ])
 def test_putting_right_who_a_dispute_is_with(text, puts_right):
