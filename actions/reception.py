@@ -20,8 +20,12 @@ class ActionReceptionDay(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not answer_follow_up(dispatcher, tracker):  # 在哪, 几点开始 (read as the same question)
-            say_reception_days(dispatcher)
+        if answer_follow_up(dispatcher, tracker):  # 在哪, 几点开始 (read as the same question)
+            return []
+        text = common.text(tracker)
+        # 接待日要预约吗, 我想在接待日反映一下电梯的问题 需要预约吗: no appointment, and the offer to record it now
+        say_reception_days(dispatcher, "appointment" if _APPOINTMENT.search(text) else
+                           "raise" if _RAISE.search(text) else None)
         return []
 
 
@@ -32,7 +36,9 @@ _WHICH_DAY = re.compile(r"哪天|哪一天|下个?月|下次|下回|几号|\d{1,
 _WHERE = re.compile(r"哪[里儿个]?(?!天)|地点|地方|位置")
 _HOURS = re.compile(r"几点|时间|多久|开始|结束")
 _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^，,。]{0,4}(反映|反应|说说?|提|讲|投诉|问)")
-TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise")
+_APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
+TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
+        "utter_reception_appointment")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -57,7 +63,8 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
 def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = None) -> None:
     """The next two reception days after today (the services' clock, in the compound's time zone),
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
-    next day; or (raise) that anything can be raised there, or now."""
+    next day; or (raise) that anything can be raised there, or now; or (appointment) that no
+    appointment is needed, and it can be raised now."""
     config, services = settings.get(), common.services()
     today = services.now().astimezone(config.timezone).date()
     cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
@@ -66,8 +73,8 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
-    elif part == "raise":
-        dispatcher.utter_message(response="utter_reception_raise", place=cal.place or "现场",
+    elif part in ("raise", "appointment"):
+        dispatcher.utter_message(response=f"utter_reception_{part}", place=cal.place or "现场",
                                  next_date=f"{day}{hours}")
     elif part == "hours":
         dispatcher.utter_message(response="utter_reception_hours", hours=hours, next_date=f"{day}{where}")

@@ -155,6 +155,21 @@ async def test_whether_something_can_be_raised_there_gets_a_yes_and_the_offer_to
                            "不想等的话，现在跟我说说情况，我先帮您登记。"]
 
 
+@pytest.mark.parametrize("question, answer", [
+    ("我想在接待日反映一下电梯的问题 需要预约吗",
+     "不用预约😊 接待日当天直接去党群服务站（3号楼一层）就行，下一次是12月3日（周四）9:00–11:30。"
+     "想反映的事也可以现在跟我说说，我先帮您登记。"),
+    ("接待日能去反映楼上噪音的事吗",
+     "可以的😊 接待日当天直接去党群服务站（3号楼一层）当面反映就行，下一次是12月3日（周四）9:00–11:30。"
+     "不想等的话，现在跟我说说情况，我先帮您登记。"),
+])
+async def test_asked_first_whether_to_book_or_raise_something_says_so(resident, clock, question, answer):
+    # They used to get only the days, with no word on booking or on recording it now.
+    reply = await resident("wx-wu").send(ActionReceptionDay(), question, "ask_reception_day")
+
+    assert reply.texts == [answer]
+
+
 async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
     wu, li = resident("wx-wu"), resident("wx-li")
     await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
