@@ -392,3 +392,20 @@ def test_asking_who_answers(text, asks):
 ])
 def test_putting_right_who_a_dispute_is_with(text, puts_right):
     assert conversation.puts_right_party(text) is puts_right
+
+
+@pytest.mark.parametrize("text", [
+    "车棚那的插座烧黑了 电动车都充不上电",  # read as out of scope by the shipped model
+    "咋整啊家里下水到反水了厨房地上全是脏水",
+    "可视对讲没声音了 楼下按门铃我家根本听不到",
+    "水压太小了 洗澡都冲不干净泡沫",
+    "冇热水啊 成栋楼都冇",
+])
+def test_a_fault_in_everyday_words_names_a_repair(text):
+    assert conversation.request_named(text) == "repair"
+
+
+@pytest.mark.parametrize("text", ["我这个手机响了一下就没声了 是不是有人找我",
+                                  "楼道能不能装个门铃", "热水器哪个牌子好"])
+def test_words_of_a_fault_that_ask_for_no_repair_name_none(text):
+    assert conversation.request_named(text) is None
