@@ -15,7 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import ADDRESS_PARTS, FAILED, HANDLED, emergency_first, needs_room, say_address_problem
+from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, emergency_first, needs_room, say_address_problem,
+                             say_only_unit)
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -204,9 +205,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, **known, wrong: None}
         checked = {"address": "ok", **known}
         where = location(known["building"], known["unit"], known["room"])
-        if named_unit:
-            dispatcher.utter_message(response="utter_address_only_unit", building=known["building"],
-                                     unit=named_unit, location=where)
+        say_only_unit(dispatcher, known["building"], named_unit, known["room"])
         for number in services.tickets.complete_location(common.sender(tracker), **known):
             # an emergency said earlier in this request, before the resident said where they live
             dispatcher.utter_message(response="utter_emergency_location_added", number=number, location=where)

@@ -197,9 +197,13 @@ class ActionStartTicket(Action):
         else:  # 我是3号楼的老张 俺家厕所堵了, offered as a repair: 3栋 is kept
             found = {m.entity: m.value for m in address_parser.extract(said) if m.role is None}
             building, unit, room = (found.get(name) for name in ADDRESS_PARTS)
+        named_unit = None  # 18栋2单元1101厨房漏水, where 18栋 has one unit: 1单元 (said so once placed)
+        if building and unit not in (None, "1") and services.residents.units_of(building) == 1:
+            named_unit, unit = unit, "1"
         if building and not room and not room_needed:
             problem = services.residents.check_address(building, unit, None, room_needed=False)
             if problem is None:  # 3栋2单元电梯坏了, or 18栋 (one unit)
+                say_only_unit(dispatcher, building, named_unit, None)
                 return dict(building=building, unit=unit or "1", room=None, address="ok")
             if unit:  # 3栋5单元: said so; without a unit, it is simply asked
                 say_address_problem(dispatcher, problem, building, unit, None)
@@ -211,6 +215,7 @@ class ActionStartTicket(Action):
         if building and room:
             problem = services.residents.check_address(building, unit, room)
             if problem is None:
+                say_only_unit(dispatcher, building, named_unit, room)
                 return dict(building=building, unit=unit or "1", room=room, address="ok")
             say_address_problem(dispatcher, problem, building, unit, room)
             return dict(building=None, unit=None, room=None)
@@ -329,6 +334,15 @@ def say_missing(dispatcher: CollectingDispatcher, parts: List[str]) -> None:
     """还差楼栋号、门牌号 … for the address parts not given."""
     dispatcher.utter_message(response="utter_address_incomplete",
                              missing="、".join(texts.label("address_parts", part) for part in parts))
+
+
+def say_only_unit(dispatcher: CollectingDispatcher, building: str, named_unit: Optional[str],
+                  room: Optional[str]) -> None:
+    """17栋只有1个单元，没有2单元，先按17栋1单元1203给您记下了…, when the resident named a unit
+    the one-unit building does not have (nothing said when ``named_unit`` is None)."""
+    if named_unit:
+        dispatcher.utter_message(response="utter_address_only_unit", building=building, unit=named_unit,
+                                 location=location(building, "1", room))
 
 
 def say_address_problem(dispatcher: CollectingDispatcher, problem: str, building, unit, room) -> None:

@@ -220,8 +220,8 @@ async def test_a_unit_named_in_a_one_unit_building_is_taken_as_its_only_unit_and
 
     reply = await someone.answer("17栋2单元1203")
 
-    assert reply.texts[0] == ("17栋只有1个单元，没有2单元，先按17栋1单元1203给您记下了。"
-                              "不对的话，最后确认时回复“不对”就能改。")
+    assert reply.texts[0] == ("17栋只有1个单元，没有2单元，先按17栋1单元1203给您记下了，"
+                              "不对的话直接把正确的地址发给我。")
     assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "1", "1203")
     assert someone.asked == "description"  # 我要报修: what needs repairing
 

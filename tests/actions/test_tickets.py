@@ -46,6 +46,19 @@ async def test_a_repair_naming_the_whole_address_fills_the_place_and_the_descrip
     assert (await wu.activate_form()).responses == ["utter_ask_visit_time"]
 
 
+@pytest.mark.parametrize("message, room, entities", [("17栋2单元1203厨房水管漏水", "1203", []),
+                                                    ("17栋2单元电梯坏了", None, LIFT)])
+async def test_a_unit_named_in_a_one_unit_building_places_the_request_in_its_only_unit(resident, message,
+                                                                                       room, entities):
+    # It used to be refused (17栋没有2单元) and the whole address asked again.
+    reply = await resident("wx-wu").send(ActionStartTicket(), message, "repair", entities=entities)
+
+    assert reply.texts == [f"17栋只有1个单元，没有2单元，先按17栋1单元{room or ''}给您记下了，"
+                           "不对的话直接把正确的地址发给我。"]
+    assert {k: reply.slots[k] for k in ("building", "unit", "room", "address")} == {
+        "building": "17", "unit": "1", "room": room, "address": "ok"}
+
+
 async def test_a_bound_residents_household_is_the_place(resident, bound):
     bound("wx-li", "3", "1", "301")
     li = resident("wx-li")
