@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, rate_aside,
-                             say_address_problem, say_missing)
+                             say_address_problem, say_missing, say_only_unit)
 from bot import conversation
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
@@ -62,9 +62,13 @@ class ActionUpdateHousehold(Action):
                 return []
             say_missing(dispatcher, [part for part, given in (("building", building), ("room", room)) if not given])
             return []
-        if not unit and (services.residents.units_of(building) or 0) > 1:
+        units = services.residents.units_of(building) or 0
+        if not unit and units > 1:
             say_missing(dispatcher, ["unit"])
             return []
+        named_unit = None  # 我家是17栋2单元1203, where 17栋 has one unit: 1单元, said so once bound
+        if units == 1 and unit not in (None, "1"):
+            named_unit, unit = unit, "1"
         if conversation.someone_elses_home(common.text(tracker)):  # 我妈住5栋1单元301: not the resident's
             dispatcher.utter_message(response="utter_address_someone_elses",
                                      location=location(building, unit, room))
@@ -74,6 +78,7 @@ class ActionUpdateHousehold(Action):
         if binding.problem:
             say_address_problem(dispatcher, binding.problem, building, unit, room)
             return []
+        say_only_unit(dispatcher, building, named_unit, room)
         now = binding.profile
         where = location(now.building, now.unit, now.room)
         for number in services.tickets.complete_location(openid, building=now.building, unit=now.unit,

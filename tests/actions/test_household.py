@@ -97,6 +97,14 @@ async def test_a_one_unit_building_needs_no_unit(resident, services):
     assert reply.texts == ["已记住您的住址：17栋1单元1203。以后报事不用再说，搬家了直接告诉我新地址就行。"]
 
 
+async def test_a_unit_named_in_a_one_unit_building_is_taken_as_its_only_unit(resident, services):
+    reply = await resident("wx-zhou").send(ActionUpdateHousehold(), "我家是17栋2单元1203")
+
+    assert reply.texts == ["17栋只有1个单元，没有2单元，先按17栋1单元1203给您记下了，不对的话直接把正确的地址发给我。",
+                           "已记住您的住址：17栋1单元1203。以后报事不用再说，搬家了直接告诉我新地址就行。"]
+    assert where(services, "wx-zhou") == ("17", "1", "1203")
+
+
 async def test_a_phone_given_with_the_address_is_kept(resident, services):
     await resident("wx-zhou").send(ActionUpdateHousehold(), "3栋2单元502，电话138-1234-5678")
 
