@@ -15,8 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, emergency_first, needs_room, say_address_problem,
-                             say_only_unit)
+from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, corrected_description, emergency_first, needs_room,
+                             say_address_problem, say_only_unit)
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -30,7 +30,6 @@ FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened,
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
-_ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the middle is out of scope
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
@@ -219,23 +218,10 @@ class ValidateTicketForm(FormValidationAction):
 
     @staticmethod
     def _address_corrected(tracker: Tracker, where: str, known: Dict[Text, Any]) -> Optional[str]:
-        """The description with the address in the resident's words replaced by the one now
-        checked, when they differ (马桶堵了 5栋2单元301, corrected to 302, or a flat that does not
-        exist, given again): staff must not read two addresses. Not in a dispute, nor when the words
-        place it at someone else's home (their addresses are the other party's, or the reporter's)."""
-        description = tracker.get_slot("description") or ""
-        if (tracker.get_slot("request_type") == "noise_dispute"
-                or conversation.someone_elses_home(description)):
-            return None
-        said = [m for m in address_parser.extract(description)
-                if m.entity in ADDRESS_PARTS and m.role is None]
-        if not said or all(known.get(m.entity) == m.value for m in said):
-            return None
-        start, end = min(m.start for m in said), max(m.end for m in said)
-        between = "".join(description[m.end:n.start] for m, n in zip(said, said[1:]))
-        if conversation.meaningful_length(_ADDRESS_JOINERS.sub("", between)) > 0:
-            return None  # not one address written in one place: left as the resident wrote it
-        return description[:start] + where + description[end:]
+        """The description with the address in the resident's words replaced by the one now checked
+        (tickets.corrected_description)."""
+        return corrected_description(tracker.get_slot("description") or "", tracker.get_slot("request_type"),
+                                     where, known)
 
     def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:

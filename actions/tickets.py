@@ -3,6 +3,8 @@ conversation, calls one service, and answers with domain.yml responses."""
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -33,6 +35,7 @@ ADDRESS_PROBLEMS = {"unknown_building": "utter_address_unknown_building",
                     "unknown_unit": "utter_address_unknown_unit",
                     "impossible_room": "utter_address_impossible_room"}
 ADDRESS_PARTS = ("building", "unit", "room")
+_ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
@@ -103,17 +106,21 @@ class ActionStartTicket(Action):
                     else common.entity(tracker, "facility"))
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
-        location = self._location(dispatcher, tracker, services, needs_room(request_type, facility),
-                                  said=message if chosen else None)
-        events += [SlotSet(k, v) for k, v in location.items()]
+        place = self._location(dispatcher, tracker, services, needs_room(request_type, facility),
+                               said=message if chosen else None)
+        events += [SlotSet(k, v) for k, v in place.items()]
+        described = next((e["value"] for e in reversed(events) if e.get("name") == "description"), None)
+        if described and place.get("address") == "ok":  # 17栋2单元1203厨房水管漏水 → 17栋1单元1203…
+            where = location(place["building"], place["unit"], place["room"])
+            fixed = corrected_description(described, request_type, where, place)
+            events += [SlotSet("description", fixed)] if fixed else []
         if request_type == "noise_dispute":
-            party = conversation.other_party(message, location.get("room"),
+            party = conversation.other_party(message, place.get("room"),
                                              common.entity(tracker, "building", "neighbour"),
                                              common.entity(tracker, "room", "neighbour"))
             events.append(SlotSet("other_party", party))
         if emergency:
-            events += self.emergency(dispatcher, tracker, services, request_type, message, location,
-                                      facility)
+            events += self.emergency(dispatcher, tracker, services, request_type, message, place, facility)
         return events
 
     @staticmethod
@@ -334,6 +341,27 @@ def say_missing(dispatcher: CollectingDispatcher, parts: List[str]) -> None:
     """还差楼栋号、门牌号 … for the address parts not given."""
     dispatcher.utter_message(response="utter_address_incomplete",
                              missing="、".join(texts.label("address_parts", part) for part in parts))
+
+
+def corrected_description(description: str, request_type: Optional[str], where: str,
+                          known: Dict[Text, Any]) -> Optional[str]:
+    """The description with the address in the resident's words replaced by the one checked, when
+    they differ (马桶堵了 5栋2单元301, corrected to 302; a flat that does not exist, given again;
+    17栋2单元1203 in a one-unit building): staff must not read two addresses. None when nothing is to
+    change, in a dispute, or when the words place it at someone else's home (their addresses are the
+    other party's, or the reporter's)."""
+    if request_type == "noise_dispute" or conversation.someone_elses_home(description):
+        return None
+    said = [m for m in address_parser.extract(description) if m.entity in ADDRESS_PARTS and m.role is None]
+    if not said or all(known.get(m.entity) == m.value for m in said):
+        return None
+    start, end = min(m.start for m in said), max(m.end for m in said)
+    end = next((until for at, until, kind in address_parser.address_spans(description)  # with 单元, 室 after it
+                if kind == "address" and at < end <= until), end)
+    between = "".join(description[m.end:n.start] for m, n in zip(said, said[1:]))
+    if conversation.meaningful_length(_ADDRESS_JOINERS.sub("", between)) > 0:
+        return None  # not one address written in one place: left as the resident wrote it
+    return description[:start] + where + description[end:]
 
 
 def say_only_unit(dispatcher: CollectingDispatcher, building: str, named_unit: Optional[str],

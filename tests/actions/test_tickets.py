@@ -57,6 +57,7 @@ async def test_a_unit_named_in_a_one_unit_building_places_the_request_in_its_onl
                            "不对的话直接把正确的地址发给我。"]
     assert {k: reply.slots[k] for k in ("building", "unit", "room", "address")} == {
         "building": "17", "unit": "1", "room": room, "address": "ok"}
+    assert reply.slots["description"] == message.replace("17栋2单元", "17栋1单元")  # staff read one address
 
 
 async def test_a_bound_residents_household_is_the_place(resident, bound):
