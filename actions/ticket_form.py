@@ -15,8 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, corrected_description, emergency_first, needs_room,
-                             say_address_problem, say_only_unit)
+from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, corrected_description, emergency_first,
+                             needs_room, say_address_problem, say_only_unit)
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
