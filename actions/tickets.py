@@ -92,6 +92,12 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
+            # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
+            buttons = [{"title": texts.label("request_types", kind), "payload": f"/{kind}"}
+                       for kind in ("repair", "noise_dispute")]
+            dispatcher.utter_message(response="utter_fault_or_dispute", buttons=buttons)
+            return reset_form() + [SlotSet("confirmed", HANDLED), SlotSet("pending_text", message)]
         if not emergency and not chosen:
             # 补充一下 已经漏到楼下了, right after a ticket: more about it, else maybe about an open one
             adds = conversation.adds_more(message, request_type)
@@ -463,7 +469,7 @@ STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" t
 # (utter_follow_up_or_new is not one: 好的 after a ticket's progress means "I see".)
 OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
           "utter_offer_other_request", "utter_offer_said_request", "utter_offer_again",
-          "utter_offer_still_open")
+          "utter_offer_still_open", "utter_fault_or_dispute")
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:

@@ -60,6 +60,30 @@ async def test_a_unit_named_in_a_one_unit_building_places_the_request_in_its_onl
     assert reply.slots["description"] == message.replace("17栋2单元", "17栋1单元")  # staff read one address
 
 
+async def test_a_fault_read_as_a_dispute_asks_which_it_is(resident, bound, services):
+    # Read as noise_dispute (0.78), it started a dispute form: 对方是哪栋哪室？
+    bound("wx-li", "3", "1", "301")
+    li = resident("wx-li")
+    message = "窗户关不严实 一刮风就呜呜的叫 晚上根本睡不着 能不能来调一下"
+
+    asked = await li.send(ActionStartTicket(), message, "noise_dispute", confidence=0.78)
+
+    assert asked.texts == ["您是要报修，还是请党员调解室调解和邻居的矛盾？请点一下："]
+    assert [button["payload"] for button in asked.messages[0]["buttons"]] == ["/repair", "/noise_dispute"]
+    assert (await li.activate_form()).responses == []  # nothing asked of a dispute
+    assert services.tickets.mine("wx-li") == []
+    chosen = await li.send(ActionStartTicket(), "/repair", "repair", confidence=1.0)
+    assert (chosen.slots["request_type"], chosen.slots["description"]) == ("repair", message)
+
+
+async def test_a_dispute_about_damage_from_upstairs_stays_a_dispute(resident, bound):
+    bound("wx-li", "3", "1", "301")
+
+    reply = await resident("wx-li").send(ActionStartTicket(), "楼上水管爆了 淹到我家 要求调解", "noise_dispute")
+
+    assert reply.slots["request_type"] == "noise_dispute"
+
+
 async def test_a_bound_residents_household_is_the_place(resident, bound):
     bound("wx-li", "3", "1", "301")
     li = resident("wx-li")

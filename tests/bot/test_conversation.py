@@ -409,3 +409,12 @@ def test_a_fault_in_everyday_words_names_a_repair(text):
                                   "楼道能不能装个门铃", "热水器哪个牌子好"])
 def test_words_of_a_fault_that_ask_for_no_repair_name_none(text):
     assert conversation.request_named(text) is None
+
+
+@pytest.mark.parametrize("text, fault", [
+    ("窗户关不严实 一刮风就呜呜的叫 晚上根本睡不着", True), ("家里门锁坏了", True),
+    ("楼上水管爆了 淹到我家 要求调解", False), ("楼上漏水到我家了", False),  # someone on the other side
+    ("装修噪音太大 墙都裂了", False), ("", False), (None, False),
+])
+def test_a_fault_that_is_no_dispute(text, fault):
+    assert conversation.a_fault_not_a_dispute(text) is fault
