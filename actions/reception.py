@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from bot import reception, settings, texts
+from bot.nlu import address
 
 
 class ActionReceptionDay(Action):
@@ -20,9 +21,10 @@ class ActionReceptionDay(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = common.text(tracker)
+        say_if_past(dispatcher, text)  # 这个月15号有接待吗, on the 24th: that one is past
         if answer_follow_up(dispatcher, tracker):  # 在哪, 几点开始 (read as the same question)
             return []
-        text = common.text(tracker)
         # 接待日要预约吗, 我想在接待日反映一下电梯的问题 需要预约吗: no appointment, and the offer to record it now
         say_reception_days(dispatcher, "appointment" if _APPOINTMENT.search(text) else
                            "raise" if _RAISE.search(text) else None)
@@ -36,6 +38,7 @@ _WHICH_DAY = re.compile(r"哪天|哪一天|下个?月|下次|下回|几号|\d{1,
 _WHERE = re.compile(r"哪[里儿个]?(?!天)|地点|地方|位置")
 _HOURS = re.compile(r"几点|时间|多久|开始|结束")
 _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^，,。]{0,4}(反映|反应|说说?|提|讲|投诉|问)")
+_THIS_MONTHS_DAY = re.compile(r"(这个月|这月|本月)的?(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
         "utter_reception_appointment")
@@ -57,6 +60,21 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     part = None if _WHICH_DAY.search(text) else "place" if _WHERE.search(text) else \
         "hours" if _HOURS.search(text) else None
     say_reception_days(dispatcher, part)
+    return True
+
+
+def say_if_past(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """本月15日的接待日已经过了, when the message asks about a reception day of this month (这个月15号,
+    本月三号) that is past; False, and nothing said, otherwise."""
+    asked = _THIS_MONTHS_DAY.search(text or "")
+    if asked is None:
+        return False
+    day = address.chinese_number(asked.group("day"))
+    today = common.services().now().astimezone(settings.get().timezone).date()
+    cal = common.services().compound_info().calendar or reception.Calendar(settings.get().reception_days)
+    if not (day < today.day and day in cal.days_of_month):
+        return False
+    dispatcher.utter_message(response="utter_reception_day_past", day=day)
     return True
 
 

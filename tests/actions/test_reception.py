@@ -82,6 +82,17 @@ async def test_a_day_the_month_does_not_have_is_skipped(ask, reception_days):
     assert "每月15日和31日。下一次是12月15日（周二）9:00–11:30，在党群服务站（3号楼一层），再下一次是12月31日（周四）" in reply.texts[0]
 
 
+@pytest.mark.parametrize("text, past", [("这个月15号有接待吗", True), ("本月三号接待吗", True),
+                                        ("这个月28号有接待吗", False),  # not a reception day
+                                        ("15号有接待吗", False)])  # the next 15th, maybe
+async def test_a_reception_day_of_this_month_already_past_is_said_to_be(ask, text, past):
+    reply = await ask(date(2026, 11, 21), text)
+
+    day = "15" if "15" in text else "3"
+    assert (reply.texts[0] == f"本月{day}日的接待日已经过了。") is past
+    assert reply.texts[-1].startswith("业主接待日是每月3日和15日。下一次是12月3日（周四）")
+
+
 async def test_a_reception_day_today_is_said_to_be_today(ask):
     reply = await ask(date(2026, 12, 3))
 
