@@ -96,6 +96,21 @@ def said_this_turn(tracker: Tracker) -> List[Text]:
     return said
 
 
+def said_before(tracker: Tracker) -> List[Text]:
+    """The responses the assistant gave between the resident's previous message and the one being
+    answered (the answer they reply to: 先按18栋1单元1101给您记下了 and 师傅什么时间上门方便), oldest first."""
+    said: List[Text] = []
+    answering = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if answering:
+                break
+            answering = True
+        elif answering and event.get("event") == "bot":
+            said.insert(0, ((event.get("metadata") or {}).get("utter_action")) or "")
+    return said
+
+
 def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[str]:
     """The first value of an entity in the latest message, with that role (None: no role)."""
     for found in (tracker.latest_message or {}).get("entities") or []:

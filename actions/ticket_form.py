@@ -28,6 +28,7 @@ VISITED = ("repair", "pension_certification")  # the requests that ask when a vi
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened, how likely it must find it
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
+NO_ADDRESS = {"address": None, "building": None, "unit": None, "room": None}
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
 ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the middle is out of scope
@@ -231,10 +232,22 @@ class ValidateTicketForm(FormValidationAction):
         if len(value) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return {"description": None}
-        if conversation.meaningful_length(value) < 2 or conversation.is_generic_request(value):
+        if self._address_taken_back(value, tracker):
+            return {"description": None, **NO_ADDRESS}
+        if (conversation.meaningful_length(value) < 2 or conversation.is_generic_request(value)
+                or (conversation.is_no(value) and conversation.meaningful_length(value) <= 4)):  # 不是
             dispatcher.utter_message(response="utter_description_too_short")
             return {"description": None}
         return {"description": value}
+
+    @staticmethod
+    def _address_taken_back(value: str, tracker: Tracker) -> bool:
+        """不是 or 地址不对, said right after the address was taken (先按18栋1单元1101给您记下了, 不对的话…),
+        or naming the address: it is asked again. A no with more in it (不是漏水 是渗水) is not this."""
+        if not conversation.is_no(value) or conversation.meaningful_length(value) > 6:
+            return False
+        return (conversation.correction_part(value) == "address"
+                or "utter_address_only_unit" in common.said_before(tracker))
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[Text, Any]:
@@ -261,9 +274,13 @@ class ValidateTicketForm(FormValidationAction):
             return {**corrected, "visit_time": None}
         if conversation.is_question(value):  # 什么意思, 要多久: not a time; asked again
             return {"visit_time": None}
+        if self._address_taken_back(value, tracker):
+            return {"visit_time": None, **NO_ADDRESS}
         noted = self.noted_detail(value, dispatcher, tracker)
         if noted:  # 他不会用手机: more about the request; the time is asked again
             return {**noted, "visit_time": None}
+        if conversation.is_no(value):  # 不对: no time; the question again
+            return {"visit_time": None}
         return {"visit_time": value[:100]}  # 等我儿子回来: a time in the resident's own words
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -226,6 +226,29 @@ async def test_a_unit_named_in_a_one_unit_building_is_taken_as_its_only_unit_and
     assert someone.asked == "description"  # 我要报修: what needs repairing
 
 
+@pytest.mark.parametrize("message, next_question", [("我要报修", "description"), ("厨房水管漏水", "visit_time")])
+async def test_no_to_the_unit_taken_asks_the_address_again(resident, bound, message, next_question):
+    # 不是 right after 先按17栋1单元1203给您记下了 was kept as the visit time (上门时间：不是).
+    someone = await started(resident, bound, message)
+    await someone.answer("17栋2单元1203")
+    assert someone.asked == next_question
+
+    reply = await someone.answer("不是", "deny")
+
+    assert reply.texts == [ASK_ADDRESS] and someone.asked == "address"
+    assert (someone.slots["building"], someone.slots["room"]) == (None, None)
+    assert someone.slots.get(next_question) is None
+
+
+async def test_a_bare_no_at_the_visit_time_question_is_no_time(resident, bound):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    reply = await someone.answer("不对", "deny")
+
+    assert someone.slots["visit_time"] is None and someone.asked == "visit_time"
+    assert reply.responses == ["utter_ask_visit_time"]
+
+
 async def test_an_impossible_room_is_refused(resident, bound):
     someone = await started(resident, bound)
 
