@@ -64,19 +64,27 @@ def model_id(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def last_said(tracker: Tracker) -> Optional[Dict[Text, Any]]:
-    """The assistant's last message before the one being answered: the bot event, with the
-    response's name in metadata.utter_action and its buttons in data. None when it said nothing
-    since the resident's previous message."""
+def _answered_turn(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The assistant's messages (bot events) between the resident's previous message and the one
+    being answered, oldest first: what the resident replies to."""
+    said: List[Dict[Text, Any]] = []
     answering = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             if answering:
-                return None
+                break
             answering = True
         elif answering and event.get("event") == "bot":
-            return event
-    return None
+            said.insert(0, event)
+    return said
+
+
+def last_said(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """The assistant's last message before the one being answered: the bot event, with the
+    response's name in metadata.utter_action and its buttons in data. None when it said nothing
+    since the resident's previous message."""
+    said = _answered_turn(tracker)
+    return said[-1] if said else None
 
 
 def last_response(tracker: Tracker) -> Optional[str]:
@@ -99,16 +107,7 @@ def said_this_turn(tracker: Tracker) -> List[Text]:
 def said_before(tracker: Tracker) -> List[Text]:
     """The responses the assistant gave between the resident's previous message and the one being
     answered (the answer they reply to: 先按18栋1单元1101给您记下了 and 师傅什么时间上门方便), oldest first."""
-    said: List[Text] = []
-    answering = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if answering:
-                break
-            answering = True
-        elif answering and event.get("event") == "bot":
-            said.insert(0, ((event.get("metadata") or {}).get("utter_action")) or "")
-    return said
+    return [((event.get("metadata") or {}).get("utter_action")) or "" for event in _answered_turn(tracker)]
 
 
 def entity(tracker: Tracker, name: str, role: Optional[str] = None) -> Optional[str]:

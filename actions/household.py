@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, rate_aside,
-                             say_address_problem, say_missing, say_only_unit)
+                             only_unit, say_address_problem, say_missing, say_only_unit)
 from bot import conversation
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
@@ -66,9 +66,7 @@ class ActionUpdateHousehold(Action):
         if not unit and units > 1:
             say_missing(dispatcher, ["unit"])
             return []
-        named_unit = None  # 我家是17栋2单元1203, where 17栋 has one unit: 1单元, said so once bound
-        if units == 1 and unit not in (None, "1"):
-            named_unit, unit = unit, "1"
+        unit, named_unit = only_unit(units, unit)  # 我家是17栋2单元1203: 1单元, said so once bound
         if conversation.someone_elses_home(common.text(tracker)):  # 我妈住5栋1单元301: not the resident's
             dispatcher.utter_message(response="utter_address_someone_elses",
                                      location=location(building, unit, room))

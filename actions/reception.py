@@ -3,7 +3,7 @@ none): the next two days, the hours and place with the next one, and a day moved
 
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -70,8 +70,7 @@ def say_if_past(dispatcher: CollectingDispatcher, text: str) -> bool:
     if asked is None:
         return False
     day = address.chinese_number(asked.group("day"))
-    today = common.services().now().astimezone(settings.get().timezone).date()
-    cal = common.services().compound_info().calendar or reception.Calendar(settings.get().reception_days)
+    today, cal = _today_and_calendar()
     if not (day < today.day and day in cal.days_of_month):
         return False
     dispatcher.utter_message(response="utter_reception_day_past", day=day)
@@ -83,9 +82,7 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
     next day; or (raise) that anything can be raised there, or now; or (appointment) that no
     appointment is needed, and it can be raised now."""
-    config, services = settings.get(), common.services()
-    today = services.now().astimezone(config.timezone).date()
-    cal = services.compound_info().calendar or reception.Calendar(config.reception_days)
+    today, cal = _today_and_calendar()
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
@@ -100,6 +97,14 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
         dispatcher.utter_message(response="utter_reception_days",
                                  days_of_month=reception.describe_days(cal.days_of_month),
                                  next_date=f"{day}{hours}{where}", after_date=_day(after, today))
+
+
+def _today_and_calendar() -> Tuple[date, reception.Calendar]:
+    """Today (the services' clock, in the compound's time zone) and the compound's reception
+    calendar (RECEPTION_DAYS when it has none)."""
+    config, services = settings.get(), common.services()
+    today = services.now().astimezone(config.timezone).date()
+    return today, services.compound_info().calendar or reception.Calendar(config.reception_days)
 
 
 def _day(day: reception.ReceptionDay, today: date) -> str:

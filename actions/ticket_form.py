@@ -16,7 +16,7 @@ from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
 from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, corrected_description, emergency_first,
-                             needs_room, say_address_problem, say_only_unit)
+                             needs_room, only_unit, say_address_problem, say_only_unit)
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -191,9 +191,9 @@ class ValidateTicketForm(FormValidationAction):
         if known["building"] and units is None:
             say_address_problem(dispatcher, "unknown_building", known["building"], None, None)
             return {"address": None, "building": None, "unit": None, "room": None}
-        named_unit = None  # 18栋2单元1101, where 18栋 has one unit: it can only be 1单元 (said so below)
-        if units == 1 and known["unit"] != "1":
-            named_unit, known["unit"] = known["unit"], "1"
+        known["unit"], named_unit = only_unit(units, known["unit"])  # 18栋2单元1101: 1单元 (said so below)
+        if units == 1 and not known["unit"]:
+            known["unit"] = "1"
         room_needed = needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility"))  # a lift: no
         if any(not known[key] for key in ADDRESS_PARTS if room_needed or key != "room"):
             return {"address": None, **known}  # asked again for what is missing (ActionAskAddress)

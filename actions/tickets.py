@@ -210,9 +210,8 @@ class ActionStartTicket(Action):
         else:  # 我是3号楼的老张 俺家厕所堵了, offered as a repair: 3栋 is kept
             found = {m.entity: m.value for m in address_parser.extract(said) if m.role is None}
             building, unit, room = (found.get(name) for name in ADDRESS_PARTS)
-        named_unit = None  # 18栋2单元1101厨房漏水, where 18栋 has one unit: 1单元 (said so once placed)
-        if building and unit not in (None, "1") and services.residents.units_of(building) == 1:
-            named_unit, unit = unit, "1"
+        units = services.residents.units_of(building) if building else None
+        unit, named_unit = only_unit(units, unit)  # 18栋2单元1101厨房漏水: 1单元, said so once placed
         if building and not room and not room_needed:
             problem = services.residents.check_address(building, unit, None, room_needed=False)
             if problem is None:  # 3栋2单元电梯坏了, or 18栋 (one unit)
@@ -223,7 +222,7 @@ class ActionStartTicket(Action):
                 known = None if problem == "unknown_building" else building
                 return dict(building=known, unit=None, room=None)
         profile = services.residents.profile(common.sender(tracker))
-        if building and room and not unit and (services.residents.units_of(building) or 0) > 1:
+        if building and room and not unit and (units or 0) > 1:
             return dict(building=building, unit=None, room=room)  # the unit is asked (action_ask_address)
         if building and room:
             problem = services.residents.check_address(building, unit, room)
@@ -235,7 +234,7 @@ class ActionStartTicket(Action):
         if profile.bound and (building in (None, profile.building)):  # a lift: in their unit, not their flat
             room = profile.room if room_needed else None
             return dict(building=profile.building, unit=profile.unit, room=room, address="ok")
-        if profile.bound and building and services.residents.units_of(building):
+        if profile.bound and building and units:
             # A shared facility in another building: the place is that building.
             return dict(building=building, unit=None, room=None, address="ok")
         return dict(building=building, unit=unit, room=room)
@@ -362,12 +361,19 @@ def corrected_description(description: str, request_type: Optional[str], where: 
     if not said or all(known.get(m.entity) == m.value for m in said):
         return None
     start, end = min(m.start for m in said), max(m.end for m in said)
-    end = next((until for at, until, kind in address_parser.address_spans(description)  # with 单元, 室 after it
-                if kind == "address" and at < end <= until), end)
+    end = address_parser.marker_end(description, end)  # with the 单元, 室 after it
     between = "".join(description[m.end:n.start] for m, n in zip(said, said[1:]))
     if conversation.meaningful_length(_ADDRESS_JOINERS.sub("", between)) > 0:
         return None  # not one address written in one place: left as the resident wrote it
     return description[:start] + where + description[end:]
+
+
+def only_unit(units: Optional[int], unit: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(the unit to use, the unit the resident named instead): in a one-unit building any unit named
+    is its only one (18栋2单元1101 → 1, named "2"); otherwise the unit as given, and None."""
+    if units == 1 and unit not in (None, "1"):
+        return "1", unit
+    return unit, None
 
 
 def say_only_unit(dispatcher: CollectingDispatcher, building: str, named_unit: Optional[str],

@@ -165,7 +165,7 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 _PUTS_RIGHT = re.compile(r"不是|对方|应该是|搞错|弄错|说错|写错|改成|改为|^\s*(是|就是)")
 _OTHER_SIDE = re.compile(rf"{'|'.join(_RELATIONS)}|对方|他家|她家|他们家|那家|那户|邻居")
 # A dispute's words: noise, mediation, or someone on the other side (none in 窗户关不严实 一刮风就呜呜的叫).
-_NEIGHBOUR_OR_NOISE = re.compile(rf"{_KINDS[1][1].pattern}|{_OTHER_SIDE.pattern}|谁家|人家")
+_NEIGHBOUR_OR_NOISE = re.compile(rf"{dict(_KINDS)['noise_dispute'].pattern}|{_OTHER_SIDE.pattern}|谁家|人家")
 _MY_HOME = re.compile(r"我家|俺家|我们家|我住|俺住")  # 不是302 我家是502: the resident's own address
 _NEGATED = re.compile(r"(不是|不在|并非|并不是)(在)?$")  # right before a relation word: 不是楼下
 # A shop, not a flat, right after the relation word: 楼下饭馆, 楼下的烧烤店, 楼上是个麻将馆. No flat

@@ -223,6 +223,17 @@ def _with_roles(text: str, mentions: List[Mention]) -> List[Mention]:
 _MARKER = re.compile(r"\s*(?:号楼|號樓|单元|單元|房间|号房|號房|栋|棟|幢|座|室|#)")
 
 
+def marker_end(text: str, end: int) -> int:
+    """Where an address part ending at ``end`` ends with the word after it (3栋2单元, 502室): the
+    end of that 栋/单元/室/号楼, else ``end``."""
+    return _marker_end(fold(text), end)
+
+
+def _marker_end(folded: str, end: int) -> int:
+    marker = _MARKER.match(folded, end)
+    return marker.end() if marker else end
+
+
 def address_spans(text: str) -> List[Tuple[int, int, str]]:
     """Where ``text`` gives an address or a phone number: ``(start, end, kind)`` with kind
     ``"address"`` or ``"phone"``, in order. The parts of one address are one span with the
@@ -234,10 +245,7 @@ def address_spans(text: str) -> List[Tuple[int, int, str]]:
         if mention.entity == "phone":
             spans.append((mention.start, mention.end, "phone"))
             continue
-        end = mention.end
-        marker = _MARKER.match(folded, end)
-        if marker:
-            end = marker.end()
+        end = _marker_end(folded, mention.end)
         previous = spans[-1] if spans else None
         joined = previous and previous[2] == "address" and not _GROUP_GLUE.sub("", folded[previous[1]:mention.start])
         if joined:
