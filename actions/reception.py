@@ -27,7 +27,7 @@ class ActionReceptionDay(Action):
             return []
         # 接待日要预约吗, 我想在接待日反映一下电梯的问题 需要预约吗: no appointment, and the offer to record it now
         say_reception_days(dispatcher, "appointment" if _APPOINTMENT.search(text) else
-                           "raise" if _RAISE.search(text) else None)
+                           "raise" if _RAISE.search(text) else "who" if _WHO.search(text) else None)
         return []
 
 
@@ -40,20 +40,26 @@ _HOURS = re.compile(r"几点|时间|多久|开始|结束")
 _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^，,。]{0,4}(反映|反应|说说?|提|讲|投诉|问)")
 _THIS_MONTHS_DAY = re.compile(r"(这个月|这月|本月)的?(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
+# 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
+_WHO = re.compile(r"谁|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
-        "utter_reception_appointment")
+        "utter_reception_appointment", "utter_reception_who")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """A question about when or where, right after the reception days were told, is about them:
     where (在哪) gets the place, what time (几点开始) the hours, each with the next day; a question
     about the day (下个月呢, 那15号几点到几点) the whole answer again; whether something can be raised
-    there (我能去反映楼上噪音的事吗) a yes, and the offer to record it now. False for anything else."""
+    there (我能去反映楼上噪音的事吗) a yes, and the offer to record it now; who is there (那天书记在吗)
+    who receives residents. False for anything else."""
     text = common.text(tracker)
     if common.last_response(tracker) not in TOLD or tracker.active_loop_name or len(text) > 20:
         return False
     if _RAISE.search(text):  # 我能去反映楼上噪音的事吗 (read as a check): yes, or tell us now
         say_reception_days(dispatcher, "raise")
+        return True
+    if _WHO.search(text):  # 那天书记在吗: who receives residents
+        say_reception_days(dispatcher, "who")
         return True
     if not _WHEN_OR_WHERE.search(text):
         return False
@@ -81,14 +87,14 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     """The next two reception days after today (the services' clock, in the compound's time zone),
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
     next day; or (raise) that anything can be raised there, or now; or (appointment) that no
-    appointment is needed, and it can be raised now."""
+    appointment is needed, and it can be raised now; or (who) who receives residents there."""
     today, cal = _today_and_calendar()
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
-    elif part in ("raise", "appointment"):
+    elif part in ("raise", "appointment", "who"):
         dispatcher.utter_message(response=f"utter_reception_{part}", place=cal.place or "现场",
                                  next_date=f"{day}{hours}")
     elif part == "hours":

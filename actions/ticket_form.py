@@ -35,8 +35,10 @@ ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the midd
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
                                  r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
-# What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139….
-_PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]")
+# What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139…, and
+# a number put right (电话写错了 是139…, 手机号改成139…).
+_PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]|"
+                          r"刚才|(写|打|输|填)?错了?|不对|应该|改成|改为|换成|新")
 
 
 def cancelled(value: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -457,7 +459,8 @@ class ActionAskConfirmed(Action):
         dispatcher.utter_message(
             response="utter_confirm_ticket", type=texts.label("request_types", slot("request_type")),
             location=location(slot("building"), slot("unit"), slot("room")), description=slot("description"),
-            visit_time=slot("visit_time") or "", other_party=slot("other_party") or "")
+            visit_time=slot("visit_time") or "", other_party=slot("other_party") or "",
+            phone_line=f"\n电话：{slot('phone')}" if slot("phone") else "")
         if slot("also_said"):
             dispatcher.utter_message(response="utter_other_request_later", words=slot("also_said"))
         return []

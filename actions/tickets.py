@@ -569,6 +569,10 @@ class ActionCheckTicket(Action):
             return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
+        if not tickets and tracker.active_loop_name:  # 你们到底管不管, asked before submitting the first
+            dispatcher.utter_message(response="utter_nothing_on_record")
+            dispatcher.utter_message(response="utter_request_not_submitted")
+            return []
         if not tickets:  # 快递丢了那事你们查着没, with nothing on record: offered, to be recorded now
             return offer_request(dispatcher, tracker, otherwise="utter_no_open_tickets",
                                  first="utter_nothing_on_record")

@@ -229,10 +229,26 @@ async def test_a_phone_number_answered_to_the_visit_time_is_kept_and_the_time_as
     assert reply.texts[0] == "好的，已记下您的电话13912345678，工作人员上门前会先联系您。"
     assert zhang.asked == "visit_time" and zhang.slots["visit_time"] is None
     summary = await zhang.answer("周六上午")
-    assert "上门时间：周六上午" in summary.texts[-1] and "1391234" not in summary.texts[-1]
+    # shown to check, on its own line (residents mistype numbers), not in the visit time
+    assert "上门时间：周六上午\n电话：13912345678\n回复“确认”" in summary.texts[-1]
     await zhang.answer("确认", "affirm")
     await zhang.run(ActionSubmitTicket())
     assert services.residents.profile("wx-zhang").phone == "13912345678"
+
+
+@pytest.mark.parametrize("message", ["电话写错了 是13912345679", "手机号改成13912345679"])
+async def test_a_phone_number_put_right_at_the_summary_replaces_the_first(resident, message):
+    # It was added to the description (好的，这个情况也给您记上了) beside the wrong number.
+    zhang = resident("wx-zhang")
+    await zhang.send(ActionStartTicket(), "厨房水管漏水了 电话13912345678 3栋1单元301", "repair")
+    await zhang.activate_form()
+    await zhang.answer("明天上午")
+
+    reply = await zhang.answer(message)
+
+    assert reply.texts[0] == "好的，已记下您的电话13912345679，工作人员上门前会先联系您。"
+    assert zhang.slots["description"] == "厨房水管漏水了 电话13912345678 3栋1单元301"
+    assert "电话：13912345679\n" in reply.texts[-1]
 
 
 async def test_who_the_errand_is_for_said_with_the_address_is_kept(resident):

@@ -181,6 +181,29 @@ async def test_asked_first_whether_to_book_or_raise_something_says_so(resident, 
     assert reply.texts == [answer]
 
 
+WHO = ("接待日由小区党支部、业委会和物业的负责人一起当面接待大家，能解决的现场解决。"
+       "下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层）。")
+
+
+@pytest.mark.parametrize("question", ["接待日都有谁在", "接待日书记来吗"])
+async def test_asked_who_receives_residents_says_who(resident, clock, question):
+    reply = await resident("wx-wu").send(ActionReceptionDay(), question, "ask_reception_day")
+
+    assert reply.texts == [WHO]
+
+
+@pytest.mark.parametrize("intent", ["ask_reception_day", "out_of_scope"])
+async def test_who_is_there_asked_right_after_the_days_says_who(resident, clock, intent):
+    # 那天书记在吗 got the days again, as if it had not been heard.
+    wu = resident("wx-wu")
+    await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
+
+    action = ActionReceptionDay() if intent == "ask_reception_day" else ActionOutOfScope()
+    reply = await wu.send(action, "那天书记在吗", intent)
+
+    assert reply.texts == [WHO]
+
+
 async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
     wu, li = resident("wx-wu"), resident("wx-li")
     await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionHumanHandoff
 from actions.ticket_form import ActionAskConfirmed, ValidateTicketForm
-from actions.tickets import ActionStartTicket, ActionSubmitTicket
+from actions.tickets import ActionCheckTicket, ActionStartTicket, ActionSubmitTicket
 
 REPAIR_SUMMARY = ("请确认：\n类型：报修\n地址：{location}\n情况：{description}\n上门时间：{visit_time}\n"
                   "回复“确认”提交，“不对”修改，“取消”放弃。")
@@ -857,6 +857,16 @@ async def test_other_words_at_the_summary_are_not_a_detail(resident, bound, answ
 
     assert someone.slots["description"] == "快递显示签收了但没收到" and reply.responses[-1] == "utter_confirm_ticket"
     assert "utter_detail_noted" not in reply.responses  # (物业费怎么交 is answered first: see the aside tests)
+
+
+@pytest.mark.parametrize("question", ["你们到底管不管", "到底什么时候能修好"])
+async def test_asking_after_it_before_submitting_says_it_is_not_submitted(resident, bound, question):
+    # They were told 您目前没有未完成的工单。需要报修…直接跟我说就行, with this very repair half recorded.
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.send(ActionCheckTicket(), question, "check_ticket")
+
+    assert reply.texts == ["没有查到您登记过的工单，可能是还没登记上。", "眼下这件事还没提交，登记完马上交给负责人，请放心。"]
 
 
 async def test_a_question_the_model_reads_as_yes_does_not_submit(resident, bound):
