@@ -35,6 +35,8 @@ ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the midd
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
                                  r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
+# Who a dispute is with, said by a resident who does not know their address (不知道他家几号).
+_THIRD_PERSON = re.compile(r"他|她|对方|那家|人家|隔壁|楼上|楼下|对门|邻居")
 # What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139…, and
 # a number put right (电话写错了 是139…, 手机号改成139…).
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]|"
@@ -152,6 +154,9 @@ class ValidateTicketForm(FormValidationAction):
             if conversation.will_find_out(value or "") and not conversation.describes_a_person(value or ""):
                 dispatcher.utter_message(response="utter_take_your_time")  # 等我问问我儿子: no hurry
                 return {"address": None}
+            if tracker.get_slot("request_type") == "noise_dispute" and self._party_unknown(value or ""):
+                dispatcher.utter_message(response="utter_own_address_first")  # 不知道他家几号: not theirs, yours
+                return {"address": None}
             kept = self._said_ahead(value or "", dispatcher, tracker)
             if kept:  # 下周二上午吧 or 他不会用手机 answered to 您家住几栋几单元几号: kept, the address asked again
                 return {"address": None, **kept}
@@ -160,6 +165,13 @@ class ValidateTicketForm(FormValidationAction):
             # 我爸 82岁 住2栋2单元102: where, and who the request is for (kept with the description)
             placed.update(self.noted_detail(value, dispatcher, tracker))
         return placed
+
+    @staticmethod
+    def _party_unknown(value: str) -> bool:
+        """不知道他家几号, 对方是谁不清楚, answered to 您家住几栋几单元几号 in a dispute: the resident
+        took the question to be about the other party."""
+        return conversation.unsure_which(value) or (any(word in value for word in UNKNOWN_PARTY)
+                                                     and bool(_THIRD_PERSON.search(value)))
 
     def _said_ahead(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """What an answer without an address says instead: the visit time, not asked yet, or
@@ -423,8 +435,8 @@ class ActionAskAddress(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if "utter_take_your_time" in common.said_this_turn(tracker):
-            return []  # 好的，不着急: the question stands, not asked again at once
+        if {"utter_take_your_time", "utter_own_address_first"} & set(common.said_this_turn(tracker)):
+            return []  # 好的，不着急 or 先说说您自己家住几栋…: the question stands, not asked again at once
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
         facility = tracker.get_slot("facility")
         if not needs_room(tracker.get_slot("request_type"), facility) and not room:  # 电梯坏了: which lift

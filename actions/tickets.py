@@ -649,8 +649,11 @@ def chase(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets:
     waiting = [view.number for view in tickets if is_open(view)]
     if not waiting or not conversation.is_chasing(message):
         return
-    outcome = services.tickets.chase(common.sender(tracker), waiting, message)
-    if outcome.result == "chased" and any(view.emergency for view in outcome.tickets):
+    outcome = services.tickets.chase(common.sender(tracker), waiting, message,
+                                     complaint=conversation.is_complaint(message))
+    if outcome.result == "complained":  # 我要投诉…说好的来了又没来: the duty manager told too
+        dispatcher.utter_message(response="utter_ticket_complained")
+    elif outcome.result == "chased" and any(view.emergency for view in outcome.tickets):
         dispatcher.utter_message(response="utter_ticket_chased_emergency")  # 火还没灭 怎么还没人来
     elif outcome.result == "chased":
         dispatcher.utter_message(response="utter_ticket_chased")

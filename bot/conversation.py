@@ -57,6 +57,10 @@ _FOLLOW_UP = re.compile(
 _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派|修|见|动静|消息|联系|处理|回)|一直没(人|来|修|消息|动静|联系)"
                     r"|到现在(也|还)?没|等了(好|一|两|三|四|五|几|半|十|大半)|(还要|得)(排|等)多久|到底(什么|啥|哪)(时候|天)"
                     r"|还不(来|到|修|管|处理|派|联系)|人呢")
+# A complaint about how a request is handled (我要投诉你们的代办员, 说好的来了又没来, 师傅态度太差): the
+# wait chased, and the duty manager, the escalation point, told as well.
+_COMPLAINT = re.compile(r"投诉|(说好|约好|讲好|答应)(了|的)[^，,。？?]{0,12}(没来|不来|没到|没人|没修|没管|没联系)"
+                        r"|放(我)?鸽子|爽约|态度(太|很|真|特别|非常)?(差|恶劣|不好|蛮横)")
 # Words that add to what was said (补充一下 已经漏到楼下了, 对了是卫生间那个, 还有 水很大).
 _MORE = re.compile(r"^\s*(补充(一下|下|说明|说)?|对了|还有|另外|再说一下|忘了说|顺便(说|提)一?下?|而且)")
 # The resident goes to find the answer (等我问问我儿子, 稍等 我找找房本, 门牌号记不清了).
@@ -248,8 +252,13 @@ def is_follow_up(text: str) -> bool:
 
 
 def is_chasing(text: str) -> bool:
-    """The message asks after a request impatiently (催一下, 怎么还没人来, 等了三天了)."""
-    return bool(_CHASE.search(text or ""))
+    """The message asks after a request impatiently (催一下, 怎么还没人来, 等了三天了), or complains."""
+    return bool(_CHASE.search(text or "")) or is_complaint(text)
+
+
+def is_complaint(text: str) -> bool:
+    """The message complains of how a request is handled (我要投诉, 说好的来了又没来, 态度太差)."""
+    return bool(_COMPLAINT.search(text or ""))
 
 
 def is_withdrawal(text: str) -> bool:

@@ -28,6 +28,7 @@ CHASE_INTERVAL = timedelta(hours=2)
 # unless they were alerted this recently (five neighbours in a trapped lift: not fifteen alerts).
 REALERT_AFTER = timedelta(minutes=5)
 CHASE_REASON, CHASE_TOLD = "居民催办：", "居民催办，已通知负责人："  # the second marks a chase the assignee heard of
+COMPLAINT_TOLD = "居民投诉，已告知值班经理："  # a complaint the duty manager heard of (once per CHASE_INTERVAL)
 # A message the assistant did not understand, this soon after the resident reported a ticket, is
 # offered as more about it (已经找过他们了 没用); one tap adds it to the ticket.
 DETAIL_WINDOW = timedelta(hours=1)
@@ -177,19 +178,23 @@ class TicketService:
                             type=texts.label("request_types", ticket.request_type))
             return Outcome("cancelled", (self._view(ticket),))
 
-    def chase(self, openid: str, numbers_: List[str], message: str) -> Outcome:
+    def chase(self, openid: str, numbers_: List[str], message: str, complaint: bool = False) -> Outcome:
         """The resident chases their open tickets named by number: each chase is an event, and the
         assignee hears of it, unless they heard of it within CHASE_INTERVAL ("recently_chased").
         An emergency's chase (火还没灭 怎么还没人来) is urgent, goes to everyone its alert went to,
-        and may come again after REALERT_AFTER."""
+        and may come again after REALERT_AFTER. A ``complaint`` (我要投诉…说好的来了又没来) also goes
+        to the duty manager, the escalation point, unless they heard one about the ticket within
+        CHASE_INTERVAL or it is theirs ("complained" when they are told)."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             chased = [t for t in (self._tickets_of(session, resident) if resident else [])
                       if t.number in numbers_ and Status(t.status) in lifecycle.OPEN]
             if not chased:
                 return Outcome("not_found")
-            now, told = self.services.now(), False
+            now, told, complained = self.services.now(), False, False
             for ticket in chased:
+                if complaint and self._complain(session, ticket, openid, message, now):
+                    complained = True
                 interval = REALERT_AFTER if ticket.emergency else CHASE_INTERVAL
                 recent = session.execute(select(TicketEvent.id).where(
                     TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(CHASE_TOLD),
@@ -208,7 +213,31 @@ class TicketService:
                     outbox.to_staff(session, staff_id, ticket, "ticket_chased", urgent=bool(ticket.emergency),
                                     number=ticket.number, type=kind, text=message[:200],
                                     location=common.location(ticket.building, ticket.unit, ticket.room))
-            return Outcome("chased" if told else "recently_chased", tuple(self._view(t) for t in chased))
+            result = "complained" if complained else "chased" if told else "recently_chased"
+            return Outcome(result, tuple(self._view(t) for t in chased))
+
+    @staticmethod
+    def _complain(session: Session, ticket: Ticket, openid: str, message: str, now: datetime) -> bool:
+        """Tells the duty manager of a complaint about ``ticket`` (an event marks it); False when
+        the ticket is theirs or an emergency (they hear its chases anyway), or they were told of
+        one within CHASE_INTERVAL."""
+        compound = session.get(Compound, ticket.compound_id)
+        manager = compound.duty_manager_id
+        if manager is None or manager == ticket.assignee_id or ticket.emergency:
+            return False
+        recent = session.execute(select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(COMPLAINT_TOLD),
+            TicketEvent.at >= now - CHASE_INTERVAL).limit(1)).first()
+        if recent is not None:
+            return False
+        session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                actor=f"resident:{openid}", at=now, reason=(COMPLAINT_TOLD + message)[:500]))
+        assignee = ticket.assignee.name if ticket.assignee else texts.label("fallbacks", "template_value_missing")
+        where = common.location(ticket.building, ticket.unit, ticket.room)
+        outbox.to_staff(session, manager, ticket, "ticket_complained", number=ticket.number,
+                        type=texts.label("request_types", ticket.request_type), text=message[:200],
+                        assignee=assignee, location=where)
+        return True
 
     def just_reported(self, openid: str, within: timedelta = DETAIL_WINDOW) -> Optional[TicketView]:
         """The open ticket the resident reported (or joined) last, if that was less than ``within``

@@ -454,6 +454,20 @@ async def test_a_resident_who_goes_to_find_the_address_is_told_there_is_no_hurry
     reply = await someone.answer("5栋1单元402")
     assert someone.asked == "visit_time" and someone.slots["room"] == "402"
 
+
+@pytest.mark.parametrize("answer", ["不知道他家几号", "对方是谁我也不清楚"])
+async def test_not_knowing_theirs_at_the_address_question_asks_for_the_residents_own(resident, bound, answer):
+    # It was asked again word for word, as if the resident had not been heard.
+    someone = await started(resident, bound, "隔壁装修电钻声太吵了 周末早上七点就开始", "noise_dispute")
+
+    reply = await someone.answer(answer, "out_of_scope", confidence=0.6)
+
+    assert reply.texts == ["没关系，对方家几号不清楚也行，调解员会去了解。先说说您自己家住几栋几单元几号？比如“3栋2单元502”。"]
+    assert someone.asked == "address" and someone.slots["description"] == "隔壁装修电钻声太吵了 周末早上七点就开始"
+    await someone.answer("5栋1单元402")
+    assert someone.asked in ("other_party", "confirmed")
+
+
 @pytest.mark.parametrize("answer, intent", [("等我儿子回来", "cancel_ticket"), ("老头子在的时候", "pension_certification")])
 async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer, intent):
     someone = await started(resident, bound, "老伴要做养老金认证", "pension_certification", where=("3", "1", "301"))

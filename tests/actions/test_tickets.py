@@ -793,6 +793,18 @@ async def test_a_ticket_past_its_time_says_so_and_offers_to_chase_instead_of_pro
     assert ("wang", "ticket_chased") in [(to, kind) for to, kind, _, _ in outbox()]
 
 
+@pytest.mark.parametrize("message", ["我要投诉你们的师傅 说好的来了又没来", "说好的上午来 到现在人也没来"])
+async def test_a_complaint_is_chased_and_told_to_the_duty_manager(resident, services, outbox, message):
+    # 我要投诉…说好的来了又没来 got the progress only: nobody heard the complaint.
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), message, "check_ticket")
+
+    assert reply.texts[-1] == "您的意见已经转给值班物业经理，也催了负责人，会尽快给您答复。给您添麻烦了🙏"
+    told = [(to, kind) for to, kind, _, _ in outbox()]
+    assert ("wang", "ticket_chased") in told and ("zhao", "ticket_complained") in told
+
+
 async def test_chasing_an_emergency_alerts_urgently_and_reminds_the_resident_to_stay_safe(
         resident, bound, services, clock, outbox):
     bound("wx-sun", "3", "2", "502")

@@ -520,6 +520,36 @@ def test_an_emergencys_chase_is_urgent_reaches_everyone_alerted_and_may_come_aga
     assert [(code, urgent) for code, _, urgent, _ in told] == [("wang", True), ("zhao", True)] * 2
 
 
+def test_a_complaint_reaches_the_duty_manager_too_once_in_two_hours(any_db_services, clock):
+    view = any_db_services.tickets.submit(repair("me"))
+    said = (0, "我要投诉 说好的上午来 到现在也没来"), (30, "投诉！"), (91, "态度太差了 我要投诉")
+
+    results = []
+    for minutes, words in said:
+        clock.advance(minutes=minutes)
+        results.append(any_db_services.tickets.chase("me", [view.number], words, complaint=True).result)
+
+    assert results == ["complained", "recently_chased", "complained"]
+    told = staff_notifications(any_db_services, "ticket_complained")
+    assert [(code, text) for code, _, _, text in told] == [
+        ("zhao", f"居民投诉工单 {view.number}（报修）的处理：我要投诉 说好的上午来 到现在也没来 负责人：王秀英。"
+                 "请跟进并联系居民：3栋1单元101。"),
+        ("zhao", f"居民投诉工单 {view.number}（报修）的处理：态度太差了 我要投诉 负责人：王秀英。请跟进并联系居民：3栋1单元101。")]
+    assert [code for code, *_ in staff_notifications(any_db_services, "ticket_chased")] == ["wang", "wang"]
+    marks = [e.actor for e in events_of(any_db_services, view.number) if e.reason.startswith("居民投诉")]
+    assert marks == ["resident:me"] * 2
+
+
+def test_a_complaint_about_the_duty_managers_own_ticket_is_one_chase(any_db_services):
+    view = any_db_services.tickets.submit(repair("me", building="19", unit="1", room="101"))
+
+    outcome = any_db_services.tickets.chase("me", [view.number], "我要投诉 一直没人来", complaint=True)
+
+    assert outcome.result == "chased"
+    assert [(code, kind) for code, kind, _, _ in staff_notifications(any_db_services)
+            if kind in ("ticket_chased", "ticket_complained")] == [("zhao", "ticket_chased")]
+
+
 def test_only_the_residents_open_tickets_can_be_chased(any_db_services):
     view = any_db_services.tickets.submit(repair("me"))
 
