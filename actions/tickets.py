@@ -92,6 +92,11 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if request_type == "parcel" and not chosen and conversation.asks_parcel_hours(message):
+            # 门口的快递驿站几点关门 (parcel 1.0): the station's hours are not known here; no ticket
+            dispatcher.utter_message(response="utter_parcel_station_hours",
+                                     property_phone=services.compound_info().property_phone)
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
             buttons = [{"title": texts.label("request_types", kind), "payload": f"/{kind}"}
@@ -109,7 +114,7 @@ class ActionStartTicket(Action):
         if chosen and tracker.get_slot("pending_review"):
             services.review.resident_chose(int(tracker.get_slot("pending_review")), request_type)
         facility = (common.entity_in(tracker, message, "facility") if chosen  # in the words offered back
-                    else common.entity(tracker, "facility"))
+                    else common.entity(tracker, "facility")) or conversation.shared_facility(message)
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
         place = self._location(dispatcher, tracker, services, needs_room(request_type, facility),

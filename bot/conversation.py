@@ -90,6 +90,11 @@ _KINDS = (
     ("parcel", re.compile(r"快递|快地|快第|包裹|快件|驿站|丰巢|取件|寄件|丢件")),
     ("pension_certification", re.compile(r"认证|养老金|退休金|生存|刷脸|人脸")),
 )
+# A shared facility in words the facility lookup does not hold (楼道里的灯坏了, 楼梯灯不亮): its
+# canonical name, as the lookup's synonyms give it, so the repair is placed by building and unit.
+_SHARED_IN_WORDS = (
+    ("楼道灯", re.compile(r"(楼道|楼梯间?|过道|走廊)(里|上|内|口)?(面)?的?(灯|照明|声控灯|感应灯)")),
+)
 # Praise, volunteering and advertising use a request's words without asking for anything (表扬一下
 #隔壁阿姨 帮我收了一礼拜快递, 想报名当志愿者 帮老人做认证, 专业疏通下水道 不通不收费).
 _PRAISE = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|点赞")
@@ -123,6 +128,9 @@ _CERTIFIED = re.compile(r"生存|养老|退休|社保|老人|老头|老太|老�
 # (快递驿站招不招人, 哪家快递便宜点).
 _PARCEL_TROUBLE = re.compile(r"丢|没收到|收不到|不见|没了|少了?东西|少了|拿错|取不出|取不了|破|烂|超时|没到|到了没|"
                              r"没送|不送|送上|帮.{0,3}[收取拿送]|找不到|签收|退回|退了|不动|扛|搬不|错了")
+# When a parcel station or locker is open (门口的快递驿站几点关门, 驿站周末营业吗): a question, not a problem.
+_OPENING_HOURS = re.compile(r"(几点|什么时候|啥时候|多会儿?)(开门|关门|下班|上班|开|关|营业|打烊)|营业|开到几点|几点到几点"
+                            r"|(周末|周六|周日|星期[六天日]|礼拜[六天日]|过年|节假日|假期)[^，,。]{0,3}(开|关|休息|上班)")
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 # A day or an hour (明天上午, 周六, 3点); then the answers that leave it open (随时, 尽快, 在家).
 _WHEN = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
@@ -249,6 +257,17 @@ def is_cancel(text: str) -> bool:
 def is_follow_up(text: str) -> bool:
     """The message asks how a request already made is going (进展如何, 怎么还没人来)."""
     return bool(_FOLLOW_UP.search(text or ""))
+
+
+def asks_parcel_hours(text: str) -> bool:
+    """门口的快递驿站几点关门: when a station or locker is open, with no parcel problem in the words."""
+    text = text or ""
+    return bool(_OPENING_HOURS.search(text)) and not _PARCEL_TROUBLE.search(text) and not names_a_fault(text)
+
+
+def shared_facility(text: str) -> Optional[str]:
+    """楼道灯 for 楼道里的灯坏了: a shared facility the words name that the lookup does not find."""
+    return next((name for name, words in _SHARED_IN_WORDS if words.search(text or "")), None)
 
 
 def is_chasing(text: str) -> bool:

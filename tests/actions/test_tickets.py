@@ -88,11 +88,11 @@ async def test_a_bound_residents_household_is_the_place(resident, bound):
     bound("wx-li", "3", "1", "301")
     li = resident("wx-li")
 
-    reply = await li.send(ActionStartTicket(), "楼道灯不亮了", "repair")
+    reply = await li.send(ActionStartTicket(), "卧室灯不亮了", "repair")
 
     assert {k: reply.slots[k] for k in ("building", "unit", "room", "address")} == {
         "building": "3", "unit": "1", "room": "301", "address": "ok"}
-    assert reply.slots["description"] == "楼道灯不亮了"
+    assert reply.slots["description"] == "卧室灯不亮了"
 
 
 async def test_the_greeting_before_a_request_is_not_part_of_its_description(resident, bound):
@@ -554,7 +554,7 @@ async def test_a_confirmed_repair_goes_to_the_buildings_butler_and_binds_the_hou
     assert ticket_row(FIRST).visit_time == "明天上午"
     profile = services.residents.profile("wx-wu")
     assert (profile.building, profile.unit, profile.room) == ("3", "1", "301")
-    again = await wu.send(ActionStartTicket(), "楼道灯不亮", "repair")
+    again = await wu.send(ActionStartTicket(), "卧室灯不亮", "repair")
     assert (again.slots["address"], again.slots["room"]) == ("ok", "301")
 
 
@@ -791,6 +791,22 @@ async def test_a_ticket_past_its_time_says_so_and_offers_to_chase_instead_of_pro
                            "已经超时了。回复“催一下”，我马上帮您催负责人"]
     assert chased.texts[-1] == "已经帮您催了负责人，会尽快联系您🙏"
     assert ("wang", "ticket_chased") in [(to, kind) for to, kind, _, _ in outbox()]
+
+
+@pytest.mark.parametrize("message", ["门口的快递驿站几点关门", "菜鸟驿站周末开门吗"])
+async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(resident, services, message):
+    # Read as parcel 1.0, it asked 请问您家住几栋几单元几号 to record a parcel problem.
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
+
+    assert reply.texts == ["驿站和快递柜的营业时间以门口贴的公告为准，我这里查不到🙏 也可以问物业服务中心，电话 0571-8888 6666。"
+                           "快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。"]
+    assert services.tickets.mine("wx-li") == []
+
+
+async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(resident):
+    reply = await resident("wx-li").send(ActionStartTicket(), "驿站几点关门啊 我的快递丢了", "parcel")
+
+    assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
 
 
 @pytest.mark.parametrize("message", ["我要投诉你们的师傅 说好的来了又没来", "说好的上午来 到现在人也没来"])
