@@ -436,8 +436,8 @@ class ActionSubmitTicket(Action):
             services.review.link_ticket(openid, slot("request_type"), view.number)
         if not profile.bound:
             place = {part: slot(part) for part in ADDRESS_PARTS}
-            remember_household(dispatcher, services, openid, place, slot("phone"), slot("description") or "",
-                               slot("request_type"))
+            said = "；".join([slot("description") or "", *said_with_an_address(tracker)])  # 他住19栋, then 1102
+            remember_household(dispatcher, services, openid, place, slot("phone"), said, slot("request_type"))
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
         other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
                  or conversation.other_request(slot("description") or "", slot("request_type")))
@@ -550,6 +550,18 @@ def starting_message(tracker: Tracker) -> Dict[Text, Any]:
         elif started and event.get("event") == "user":
             return event
     return {}
+
+
+def said_with_an_address(tracker: Tracker) -> List[str]:
+    """The resident's messages since the request started that give (part of) an address (我爸的事…
+    他住19栋, then 1102): whose home it is may be said there rather than in the description."""
+    said: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in STARTERS:
+            break
+        if event.get("event") == "user" and address_parser.extract(event.get("text") or ""):
+            said.insert(0, event["text"])
+    return said
 
 
 def intent_confidence(parse: Optional[Dict[Text, Any]], request_type: Optional[str]) -> Optional[float]:

@@ -346,6 +346,20 @@ async def test_a_request_for_someone_elses_home_is_placed_there_but_not_remember
     assert not services.residents.profile("wx-li").bound  # the next request asks where, not 她家
 
 
+@pytest.mark.parametrize("answers, remembered", [
+    (["他住19栋", "1102"], False),  # the father's home, said at the address question
+    (["19栋1102"], True),
+])
+async def test_whose_home_said_at_the_address_question_counts_too(resident, services, answers, remembered):
+    # 他住19栋 was not looked at: the father's flat became the resident's own (已记住您的住址).
+    li = resident("wx-li")
+    await li.request("我爸88了 躺床上起不来 养老金认证今年还没做", "pension_certification",
+                     [*answers, "随时", ("确认", "affirm")])
+
+    assert services.tickets.mine("wx-li")[0].location == "19栋1单元1102"
+    assert services.residents.profile("wx-li").bound == remembered
+
+
 @pytest.mark.parametrize("message, remembered", [
     ("我是替我爸发的 他住3栋1单元302 楼上那户天天晚上拍篮球", False),  # the father's home
     ("我住3栋1单元302 楼上他家天天晚上拍篮球", True),  # 他家: the other party, not whose home this is
