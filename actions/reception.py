@@ -41,7 +41,7 @@ _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^�
 _THIS_MONTHS_DAY = re.compile(r"(这个月|这月|本月)的?(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 # 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
-_WHO = re.compile(r"谁|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
+_WHO = re.compile(r"谁(?!都)|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
         "utter_reception_appointment", "utter_reception_who")
 

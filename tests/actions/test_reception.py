@@ -204,6 +204,12 @@ async def test_who_is_there_asked_right_after_the_days_says_who(resident, clock,
     assert reply.texts == [WHO]
 
 
+async def test_whether_anyone_may_come_is_not_asked_who_receives(resident, clock):
+    reply = await resident("wx-wu").send(ActionReceptionDay(), "接待日谁都能去吗", "ask_reception_day")
+
+    assert reply.responses == ["utter_reception_days"]
+
+
 async def test_another_question_after_the_reception_days_gets_its_own_answer(resident):
     wu, li = resident("wx-wu"), resident("wx-li")
     await wu.send(ActionReceptionDay(), "接待日是哪天", "ask_reception_day")
