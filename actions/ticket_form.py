@@ -35,8 +35,6 @@ ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the midd
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
                                  r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
-# Who a dispute is with, said by a resident who does not know their address (不知道他家几号).
-_THIRD_PERSON = re.compile(r"他|她|对方|那家|人家|隔壁|楼上|楼下|对门|邻居")
 # What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139…, and
 # a number put right (电话写错了 是139…, 手机号改成139…).
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]|"
@@ -171,7 +169,7 @@ class ValidateTicketForm(FormValidationAction):
         """不知道他家几号, 对方是谁不清楚, answered to 您家住几栋几单元几号 in a dispute: the resident
         took the question to be about the other party."""
         return conversation.unsure_which(value) or (any(word in value for word in UNKNOWN_PARTY)
-                                                     and bool(_THIRD_PERSON.search(value)))
+                                                     and conversation.names_the_other_side(value))
 
     def _said_ahead(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         """What an answer without an address says instead: the visit time, not asked yet, or
@@ -204,7 +202,7 @@ class ValidateTicketForm(FormValidationAction):
         units = services.residents.units_of(known["building"]) if known["building"] else None
         if known["building"] and units is None:
             say_address_problem(dispatcher, "unknown_building", known["building"], None, None)
-            return {"address": None, "building": None, "unit": None, "room": None}
+            return dict(NO_ADDRESS)
         known["unit"], named_unit = only_unit(units, known["unit"])  # 18栋2单元1101: 1单元 (said so below)
         if units == 1 and not known["unit"]:
             known["unit"] = "1"
@@ -390,8 +388,7 @@ class ValidateTicketForm(FormValidationAction):
     def _correct(self, value: str, tracker: Tracker) -> Dict[Text, Any]:
         part = conversation.correction_part(value)
         if part == "address":
-            return {"confirmed": None, "correcting": False, "address": None, "building": None, "unit": None,
-                    "room": None}
+            return {"confirmed": None, "correcting": False, **NO_ADDRESS}
         if part == "description":
             return {"confirmed": None, "correcting": False, "description": None}
         if part == "third" and tracker.get_slot("request_type") in (*VISITED, "noise_dispute"):

@@ -333,12 +333,18 @@ def dispute_damage(emergency: Emergency, request_type: Optional[str]) -> bool:
 
 def _said_since_start(tracker: Tracker) -> bool:
     """The latest message came after the request being collected started."""
+    return bool(_messages_since_start(tracker))
+
+
+def _messages_since_start(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The resident's messages (user events) since the request being collected started, oldest first."""
+    said: List[Dict[Text, Any]] = []
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return True
         if event.get("event") == "action" and event.get("name") in STARTERS:
-            return False
-    return False
+            break
+        if event.get("event") == "user":
+            said.insert(0, event)
+    return said
 
 
 def needs_room(request_type: Optional[str], facility: Optional[str]) -> bool:
@@ -436,7 +442,10 @@ class ActionSubmitTicket(Action):
             services.review.link_ticket(openid, slot("request_type"), view.number)
         if not profile.bound:
             place = {part: slot(part) for part in ADDRESS_PARTS}
-            said = "；".join([slot("description") or "", *said_with_an_address(tracker)])  # 他住19栋, then 1102
+            # whose home it is may be said where the address was given (我爸的事…他住19栋, then 1102)
+            given = [event.get("text") or "" for event in _messages_since_start(tracker)]
+            with_address = [text for text in given if address_parser.extract(text)]
+            said = "；".join([slot("description") or "", *with_address])
             remember_household(dispatcher, services, openid, place, slot("phone"), said, slot("request_type"))
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
         other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
@@ -550,18 +559,6 @@ def starting_message(tracker: Tracker) -> Dict[Text, Any]:
         elif started and event.get("event") == "user":
             return event
     return {}
-
-
-def said_with_an_address(tracker: Tracker) -> List[str]:
-    """The resident's messages since the request started that give (part of) an address (我爸的事…
-    他住19栋, then 1102): whose home it is may be said there rather than in the description."""
-    said: List[str] = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") in STARTERS:
-            break
-        if event.get("event") == "user" and address_parser.extract(event.get("text") or ""):
-            said.insert(0, event["text"])
-    return said
 
 
 def intent_confidence(parse: Optional[Dict[Text, Any]], request_type: Optional[str]) -> Optional[float]:

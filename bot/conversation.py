@@ -177,6 +177,7 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 _PUTS_RIGHT = re.compile(r"不是|对方|应该是|搞错|弄错|说错|写错|改成|改为|^\s*(是|就是)")
 _OTHER_SIDE = re.compile(rf"{'|'.join(_RELATIONS)}|对方|他家|她家|他们家|那家|那户|邻居")
 # A dispute's words: noise, mediation, or someone on the other side (none in 窗户关不严实 一刮风就呜呜的叫).
+_PRONOUN = re.compile(r"他|她|人家")
 _NEIGHBOUR_OR_NOISE = re.compile(rf"{dict(_KINDS)['noise_dispute'].pattern}|{_OTHER_SIDE.pattern}|谁家|人家")
 _MY_HOME = re.compile(r"我家|俺家|我们家|我住|俺住")  # 不是302 我家是502: the resident's own address
 _NEGATED = re.compile(r"(不是|不在|并非|并不是)(在)?$")  # right before a relation word: 不是楼下
@@ -511,6 +512,11 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
                 return f"{word}（{int(own_room) + offset}）"
             return word
     return None
+
+
+def names_the_other_side(text: str) -> bool:
+    """对方, 他家, 楼上, or just 他/她 (不知道他住几号): the words are about the other side of a dispute."""
+    return bool(_OTHER_SIDE.search(text or "") or _PRONOUN.search(text or ""))
 
 
 def puts_right_party(text: str) -> bool:

@@ -196,13 +196,11 @@ class TicketService:
                 if complaint and self._complain(session, ticket, openid, message, now):
                     complained = True
                 interval = REALERT_AFTER if ticket.emergency else CHASE_INTERVAL
-                recent = session.execute(select(TicketEvent.id).where(
-                    TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(CHASE_TOLD),
-                    TicketEvent.at >= now - interval).limit(1)).first()
+                recent = self._told_recently(session, ticket, CHASE_TOLD, now - interval)
                 reason = (CHASE_REASON if recent else CHASE_TOLD) + message
                 session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                         actor=f"resident:{openid}", at=now, reason=reason[:500]))
-                if recent is not None:
+                if recent:
                     continue
                 told = True
                 compound = session.get(Compound, ticket.compound_id)
@@ -225,10 +223,7 @@ class TicketService:
         manager = compound.duty_manager_id
         if manager is None or manager == ticket.assignee_id or ticket.emergency:
             return False
-        recent = session.execute(select(TicketEvent.id).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(COMPLAINT_TOLD),
-            TicketEvent.at >= now - CHASE_INTERVAL).limit(1)).first()
-        if recent is not None:
+        if TicketService._told_recently(session, ticket, COMPLAINT_TOLD, now - CHASE_INTERVAL):
             return False
         session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
                                 actor=f"resident:{openid}", at=now, reason=(COMPLAINT_TOLD + message)[:500]))
@@ -238,6 +233,14 @@ class TicketService:
                         type=texts.label("request_types", ticket.request_type), text=message[:200],
                         assignee=assignee, location=where)
         return True
+
+    @staticmethod
+    def _told_recently(session: Session, ticket: Ticket, prefix: str, since: datetime) -> bool:
+        """Whether an event of ``ticket`` whose reason starts with ``prefix`` (CHASE_TOLD,
+        COMPLAINT_TOLD: someone was told) happened at or after ``since``."""
+        return session.execute(select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.reason.startswith(prefix),
+            TicketEvent.at >= since).limit(1)).first() is not None
 
     def just_reported(self, openid: str, within: timedelta = DETAIL_WINDOW) -> Optional[TicketView]:
         """The open ticket the resident reported (or joined) last, if that was less than ``within``
