@@ -59,6 +59,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return emergency  # and the admins still see what the model did not understand
     if answer_follow_up(dispatcher, tracker):  # 下个月呢, after the reception days were told
         return []
+    if not tracker.active_loop_name and tickets.answer_charges(dispatcher, message):  # 维修费用咋算
+        return []
     if (conversation.is_withdrawal(message) and not tracker.active_loop_name
             and tickets.open_tickets(tracker, services)):
         # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)
@@ -71,6 +73,11 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return detail + [SlotSet("pending_review", float(review_id))]
     choices = [r.name for r in ranking
                if r.name in REQUEST_TYPES and r.confidence >= CHOICE_MIN_CONFIDENCE][:2]
+    words = conversation.kinds_named(message)
+    if words:  # 我家楼上漏水到我家了 上面是502 (repair 0.33): not a parcel problem, whatever came second
+        plausible = [name for name in choices if name in words
+                     or (name == "noise_dispute" and conversation.names_the_other_side(message))]
+        choices = plausible or [name for name in REQUEST_TYPES if name in words][:2]
     named = conversation.request_named(message)  # 燃气灶打不着火, 快递里少东西了
     if named and named not in choices:
         choices = [named] + choices[:1]

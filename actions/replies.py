@@ -15,8 +15,8 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, asked_after, cancel, offer_detail, offer_request,
-                             offered_choice, rate_aside, safety_or_choice, start_offered)
+from actions.tickets import (acknowledge, add_detail, answer_charges, asked_after, cancel, offer_detail,
+                             offer_request, offered_choice, rate_aside, safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -88,6 +88,8 @@ class ActionOutOfScope(_UnlessRating):
             return []
         if conversation.is_praise(common.text(tracker)):  # 表扬一下隔壁阿姨 帮我收了一礼拜快递
             dispatcher.utter_message(response="utter_praise_shared")
+            return []
+        if answer_charges(dispatcher, common.text(tracker)):  # 维修要收钱吗: what a repair costs
             return []
         if asked_after(dispatcher, tracker):  # 锁匠啥时候到, 今天能来吗, with a ticket open
             return []

@@ -15,8 +15,9 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, corrected_description, emergency_first,
-                             needs_room, only_unit, say_address_problem, say_only_unit)
+from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, VISITED, corrected_description,
+                             emergency_first, needs_room, only_unit, room_on_floor, say_address_problem,
+                             say_only_unit)
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -24,7 +25,6 @@ from bot.tickets import REQUEST_TYPES
 
 logger = logging.getLogger(__name__)
 UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到")
-VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened, how likely it must find it
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
@@ -148,7 +148,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": "ok"}
         if conversation.is_cancel(value):
             return cancelled(value, tracker)
-        if not address_parser.extract(value or ""):
+        if not address_parser.extract(value or "") and not room_on_floor(value or ""):  # 5楼2号: not a date
             if conversation.will_find_out(value or "") and not conversation.describes_a_person(value or ""):
                 dispatcher.utter_message(response="utter_take_your_time")  # 等我问问我儿子: no hurry
                 return {"address": None}
@@ -195,6 +195,9 @@ class ValidateTicketForm(FormValidationAction):
                 found["room"] = number
             elif known["building"] and not known["unit"]:
                 found["unit"] = number
+        on_floor = None if found.get("room") else room_on_floor(value or "")
+        if on_floor and (found.get("building") or known["building"]):  # 5楼2号, to 请问您家是6栋2单元几号
+            found["room"] = on_floor
         if found.get("building") and known["building"] and found["building"] != known["building"]:
             known = {"building": None, "unit": None, "room": None}
         known.update({key: found[key] for key in ADDRESS_PARTS if found.get(key)})
@@ -250,6 +253,10 @@ class ValidateTicketForm(FormValidationAction):
                 or (conversation.is_no(value) and conversation.meaningful_length(value) <= 4)):  # 不是
             dispatcher.utter_message(response="utter_description_too_short")
             return {"description": None}
+        when = conversation.availability(value)
+        if (when and not tracker.get_slot("visit_time") and tracker.get_slot("request_type") in VISITED
+                and not self._placed_by_unit(tracker)):
+            return {"description": value, "visit_time": when}  # 水管漏了 周六在家: not asked again
         return {"description": value}
 
     @staticmethod
@@ -276,6 +283,8 @@ class ValidateTicketForm(FormValidationAction):
             return {"visit_time": None}
         if has_time:
             return {"visit_time": conversation.visit_time(value)}
+        if conversation.is_yes(value):  # 确认, 好的: a yes is no time; the question again
+            return {"visit_time": None}
         if self._names_an_address(value, tracker):
             # "3-2-402" answered to 什么时间上门方便: an address, not a time. Taken as the address
             # (checked like any other), and the time asked again.
@@ -445,10 +454,12 @@ class ActionAskAddress(Action):
             dispatcher.utter_message(response="utter_ask_address")
             return []
         one_unit = bool(building) and common.services().residents.units_of(building) == 1
+        floor = None if room else address_parser.floor_and_door(common.text(tracker))[0]  # 5楼东户
         asked = "".join((f"{building}栋" if building else "几栋",
                          "" if one_unit else (f"{unit}单元" if unit else "几单元"),
-                         room or "几号"))
-        example = location(building or "3", None if one_unit else unit or "2", room or "502")
+                         room or (f"{floor}楼几号" if floor else "几号")))
+        example = location(building or "3", None if one_unit else unit or "2",
+                           room or (f"{floor}02" if floor else "502"))
         dispatcher.utter_message(response="utter_ask_address_rest", asked=asked, example=example)
         return []
 

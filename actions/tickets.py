@@ -23,6 +23,7 @@ from bot.tickets.duplicates import PER_UNIT, SHARED_FACILITIES
 from bot.tickets.lifecycle import Status
 from bot.tickets.priority import Emergency, detect_emergency
 
+VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
               "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
               "pending_review", "also_said", "requested_slot")
@@ -92,6 +93,10 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if (not emergency and not chosen and answer_charges(dispatcher, message)
+                and not conversation.states_the_request(message, request_type)):
+            # 认证要收费吗 (pension 1.0): answered, nothing to record; 楼道灯坏了 修要交钱吗: recorded too
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "parcel" and not chosen and conversation.asks_parcel_hours(message):
             # 门口的快递驿站几点关门 (parcel 1.0): the station's hours are not known here; no ticket
             dispatcher.utter_message(response="utter_parcel_station_hours",
@@ -117,6 +122,9 @@ class ActionStartTicket(Action):
                     else common.entity(tracker, "facility")) or conversation.shared_facility(message)
         events = reset_form() + [SlotSet("request_type", request_type), SlotSet("facility", facility)]
         events += self._description(dispatcher, message, request_type)
+        when = conversation.availability(message)
+        if when and request_type in VISITED and needs_room(request_type, facility):
+            events.append(SlotSet("visit_time", when))  # 水龙头坏了 明天上午在家: not asked again
         place = self._location(dispatcher, tracker, services, needs_room(request_type, facility),
                                said=message if chosen else None)
         events += [SlotSet(k, v) for k, v in place.items()]
@@ -215,6 +223,8 @@ class ActionStartTicket(Action):
         else:  # 我是3号楼的老张 俺家厕所堵了, offered as a repair: 3栋 is kept
             found = {m.entity: m.value for m in address_parser.extract(said) if m.role is None}
             building, unit, room = (found.get(name) for name in ADDRESS_PARTS)
+        if building and not room and room_needed:  # 3栋2单元5楼2号: 502
+            room = room_on_floor(common.text(tracker) if said is None else said)
         units = services.residents.units_of(building) if building else None
         unit, named_unit = only_unit(units, unit)  # 18栋2单元1101厨房漏水: 1单元, said so once placed
         if building and not room and not room_needed:
@@ -345,6 +355,12 @@ def _messages_since_start(tracker: Tracker) -> List[Dict[Text, Any]]:
         if event.get("event") == "user":
             said.insert(0, event)
     return said
+
+
+def room_on_floor(text: str) -> Optional[str]:
+    """The flat a floor and a door make (5楼2号 → 502); None unless the message names both."""
+    floor, door = address_parser.floor_and_door(text)
+    return f"{floor}{door:02d}" if floor and door else None
 
 
 def needs_room(request_type: Optional[str], facility: Optional[str]) -> bool:
@@ -581,6 +597,8 @@ class ActionCheckTicket(Action):
             return []
         if answer_follow_up(dispatcher, tracker):  # 我能去反映楼上噪音的事吗, after the reception days
             return []
+        if answer_charges(dispatcher, message):  # 师傅说要换零件 要收钱吗: what it costs, not the progress
+            return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
         if not tickets and tracker.active_loop_name:  # 你们到底管不管, asked before submitting the first
@@ -596,6 +614,16 @@ class ActionCheckTicket(Action):
             dispatcher.utter_message(response="utter_no_ticket_of_kind", type=kinds)
         progress(dispatcher, tracker, services, asked_about(tickets, message), message)
         return []
+
+
+def answer_charges(dispatcher: CollectingDispatcher, message: str) -> bool:
+    """What a repair, the certification errand or a mediation costs, when the message asks
+    (conversation.asks_charges); False when it does not."""
+    kind = conversation.asks_charges(message)
+    if kind:
+        dispatcher.utter_message(response=f"utter_charges_{kind}",
+                                 property_phone=common.services().compound_info().property_phone)
+    return kind is not None
 
 
 def asked_about(tickets: List[TicketView], message: str) -> List[TicketView]:

@@ -115,6 +115,7 @@ _OTHERS = r"她|他|邻居|老太太|老爷子|大爷|大妈"
 
 def _elsewhere(who: str) -> "re.Pattern[str]":
     return re.compile(rf"({who})家?(就)?(住在|在|住|是)\s*[0-9一二三四五六七八九十两]|"
+                      rf"({who})[^，,。；;]{{1,8}}?(?<!我)(住在|住)\s*[0-9一二三四五六七八九十两]|"  # 她82了 住17栋502
                       rf"[帮替]我?({who}).{{0,4}}(报|发|问|约|登记|反映)|我(住在?|人在)外地|我不住(这|那|小区)")
 
 
@@ -157,7 +158,9 @@ _PERSON = re.compile(rf"(叫|名字(是|叫)?|姓名(是)?)\s*[:：]?\s*[{_SURNA
                      r"|\d{2,3}\s*(周)?岁|[六七八九]十[一二三四五六七八九]?\s*(多)?(周)?岁|今年\s*(\d{2,3}|[六七八九]十)"
                      # how they live (家里就我一个老太太 腿脚不好, 我妈一个人住 行动不方便): what the visit needs
                      r"|独居|一个人(住|在家|过)|家里就我一个|(腿脚|腿|眼睛|耳朵)[^，,。]{0,2}(不好|不便|不方便|不行)|行动不便"
-                     r"|行动不方便|走不动|下不了楼|卧床|瘫痪|轮椅|残疾(?!证)|耳背|听不见")
+                     r"|行动不方便|走不动|下不了楼|卧床|瘫痪|轮椅|残疾(?!证)|耳背|听不见"
+                     # an age said plainly (她82了), what the errand is needed for (不会用手机)
+                     r"|(?<![\d.])[6-9]\d\s*(多)?了(?![\d点])|不会用(智能)?手机|不会刷脸|不识字")
 _PARCEL = re.compile(r"取件码|取货码|提货码|单号|中通|申通|圆通|韵达|顺丰|京东快递|邮政|EMS|极兔|德邦|丰巢|菜鸟", re.IGNORECASE)
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
@@ -167,6 +170,26 @@ _SEPARATORS = re.compile(r"[，,。；;！!？?\s]{2,}")
 _EDGE_SEPARATORS = re.compile(r"^[，,。；;！!？?\s]+|[，,。；;\s]+$")
 _CONNECTOR = re.compile(r"^(另外|还有|顺便(说一下|问一下)?|对了|再就是|而且|并且)[，,]?")
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
+# What a repair, the errand or a mediation costs (修要收钱吗, 认证收费吗, 调解要钱吗): a word of paying
+# near a word of the request; not a trade's price, the maintenance fund, nor fees the property
+# company or a courier charges.
+_PAY = (r"(收费|收钱|要钱|花钱|交钱|出钱|掏钱|付钱|多少钱|几块钱|费用|价格|价钱|免费|自费|谁出|谁付|谁掏|"
+        r"修理?费|上门费|材料费|人工费|工钱)")
+_CHARGED = (
+    ("pension_certification", re.compile(rf"(认证|生存|代办|帮办).{{0,8}}{_PAY}|{_PAY}.{{0,6}}(认证|代办|帮办)")),
+    ("noise_dispute", re.compile(rf"调解.{{0,6}}{_PAY}|{_PAY}.{{0,6}}调解")),
+    ("repair", re.compile(rf"((?<!装)修|师傅|零件|材料|上门|换|坏|漏|堵).{{0,8}}{_PAY}|{_PAY}.{{0,6}}((?<!装)修|师傅|上门)")),
+)
+_NOT_OURS = re.compile(r"维修基金|维保|加装|翻新|合同|广告|推荐|牌子|安装|网上买|车|电脑|电瓶|水表|家电|只收|"
+                       r"(物业|管理|水|电|燃气|煤气|取暖|暖气|网|卫生)费|停车|快递|驿站|包裹")
+_FOR_RELATIVE = re.compile(r"我(爸|妈|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|老人家?(不会|腿|走不)")
+_DISPUTED = re.compile(r"噪音|噪声|燥音|躁音|吵|扰民")
+_PART = re.compile(r"[，,。；;！!？?\s]+")  # voice-to-text: the parts of a message are spaced
+# Being in or free for a visit (明天上午在家, 周六有空), not a fault's start or a visit gone by.
+_AVAILABLE = re.compile(r"(?<!不)在家|家里有人|有人在|有空|(?<!不)方便|(可以|能|再)?(上门|过来|来修|来看|来一趟)")
+_PAST = re.compile(r"昨|前天|上周|上个?星期|上礼拜|刚才|之前|已经|来过|没来|开始|以来")
+_PHONE_SAID = re.compile(r"[，,\s]*(我的)?(手机号码|手机号|手机|电话号码|电话|联系方式|号码)?\s*(是|[:：])?\s*"
+                         r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
@@ -266,6 +289,27 @@ def asks_parcel_hours(text: str) -> bool:
     return bool(_OPENING_HOURS.search(text)) and not _PARCEL_TROUBLE.search(text) and not names_a_fault(text)
 
 
+def asks_charges(text: str) -> Optional[str]:
+    """The kind of request whose cost a message asks about (维修要收钱吗 → repair, 认证要收费吗 →
+    pension_certification, 调解收费吗 → noise_dispute); None when it asks none, or asks about what
+    is not ours to do (换个防盗门大概多少钱 有没有推荐的牌子, 维修基金还剩多少钱, 停车费)."""
+    text = text or ""
+    if _NOT_OURS.search(text) or not (is_question(text) or re.search(r"多少|几块|收费标准|谁|不\s*$", text)):
+        return None
+    return next((kind for kind, words in _CHARGED if words.search(text)), None)
+
+
+def states_the_request(text: str, kind: str) -> bool:
+    """Beside a question (要收钱吗), the message says what is wanted: what is broken (楼道灯坏了),
+    whom an errand is for (我妈82了), what the neighbours do (楼上天天吵)."""
+    text = text or ""
+    if kind == "repair":
+        return bool(_FAULT.search(text))
+    if kind == "pension_certification":
+        return bool(_PERSON.search(text) or _FOR_RELATIVE.search(text))
+    return kind == "noise_dispute" and bool(_DISPUTED.search(text) or _OTHER_SIDE.search(text))
+
+
 def shared_facility(text: str) -> Optional[str]:
     """楼道灯 for 楼道里的灯坏了: a shared facility the words name that the lookup does not find."""
     return next((name for name, words in _SHARED_IN_WORDS if words.search(text or "")), None)
@@ -305,12 +349,27 @@ def names_a_day_or_hour(text: str) -> bool:
 
 
 def visit_time(text: str) -> str:
-    """The time as the assignee should read it: 改成周日下午吧 → 周日下午."""
-    said = re.sub(r"^\s*((那就|那)?(改成|改到|改为|换成|换到|改)|那就)\s*", "", text or "")
+    """The time as the assignee should read it: 改成周日下午吧 → 周日下午; 随时 电话139… → 随时 (the
+    number is the phone, kept as such)."""
+    said = _PHONE_SAID.sub("", text or "")
+    said = re.sub(r"^\s*((那就|那)?(改成|改到|改为|换成|换到|改)|那就)\s*", "", said)
     said = re.sub(r"[吧呗啊哈]?\s*[。！!～~.，,]*\s*$", "", said).strip()
     if re.fullmatch(r"随便(都行|都可以|啦|了)?", said):
         return "随时都可以"  # what the resident means, and how the assignee should read it
     return (said or (text or "").strip())[:100]
+
+
+def availability(text: str) -> Optional[str]:
+    """When the resident is in, said with the request itself (水龙头坏了 明天上午在家 → 明天上午在家):
+    a part of the message with a day or hour and a word of being in or free. None for when a fault
+    began (昨天下午开始漏水) or a visit that was missed (上周三来过一次)."""
+    lead = ""  # 明天 上午在家: a day said apart from the rest
+    for part in _PART.split(text or ""):
+        said = lead + part
+        if (_WHEN.search(said) or "随时" in said) and _AVAILABLE.search(part) and not _PAST.search(said):
+            return visit_time(re.sub(r"^(我|俺|我们|我家)(一般)?", "", said))
+        lead = part + " " if _WHEN.search(part) and len(part) <= 4 else ""
+    return None
 
 
 def time_given(text: str) -> Optional[str]:

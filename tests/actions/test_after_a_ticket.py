@@ -236,6 +236,18 @@ async def test_a_phone_number_answered_to_the_visit_time_is_kept_and_the_time_as
     assert services.residents.profile("wx-zhang").phone == "13912345678"
 
 
+async def test_a_visit_time_given_with_a_phone_number_keeps_the_number_out_of_the_time(resident, services):
+    zhang = resident("wx-zhang")
+    await zhang.send(ActionStartTicket(), "老人生存认证能上门办吗", "pension_certification")
+    await zhang.activate_form()
+    await zhang.answer("我爸 82岁 住2栋2单元101")
+
+    summary = await zhang.answer("随时 电话13912345678")
+
+    assert "上门时间：随时\n电话：13912345678\n回复“确认”" in summary.texts[-1]
+    assert zhang.slots["visit_time"] == "随时"
+
+
 @pytest.mark.parametrize("message", ["电话写错了 是13912345679", "手机号改成13912345679"])
 async def test_a_phone_number_put_right_at_the_summary_replaces_the_first(resident, message):
     # It was added to the description (好的，这个情况也给您记上了) beside the wrong number.

@@ -262,6 +262,32 @@ async def test_a_bare_no_at_the_visit_time_question_is_no_time(resident, bound):
     assert reply.responses == ["utter_ask_visit_time"]
 
 
+async def test_a_floor_without_a_door_number_is_kept_in_the_question(resident, bound):
+    # 6号楼2单元5楼东户 was asked 请问您家是6栋2单元几号: the floor the resident gave was dropped.
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "6号楼2单元5楼东户 厨房水管漏了", "repair")
+
+    asked = await someone.activate_form()
+
+    assert asked.texts == ["请问您家是6栋2单元5楼几号？比如“6栋2单元502”。"]
+
+
+@pytest.mark.parametrize("answer", ["3栋2单元5楼2号", "5楼2号"])
+async def test_a_floor_and_a_door_make_the_room(resident, bound, answer):
+    someone = await started(resident, bound, "3栋2单元厨房水管漏了" if answer == "5楼2号" else "厨房水管漏了")
+
+    await someone.answer(answer)
+
+    assert (someone.slots["address"], someone.slots["building"], someone.slots["unit"], someone.slots["room"]) == (
+        "ok", "3", "2", "502")
+
+
+async def test_a_floor_and_a_door_in_the_request_place_it(resident, bound):
+    someone = await started(resident, bound, "3栋2单元五楼二号 马桶堵了")
+
+    assert (someone.slots["address"], someone.slots["room"]) == ("ok", "502")
+
+
 async def test_an_impossible_room_is_refused(resident, bound):
     someone = await started(resident, bound)
 
@@ -302,6 +328,40 @@ async def test_a_description_that_says_nothing_asks_for_more(resident, bound, an
 
     assert reply.responses == ["utter_description_too_short", "utter_ask_description"]
     assert someone.slots["description"] is None
+
+
+@pytest.mark.parametrize("message, when", [("你好 我是3栋的 我家水龙头坏了 明天上午在家", "明天上午在家"),
+                                           ("厨房水管漏了，周六 全天家里有人", "周六 全天家里有人")])
+async def test_when_the_resident_is_in_said_with_the_request_is_the_visit_time(resident, bound, message,
+                                                                             when):
+    someone = await started(resident, bound, message, where=("3", "1", "301"))
+
+    assert someone.asked == "confirmed" and someone.slots["visit_time"] == when
+
+
+@pytest.mark.parametrize("message", ["卫生间从昨天下午开始漏水", "腿脚不方便 今天没法出门", "上周三师傅来过一次 还是漏"])
+async def test_when_a_fault_began_is_not_the_visit_time(resident, bound, message):
+    someone = await started(resident, bound, message, where=("3", "1", "301"))
+
+    assert someone.asked == "visit_time" and someone.slots["visit_time"] is None
+
+
+async def test_when_the_resident_is_in_said_with_the_description_is_the_visit_time(resident, bound):
+    someone = await started(resident, bound, "我要报修", where=("3", "1", "301"))
+    assert someone.asked == "description"
+
+    await someone.answer("马桶堵了 今天下午三点以后有人在家")
+
+    assert someone.asked == "confirmed" and someone.slots["visit_time"] == "今天下午三点以后有人在家"
+
+
+@pytest.mark.parametrize("answer", ["确认", "好的"])
+async def test_a_yes_at_the_visit_time_question_is_no_time(resident, bound, answer):
+    someone = await started(resident, bound, "厨房水管漏水", where=("3", "1", "301"))
+
+    reply = await someone.answer(answer, "affirm")
+
+    assert someone.slots["visit_time"] is None and reply.responses == ["utter_ask_visit_time"]
 
 
 async def test_the_visit_time_is_kept_without_the_words_around_it(resident, bound):

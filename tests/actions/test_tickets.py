@@ -360,6 +360,25 @@ async def test_whose_home_said_at_the_address_question_counts_too(resident, serv
     assert services.residents.profile("wx-li").bound == remembered
 
 
+async def test_who_the_errand_is_for_said_with_her_address_is_kept_and_her_flat_not_remembered(resident,
+                                                                                             services):
+    # 她82了 住17栋502 不会用手机: the summary said only 我想给我妈办个生存认证 (her age and that she
+    # cannot use a phone were lost), and her flat was remembered as the resident's own.
+    li = resident("wx-li")
+    await li.send(ActionStartTicket(), "我想给我妈办个生存认证", "pension_certification")
+    await li.activate_form()
+
+    reply = await li.answer("她82了 住17栋502 不会用手机")
+
+    assert reply.texts[0] == "好的，这个情况也给您记上了。"
+    assert li.slots["description"] == "我想给我妈办个生存认证；她82了 住17栋502 不会用手机"
+    await li.answer("周末都行")
+    await li.answer("确认", "affirm")
+    await li.run(ActionSubmitTicket())
+    assert services.tickets.mine("wx-li")[0].location == "17栋1单元502"
+    assert not services.residents.profile("wx-li").bound
+
+
 @pytest.mark.parametrize("message, remembered", [
     ("我是替我爸发的 他住3栋1单元302 楼上那户天天晚上拍篮球", False),  # the father's home
     ("我住3栋1单元302 楼上他家天天晚上拍篮球", True),  # 他家: the other party, not whose home this is
@@ -821,6 +840,60 @@ async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(reside
     reply = await resident("wx-li").send(ActionStartTicket(), "驿站几点关门啊 我的快递丢了", "parcel")
 
     assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
+
+
+# -- what it costs ---------------------------------------------------------------------------------
+REPAIR_CHARGES = ("修东西收不收钱要看情况：楼道灯、电梯这些公共部位，一般是物业负责；家里自己的东西坏了，换零件可能要收材料费，"
+                  "师傅看过才说得准，动手前可以请师傅先报个价。收费标准请问物业服务中心，电话 0571-8888 6666。"
+                  "要报修的话，直接说哪里坏了就行。")
+
+
+@pytest.mark.parametrize("action, message, intent, response", [
+    (ActionStartTicket, "认证要收费吗", "pension_certification", "utter_charges_pension_certification"),
+    (ActionStartTicket, "调解收费吗", "noise_dispute", "utter_charges_noise_dispute"),
+    (ActionStartTicket, "维修要收钱吗", "repair", "utter_charges_repair"),
+    (ActionCheckTicket, "我想问下 师傅上门修要收费吗", "check_ticket", "utter_charges_repair"),
+    (ActionOutOfScope, "换个水龙头多少钱", "out_of_scope", "utter_charges_repair"),
+    (ActionHandleFallback, "电梯维修费谁出", "nlu_fallback", "utter_charges_repair"),
+])
+async def test_asking_what_a_request_costs_is_answered_and_nothing_recorded(resident, services, action,
+                                                                            message, intent, response):
+    # 认证要收费吗 (pension 1.0) asked for the address to record an errand; 师傅上门修要收费吗
+    # (check_ticket) was told 您目前没有未完成的工单.
+    reply = await resident("wx-li").send(action(), message, intent)
+
+    assert reply.responses == [response]
+    assert services.tickets.mine("wx-li") == [] and reply.slots.get("request_type") is None
+
+
+async def test_what_a_repair_costs_is_told_with_the_property_phone(resident):
+    reply = await resident("wx-li").send(ActionOutOfScope(), "维修要收钱吗", "out_of_scope")
+
+    assert reply.texts == [REPAIR_CHARGES]
+
+
+async def test_asking_what_an_open_repair_costs_is_answered_not_its_progress(resident, services):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCheckTicket(), "师傅说要换零件 要收钱吗", "check_ticket")
+
+    assert reply.texts == [REPAIR_CHARGES]
+
+
+@pytest.mark.parametrize("message, intent", [("楼道灯坏了 修要交钱吗", "repair"),
+                                             ("我妈82了不会刷脸 上门帮办收钱吗", "pension_certification")])
+async def test_a_request_asking_its_cost_is_answered_and_recorded(resident, message, intent):
+    reply = await resident("wx-li").send(ActionStartTicket(), message, intent)
+
+    assert reply.responses[0] == f"utter_charges_{intent}"
+    assert reply.slots["request_type"] == intent and reply.slots["confirmed"] is None
+
+
+@pytest.mark.parametrize("message", ["物业费多少钱一平", "停车费怎么收"])
+async def test_the_property_companys_fees_are_not_a_requests_cost(resident, message):
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope")
+
+    assert reply.responses == ["utter_out_of_scope"]
 
 
 @pytest.mark.parametrize("message", ["我要投诉你们的师傅 说好的来了又没来", "说好的上午来 到现在人也没来"])

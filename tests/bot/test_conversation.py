@@ -418,3 +418,29 @@ def test_words_of_a_fault_that_ask_for_no_repair_name_none(text):
 ])
 def test_a_fault_that_is_no_dispute(text, fault):
     assert conversation.a_fault_not_a_dispute(text) is fault
+
+
+@pytest.mark.parametrize("text, when", [
+    ("水龙头坏了 明天上午在家", "明天上午在家"),
+    ("明天 上午在家", "明天 上午在家"),  # voice-to-text spaces a day from the rest
+    ("马桶堵了 方便的话今天来一下", "方便的话今天来一下"),
+    ("晚上7点以后在家，电话13800001111", "晚上7点以后在家"),
+    ("昨天下午 开始漏水", None),
+    ("今天腿脚不方便", None),
+    ("周末不在家", None),
+    ("卫生间漏水了", None),
+])
+def test_when_the_resident_is_in_is_read_from_a_request(text, when):
+    assert conversation.availability(text) == when
+
+
+@pytest.mark.parametrize("text, person", [("她82了 住17栋502 不会用手机", True), ("我爸88了", True),
+                                          ("老人不会刷脸", True), ("等了30了", False), ("水压小了", False)])
+def test_who_an_errand_is_for_is_a_detail(text, person):
+    assert conversation.describes_a_person(text) is person
+
+
+@pytest.mark.parametrize("text, elsewhere", [("她82了 住17栋502", True), ("我住17栋502", False),
+                                             ("我妈 今年82 住3栋1单元101", True)])
+def test_a_relatives_home_said_after_more_about_them_is_not_the_residents(text, elsewhere):
+    assert conversation.someone_elses_home(text) is elsewhere
