@@ -454,7 +454,7 @@ class ActionAskAddress(Action):
             dispatcher.utter_message(response="utter_ask_address")
             return []
         one_unit = bool(building) and common.services().residents.units_of(building) == 1
-        floor = None if room else address_parser.floor_and_door(common.text(tracker))[0]  # 5楼东户
+        floor = None if room else address_parser.own_floor(common.text(tracker))  # 2单元5楼东户
         asked = "".join((f"{building}栋" if building else "几栋",
                          "" if one_unit else (f"{unit}单元" if unit else "几单元"),
                          room or (f"{floor}楼几号" if floor else "几号")))

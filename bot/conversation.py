@@ -366,7 +366,8 @@ def availability(text: str) -> Optional[str]:
     lead = ""  # 明天 上午在家: a day said apart from the rest
     for part in _PART.split(text or ""):
         said = lead + part
-        if (_WHEN.search(said) or "随时" in said) and _AVAILABLE.search(part) and not _PAST.search(said):
+        if ((_WHEN.search(said) or "随时" in said) and _AVAILABLE.search(part) and not _PAST.search(said)
+                and not is_question(part)):  # 师傅明天能上门吗: asked, not said; the question follows
             return visit_time(re.sub(r"^(我|俺|我们|我家)(一般)?", "", said))
         lead = part + " " if _WHEN.search(part) and len(part) <= 4 else ""
     return None

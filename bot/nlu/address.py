@@ -221,8 +221,10 @@ def _with_roles(text: str, mentions: List[Mention]) -> List[Mention]:
 
 # A floor and the door on it (5楼2号, 五层02室, 5楼东户): how some residents say their flat. Not
 # read by extract(), which feeds the model: the form puts floor and door together (502).
-_FLOOR_DOOR = re.compile(r"(?<![\d号#])(?P<f>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[楼层](?![道梯下上顶里前后门口])"
-                         r"\s*(?:的\s*)?(?:(?P<d>0?[1-9]|[一二三四五六七八])\s*(?:号|户|室|门)|(?P<d0>0[1-9])(?!\d))?")
+_FLOOR = r"(?<![\d号#])(?P<f>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[楼层](?![道梯下上顶里前后门口])"
+_FLOOR_DOOR = re.compile(_FLOOR + r"\s*(?:的\s*)?(?:(?P<d>0?[1-9]|[一二三四五六七八])\s*(?:号|户|室|门)|(?P<d0>0[1-9])(?!\d))?")
+# A floor said as the resident's own (2单元5楼东户, 我家住5楼), not where something happened (一楼都返水了).
+_OWN_FLOOR = re.compile(r"(?:单元|單元|栋|棟|幢|座|号楼|住在?|家在?|我在)\s*(?:的\s*)?" + _FLOOR)
 
 
 def floor_and_door(text: str) -> Tuple[Optional[int], Optional[int]]:
@@ -233,6 +235,12 @@ def floor_and_door(text: str) -> Tuple[Optional[int], Optional[int]]:
         return None, None
     door = match.group("d") or match.group("d0")
     return chinese_number(match.group("f")), (chinese_number(door) if door else None)
+
+
+def own_floor(text: str) -> Optional[int]:
+    """The floor the resident says they live on (6号楼2单元5楼东户, 我家住5楼 → 5); None otherwise."""
+    match = _OWN_FLOOR.search(fold(text or ""))
+    return chinese_number(match.group("f")) if match else None
 
 
 # The word that names what a number was, right after it: 3栋, 2单元, 502室, 三号楼.

@@ -272,6 +272,15 @@ async def test_a_floor_without_a_door_number_is_kept_in_the_question(resident, b
     assert asked.texts == ["请问您家是6栋2单元5楼几号？比如“6栋2单元502”。"]
 
 
+async def test_a_floor_where_something_happened_is_not_taken_as_the_residents(resident, bound):
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "3栋2单元下水道堵了 一楼都返水了", "repair")
+
+    asked = await someone.activate_form()
+
+    assert asked.texts == ["请问您家是3栋2单元几号？比如“3栋2单元502”。"]
+
+
 @pytest.mark.parametrize("answer", ["3栋2单元5楼2号", "5楼2号"])
 async def test_a_floor_and_a_door_make_the_room(resident, bound, answer):
     someone = await started(resident, bound, "3栋2单元厨房水管漏了" if answer == "5楼2号" else "厨房水管漏了")
