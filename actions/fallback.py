@@ -68,6 +68,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return []
     if tickets.asked_after(dispatcher, tracker):  # 还要等多久啊, with a ticket open: its progress
         return []
+    if not tracker.active_loop_name and tickets.answer_complaint(dispatcher, tracker):  # 我要投诉物业
+        return []  # kept for the admins all the same
     detail = tickets.offer_detail(dispatcher, tracker)  # 已经找过他们了 没用, right after a ticket
     if detail is not None:
         return detail + [SlotSet("pending_review", float(review_id))]

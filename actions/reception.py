@@ -87,16 +87,18 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     """The next two reception days after today (the services' clock, in the compound's time zone),
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
     next day; or (raise) that anything can be raised there, or now; or (appointment) that no
-    appointment is needed, and it can be raised now; or (who) who receives residents there."""
+    appointment is needed, and it can be raised now; or (who) who receives residents there; or
+    (complaint) where a complaint with no request behind it goes: the property phone, or that day."""
     today, cal = _today_and_calendar()
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
-    elif part in ("raise", "appointment", "who"):
+    elif part in ("raise", "appointment", "who", "complaint"):
         dispatcher.utter_message(response=f"utter_reception_{part}", place=cal.place or "现场",
-                                 next_date=f"{day}{hours}")
+                                 next_date=f"{day}{hours}",
+                                 property_phone=common.services().compound_info().property_phone)
     elif part == "hours":
         dispatcher.utter_message(response="utter_reception_hours", hours=hours, next_date=f"{day}{where}")
     else:

@@ -15,8 +15,9 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, answer_charges, asked_after, cancel, offer_detail,
-                             offer_request, offered_choice, rate_aside, safety_or_choice, start_offered)
+from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, asked_after, cancel,
+                             offer_detail, offer_request, offered_choice, rate_aside, safety_or_choice,
+                             start_offered)
 from bot import conversation
 
 
@@ -92,6 +93,8 @@ class ActionOutOfScope(_UnlessRating):
         if answer_charges(dispatcher, common.text(tracker)):  # 维修要收钱吗: what a repair costs
             return []
         if asked_after(dispatcher, tracker):  # 锁匠啥时候到, 今天能来吗, with a ticket open
+            return []
+        if answer_complaint(dispatcher, tracker):  # 我要投诉 小区垃圾好几天没人清理
             return []
         detail = offer_detail(dispatcher, tracker)  # 他家孩子特别能跑, right after a noise dispute
         if detail is not None:

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.reception import answer_follow_up
+from actions.reception import answer_follow_up, say_reception_days
 from bot import conversation, texts
 from bot.nlu import address as address_parser
 from bot.services.common import location
@@ -605,6 +605,8 @@ class ActionCheckTicket(Action):
             dispatcher.utter_message(response="utter_nothing_on_record")
             dispatcher.utter_message(response="utter_request_not_submitted")
             return []
+        if not tickets and answer_complaint(dispatcher, tracker):  # 我要投诉你们 说好的没来, nothing on record
+            return []
         if not tickets:  # 快递丢了那事你们查着没, with nothing on record: offered, to be recorded now
             return offer_request(dispatcher, tracker, otherwise="utter_no_open_tickets",
                                  first="utter_nothing_on_record")
@@ -614,6 +616,19 @@ class ActionCheckTicket(Action):
             dispatcher.utter_message(response="utter_no_ticket_of_kind", type=kinds)
         progress(dispatcher, tracker, services, asked_about(tickets, message), message)
         return []
+
+
+def answer_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """我要投诉物业, 保安态度太差, with no request open to chase: where a complaint is heard (the
+    property phone, the next reception day and who is there). False when the words are not a
+    complaint, name a request's kind or a neighbour (投诉楼上: a dispute), or a request is open (the
+    complaint is a chase: progress)."""
+    message = common.text(tracker)
+    if (not conversation.is_complaint(message) or conversation.kinds_named(message)
+            or conversation.names_the_other_side(message) or open_tickets(tracker)):
+        return False
+    say_reception_days(dispatcher, "complaint")
+    return True
 
 
 def answer_charges(dispatcher: CollectingDispatcher, message: str) -> bool:
@@ -671,10 +686,12 @@ def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     read as something else (out of scope, a rating, not understood). With an open ticket, its
     progress, and the chase when the words are impatient, as 查询工单 gives them (asked_about: the
     tickets the words name, when there are such). False when there is none, or the words do not
-    ask after one."""
+    ask after one. A complaint (我要投诉 说好的上午来 人也没来) asks after it too: chased, and the duty
+    manager told."""
     message = common.text(tracker)
-    if tracker.active_loop_name or not conversation.is_follow_up(message):
-        return False
+    complains = conversation.is_complaint(message) and not conversation.names_the_other_side(message)
+    if tracker.active_loop_name or not (conversation.is_follow_up(message) or complains):
+        return False  # 我要投诉楼上: a dispute, not a complaint about a request open
     services = common.services()
     waiting = open_tickets(tracker, services)
     if not waiting:
@@ -725,6 +742,8 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     request is offered again, the earlier ticket named in its words; otherwise what is wrong is
     asked. 灶打不着火 is offered as a repair; a score with nothing to rate gets utter_nothing_to_rate."""
     message = common.text(tracker)
+    if not tracker.active_loop_name and answer_complaint(dispatcher, tracker):  # 投诉保安态度太差, nothing to rate
+        return []
     if (tracker.active_loop_name or conversation.request_named(message)
             or not (conversation.parse_rating(message)[1] or conversation.is_withdrawal(message))):
         return offer_request(dispatcher, tracker, otherwise="utter_nothing_to_rate")  # 灶打不着火

@@ -842,6 +842,50 @@ async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(reside
     assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
 
 
+# -- a complaint with nothing open ----------------------------------------------------------------
+COMPLAINT_CHANNELS = ("您反映的情况我们很重视🙏 可以直接打物业服务中心电话 0571-8888 6666 反映；也可以在业主接待日当面说，"
+                      "下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层），小区党支部、业委会和物业的负责人都在。"
+                      "如果是报修、邻里纠纷这类具体的事，直接跟我说，我马上登记交给负责人。")
+
+
+@pytest.mark.parametrize("action, message, intent", [
+    (ActionOutOfScope, "我要投诉 小区垃圾好几天没人清理", "out_of_scope"),
+    (ActionHandleFallback, "物业太不负责了 我要投诉", "nlu_fallback"),
+    (ActionCheckTicket, "我要投诉你们的师傅 说好的来了又没来", "check_ticket"),
+    (ActionRateTicket, "投诉保安态度太差", "rate_ticket"),
+])
+async def test_a_complaint_with_nothing_open_is_told_where_it_is_heard(resident, services, clock, action,
+                                                                       message, intent):
+    # With nothing to chase it got 这个问题我暂时帮不上忙, the request buttons, 您目前没有未完成的工单
+    # or 您目前没有需要评价的工单.
+    reply = await resident("wx-li").send(action(), message, intent)
+
+    assert reply.texts == [COMPLAINT_CHANNELS]
+    assert services.tickets.mine("wx-li") == []
+
+
+async def test_a_complaint_the_model_was_unsure_of_is_still_kept_for_the_admins(resident, services, clock):
+    await resident("wx-li").send(ActionHandleFallback(), "物业太不负责了 我要投诉", "nlu_fallback")
+
+    assert [row.text for row in services.review.pending()] == ["物业太不负责了 我要投诉"]
+
+
+@pytest.mark.parametrize("message", ["我要投诉楼上", "投诉 电梯又坏了"])
+async def test_a_complaint_about_a_neighbour_or_a_fault_is_not_answered_as_one(resident, message):
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope")
+
+    assert "utter_reception_complaint" not in reply.responses
+
+
+async def test_a_complaint_with_a_request_open_chases_it(resident, services, outbox):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionOutOfScope(), "我要投诉 说好的上午来 到现在人也没来", "out_of_scope")
+
+    assert "utter_reception_complaint" not in reply.responses
+    assert ("zhao", "ticket_complained") in [(to, kind) for to, kind, _, _ in outbox()]
+
+
 # -- what it costs ---------------------------------------------------------------------------------
 REPAIR_CHARGES = ("修东西收不收钱要看情况：楼道灯、电梯这些公共部位，一般是物业负责；家里自己的东西坏了，换零件可能要收材料费，"
                   "师傅看过才说得准，动手前可以请师傅先报个价。收费标准请问物业服务中心，电话 0571-8888 6666。"
