@@ -43,7 +43,7 @@ _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 # 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
 _WHO = re.compile(r"谁(?!都)|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
-        "utter_reception_appointment", "utter_reception_who")
+        "utter_reception_appointment", "utter_reception_who", "utter_reception_complaint")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

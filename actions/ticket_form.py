@@ -28,6 +28,7 @@ UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到"
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened, how likely it must find it
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
+LOOSE_DETAIL_LIKELIHOOD = 0.1  # … or, read as one of those, how likely the model must find it of the request's kind
 NO_ADDRESS = {"address": None, "building": None, "unit": None, "room": None}
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
@@ -332,6 +333,9 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": None, "correcting": False, **corrected}
         if conversation.is_yes(value):  # 确认 麻烦尽快: a yes with a plea, not a new time
             return {"confirmed": "yes", "correcting": False}
+        if conversation.puts_off(value):  # 等会儿再说, 我先去吃饭了: it waits, unsubmitted, and is not added to
+            dispatcher.utter_message(response="utter_request_waits")
+            return {"confirmed": None, "correcting": False}
         visited = tracker.get_slot("request_type") in VISITED and not self._placed_by_unit(tracker)
         new_time = conversation.time_given(value) if visited else None
         if new_time and new_time != tracker.get_slot("visit_time"):
@@ -380,7 +384,14 @@ class ValidateTicketForm(FormValidationAction):
         # what happened, after a bare request (a menu click): the model need only find it likely
         first = (not tracker.get_slot("description")
                  and common.ranked(tracker, request_type) >= FIRST_DETAIL_LIKELIHOOD)
-        loose = at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
+        # at the summary, words the model cannot place, if they may be about the request: the model
+        # finds them a little likely of its kind, or they use its words or name the other side (他家孩子
+        #特别能跑); not 今天天气不错 (out_of_scope 1.0) nor 你们效率真高
+        related = (intent == "inform" or common.ranked(tracker, request_type) >= LOOSE_DETAIL_LIKELIHOOD
+                   or request_type in conversation.kinds_named(value)
+                   or (request_type == "noise_dispute" and conversation.names_the_other_side(value)))
+        loose = (at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
+                 and not conversation.compliments(value) and related)
         named = conversation.describes_a_person(value) or conversation.adds_more(value, request_type) or (
             request_type == "parcel" and conversation.describes_a_parcel(value)) or (
             request_type == "repair" and conversation.describes_a_fault(value))  # 就卧室那个不热
@@ -475,6 +486,8 @@ class ActionAskConfirmed(Action):
         if tracker.get_slot("correcting"):
             dispatcher.utter_message(response="utter_ask_correction")
             return []
+        if "utter_request_waits" in common.said_this_turn(tracker):
+            return []  # 好的，不着急…回复“确认”就能提交: the summary stands, not shown again at once
         slot = tracker.get_slot
         dispatcher.utter_message(
             response="utter_confirm_ticket", type=texts.label("request_types", slot("request_type")),

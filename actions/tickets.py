@@ -23,6 +23,11 @@ from bot.tickets.duplicates import PER_UNIT, SHARED_FACILITIES
 from bot.tickets.lifecycle import Status
 from bot.tickets.priority import Emergency, detect_emergency
 
+# What each request costs, and how to ask for one (answer_charges).
+CHARGES = {"repair": ("utter_charges_repair", "utter_charges_offer_repair"),
+           "pension_certification": ("utter_charges_pension_certification",
+                                     "utter_charges_offer_pension_certification"),
+           "noise_dispute": ("utter_charges_noise_dispute", "utter_charges_offer_noise_dispute")}
 VISITED = ("repair", "pension_certification")  # the requests that ask when a visit suits
 FORM_SLOTS = ("request_type", "address", "description", "visit_time", "other_party", "confirmed",
               "correcting", "emergency_ticket", "facility", "other_building", "other_room", "pending_text",
@@ -93,10 +98,11 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if (not emergency and not chosen and answer_charges(dispatcher, message)
-                and not conversation.states_the_request(message, request_type)):
-            # 认证要收费吗 (pension 1.0): answered, nothing to record; 楼道灯坏了 修要交钱吗: recorded too
-            return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if not emergency and not chosen and conversation.asks_charges(message):
+            goes_on = conversation.states_the_request(message, request_type)  # 楼道灯坏了 修要交钱吗
+            answer_charges(dispatcher, message, offer=not goes_on)
+            if not goes_on:  # 认证要收费吗 (pension 1.0): answered, nothing to record
+                return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "parcel" and not chosen and conversation.asks_parcel_hours(message):
             # 门口的快递驿站几点关门 (parcel 1.0): the station's hours are not known here; no ticket
             dispatcher.utter_message(response="utter_parcel_station_hours",
@@ -597,7 +603,8 @@ class ActionCheckTicket(Action):
             return []
         if answer_follow_up(dispatcher, tracker):  # 我能去反映楼上噪音的事吗, after the reception days
             return []
-        if answer_charges(dispatcher, message):  # 师傅说要换零件 要收钱吗: what it costs, not the progress
+        if conversation.asks_charges(message):  # 师傅说要换零件 要收钱吗: what it costs, not the progress
+            answer_charges(dispatcher, message, offer=not open_tickets(tracker))
             return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
@@ -631,13 +638,15 @@ def answer_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     return True
 
 
-def answer_charges(dispatcher: CollectingDispatcher, message: str) -> bool:
+def answer_charges(dispatcher: CollectingDispatcher, message: str, offer: bool = True) -> bool:
     """What a repair, the certification errand or a mediation costs, when the message asks
-    (conversation.asks_charges); False when it does not."""
+    (conversation.asks_charges), and (``offer``) how to ask for one; False when it does not ask."""
     kind = conversation.asks_charges(message)
     if kind:
-        dispatcher.utter_message(response=f"utter_charges_{kind}",
+        dispatcher.utter_message(response=CHARGES[kind][0],
                                  property_phone=common.services().compound_info().property_phone)
+    if kind and offer:
+        dispatcher.utter_message(response=CHARGES[kind][1])
     return kind is not None
 
 

@@ -8,7 +8,7 @@
     ticket show NUMBER              the ticket and its audit trail
     ticket accept|start|resolve|close|transfer|escalate NUMBER --staff CODE [--to CODE] [--reason TEXT]
 
-Until the staff console exists, butlers' steps can be taken here (and by scripts)."""
+Butlers' steps can also be taken here (and by scripts), as in the staff console."""
 
 from __future__ import annotations
 

@@ -95,6 +95,10 @@ _KINDS = (
 _SHARED_IN_WORDS = (
     ("楼道灯", re.compile(r"(楼道|楼梯间?|过道|走廊)(里|上|内|口)?(面)?的?(灯|照明|声控灯|感应灯)")),
 )
+# Putting a request off (等会儿再说, 我先去吃饭了, 回头再弄): it waits, not submitted.
+_LATER = re.compile(r"(等会儿?|待会儿?|一会儿?|回头|晚点|晚些|稍后|改天)再(说|弄|办|报|确认|回复|提交|联系|看)|"
+                    r"我?先(去)?(忙|吃饭|做饭|上班|出门|接孩子|睡|休息)|先这样吧?\s*$|先不说了")
+_COMPLIMENT = re.compile(r"效率(真|很|挺|太)?高|(真|好)(快|及时|负责)|辛苦(了|啦|你们|您)|谢谢|感谢|多谢|给力|太棒|很棒|好评")
 # Praise, volunteering and advertising use a request's words without asking for anything (表扬一下
 #隔壁阿姨 帮我收了一礼拜快递, 想报名当志愿者 帮老人做认证, 专业疏通下水道 不通不收费).
 _PRAISE = re.compile(r"表扬|夸夸|锦旗|暖心|人太好|态度可好|点赞")
@@ -190,6 +194,9 @@ _AVAILABLE = re.compile(r"(?<!不)在家|家里有人|有人在|有空|(?<!不)�
 _PAST = re.compile(r"昨|前天|上周|上个?星期|上礼拜|刚才|之前|已经|来过|没来|开始|以来")
 _PHONE_SAID = re.compile(r"[，,\s]*(我的)?(手机号码|手机号|手机|电话号码|电话|联系方式|号码)?\s*(是|[:：])?\s*"
                          r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+# What is said around a time (以后, 左右, 比较方便, 都在家): with the time words taken out, little else.
+_TIME_FILLER = re.compile(r"以后|之后|以前|之前|左右|前后|比较|最好|可以|方便|有人|在家|上门|过来|时候|时间|一?整天|全天|"
+                          r"一天|下周|这周|本周|[前后点分半到至或和都来吧呀啊的了再]")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
@@ -387,7 +394,15 @@ def time_given(text: str) -> Optional[str]:
         if not instead:
             return None
         said = said[instead.end():]
-    return visit_time(_TIME_LEAD.sub("", said)) if names_a_time(said) else None
+    said = _TIME_LEAD.sub("", said)
+    return visit_time(said) if names_a_time(said) and _mostly_a_time(said) else None
+
+
+def _mostly_a_time(text: str) -> bool:
+    """周六上午, 明天上午不行 周日都在家: words of when and of being in; not 今天天气不错 (a day named
+    in passing)."""
+    rest = _TIME_FILLER.sub("", _TIME.sub("", visit_time(text)))
+    return meaningful_length(rest) <= 2
 
 
 def kinds_named(text: str) -> FrozenSet[str]:
@@ -442,6 +457,16 @@ def is_yes(text: str) -> bool:
 def describes_a_parcel(text: str) -> bool:
     """The message names the parcel (单号后四位3345, 取件码, 中通的): a detail of a parcel problem."""
     return bool(_PARCEL.search(text or "")) and not is_question(text)
+
+
+def puts_off(text: str) -> bool:
+    """等会儿再说, 我先去吃饭了, 回头再弄: the request is to wait, not to be dropped nor added to."""
+    return bool(_LATER.search(text or "")) and not is_question(text) and not is_cancel(text)
+
+
+def compliments(text: str) -> bool:
+    """你们效率真高, 辛苦了, 谢谢: a kind word, not more about the request."""
+    return is_praise(text) or bool(_COMPLIMENT.search(text or ""))
 
 
 def is_praise(text: str) -> bool:

@@ -875,6 +875,46 @@ async def test_an_address_typed_at_the_confirmation_replaces_the_old_one(residen
     assert services.tickets.get("BX-20261121-0001").location == "3栋2单元502"
 
 
+@pytest.mark.parametrize("answer", ["等会儿再说吧", "我先去吃饭了"])
+async def test_putting_the_request_off_at_the_summary_leaves_it_waiting(resident, bound, ticket_row, answer):
+    # 等会儿再说吧 was added to the description (好的，这个情况也给您记上了) and the summary shown again.
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer(answer, "out_of_scope")
+
+    assert reply.texts == ["好的，不着急😊 这件事还没提交，您方便了回复“确认”就能提交；不需要了就回复“取消”。"]
+    assert someone.slots["description"] == "厨房水管漏水" and someone.asked == "confirmed"
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("BX-20261121-0001").description == "厨房水管漏水"
+
+
+@pytest.mark.parametrize("message, intent, answer, ranking", [
+    ("楼上天天半夜拖椅子", "noise_dispute", "他家孩子特别能跑", [("out_of_scope", 1.0)]),  # as the model reads them
+    ("厨房水管漏水", "repair", "我儿子一会儿回来", [("nlu_fallback", 0.55), ("cancel_ticket", 0.22), ("repair", 0.18)]),
+    ("快递显示签收了但没收到", "parcel", "快递是个纸箱子 挺大的", [("out_of_scope", 1.0)]),
+])
+async def test_words_the_model_cannot_place_at_the_summary_are_added_when_they_may_be_about_it(
+        resident, bound, message, intent, answer, ranking):
+    someone = await at_confirmation(resident, bound, message, intent)
+
+    reply = await someone.answer(answer, ranking[0][0], confidence=ranking[0][1], ranking=ranking)
+
+    assert reply.texts[0] == "好的，这个情况也给您记上了。"
+    assert someone.slots["description"] == f"{message}；{answer}"
+
+
+@pytest.mark.parametrize("answer", ["你们效率真高", "今天天气不错"])
+async def test_a_kind_word_or_small_talk_at_the_summary_is_not_part_of_the_request(resident, bound, answer):
+    # 你们效率真高 was added to the description; 今天天气不错 became the visit time (今天).
+    someone = await at_confirmation(resident, bound)
+
+    reply = await someone.answer(answer, "out_of_scope")
+
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="厨房水管漏水",
+                                                 visit_time="明天上午")]
+
+
 @pytest.mark.parametrize("answer, kept", [("周六上午", "周六上午"), ("改成后天下午吧", "后天下午"),
                                           ("明天上午不行 周日都在家", "明天上午不行 周日都在家")])
 async def test_a_time_answered_to_the_summary_becomes_the_visit_time(resident, bound, ticket_row, answer, kept):

@@ -214,6 +214,7 @@ def test_a_corrected_time_is_the_new_time(text, kept):
     "情况写错了，礼拜六那天漏得更厉害",  # corrects the description
     "地址不对，我明天不在家",  # corrects the address
     "不对", "好的没问题", "3号楼2单元", None,
+    "今天天气不错", "今天孩子在家写作业",  # a day named in passing
 ])
 def test_no_new_time(text):
     assert time_given(text) is None
