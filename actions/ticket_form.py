@@ -28,7 +28,7 @@ UNKNOWN_PARTY = ("不清楚", "不知道", "不确定", "不晓得", "没看到"
 DETAIL_CONFIDENCE = 0.7  # how sure the model must be that an answer tells more about the request itself
 FIRST_DETAIL_LIKELIHOOD = 0.3  # … or, with nothing said yet of what happened, how likely it must find it
 SUMMARY_DETAIL_INTENTS = ("inform", "out_of_scope", "nlu_fallback")
-LOOSE_DETAIL_LIKELIHOOD = 0.1  # … or, read as one of those, how likely the model must find it of the request's kind
+LOOSE_DETAIL_LIKELIHOOD = 0.1  # … or, read as one of those, how likely it must find it of the request's kind
 NO_ADDRESS = {"address": None, "building": None, "unit": None, "room": None}
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:室|号|房)?\s*[。.!！~～]*\s*$")
 # What joins the parts of one address as residents write it: 5栋2单元301, 三号楼二单元, 3-2-502, 3#502.
@@ -323,7 +323,8 @@ class ValidateTicketForm(FormValidationAction):
     def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
-        if conversation.is_cancel(value) or common.intent(tracker) == "cancel_ticket":
+        later = conversation.puts_off(value)  # 等会儿再说吧 (cancel_ticket 0.9x): put off, not dropped
+        if conversation.is_cancel(value) or (common.intent(tracker) == "cancel_ticket" and not later):
             return cancelled(value, tracker)
         party = self._new_party(value, tracker)
         if party:  # 不是对面 是楼上, 对方是3栋602: the other party put right, and the summary shown again
@@ -333,7 +334,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"confirmed": None, "correcting": False, **corrected}
         if conversation.is_yes(value):  # 确认 麻烦尽快: a yes with a plea, not a new time
             return {"confirmed": "yes", "correcting": False}
-        if conversation.puts_off(value):  # 等会儿再说, 我先去吃饭了: it waits, unsubmitted, and is not added to
+        if later:  # 等会儿再说, 我先去吃饭了: it waits, unsubmitted, and is not added to
             dispatcher.utter_message(response="utter_request_waits")
             return {"confirmed": None, "correcting": False}
         visited = tracker.get_slot("request_type") in VISITED and not self._placed_by_unit(tracker)
@@ -390,8 +391,8 @@ class ValidateTicketForm(FormValidationAction):
         related = (intent == "inform" or common.ranked(tracker, request_type) >= LOOSE_DETAIL_LIKELIHOOD
                    or request_type in conversation.kinds_named(value)
                    or (request_type == "noise_dispute" and conversation.names_the_other_side(value)))
-        loose = (at_summary and intent in SUMMARY_DETAIL_INTENTS and conversation.meaningful_length(value) >= 4
-                 and not conversation.compliments(value) and related)
+        loose = (at_summary and intent in SUMMARY_DETAIL_INTENTS and not conversation.compliments(value)
+                 and conversation.meaningful_length(value) >= 4 and related)
         named = conversation.describes_a_person(value) or conversation.adds_more(value, request_type) or (
             request_type == "parcel" and conversation.describes_a_parcel(value)) or (
             request_type == "repair" and conversation.describes_a_fault(value))  # 就卧室那个不热
