@@ -149,6 +149,8 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": "ok"}
         if conversation.is_cancel(value):
             return cancelled(value, tracker)
+        if self._put_off(value or "", dispatcher):  # 我先去吃饭了: the question stands
+            return {"address": None}
         if not address_parser.extract(value or "") and not room_on_floor(value or ""):  # 5楼2号: not a date
             if conversation.will_find_out(value or "") and not conversation.describes_a_person(value or ""):
                 dispatcher.utter_message(response="utter_take_your_time")  # 等我问问我儿子: no hurry
@@ -164,6 +166,15 @@ class ValidateTicketForm(FormValidationAction):
             # 我爸 82岁 住2栋2单元102: where, and who the request is for (kept with the description)
             placed.update(self.noted_detail(value, dispatcher, tracker))
         return placed
+
+    @staticmethod
+    def _put_off(value: str, dispatcher: CollectingDispatcher) -> bool:
+        """等会儿再说, 我先去吃饭了, answered to a question: the request waits, unsubmitted (said so);
+        the answer is not taken for the one asked."""
+        if not conversation.puts_off(value):
+            return False
+        dispatcher.utter_message(response="utter_request_waits_question")
+        return True
 
     @staticmethod
     def _party_unknown(value: str) -> bool:
@@ -245,6 +256,8 @@ class ValidateTicketForm(FormValidationAction):
         value = (value or "").strip()
         if conversation.is_cancel(value):
             return cancelled(value, tracker)
+        if self._put_off(value, dispatcher):  # 等会儿再说: not what happened
+            return {"description": None}
         if len(value) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return {"description": None}
@@ -274,7 +287,7 @@ class ValidateTicketForm(FormValidationAction):
         value = (value or "").strip()
         if conversation.is_cancel(value):
             return cancelled(value, tracker)
-        if conversation.meaningful_length(value) < 1:
+        if conversation.meaningful_length(value) < 1 or self._put_off(value, dispatcher):  # 回头再说: no time
             return {"visit_time": None}
         has_time = conversation.names_a_time(value)
         if common.intent(tracker) == "ask_reception_day" and ("接待" in value or not has_time):
@@ -310,6 +323,8 @@ class ValidateTicketForm(FormValidationAction):
         value = (value or "").strip()
         if conversation.is_cancel(value):
             return cancelled(value, tracker)
+        if self._put_off(value, dispatcher):
+            return {"other_party": None}
         if any(word in value for word in UNKNOWN_PARTY) and conversation.meaningful_length(value) <= 6:
             return {"other_party": UNKNOWN_PARTY[0]}
         if conversation.is_yes(value):  # 确认, 好的: no neighbour named; the question again
@@ -323,7 +338,7 @@ class ValidateTicketForm(FormValidationAction):
     def validate_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[Text, Any]:
         value = (value or "").strip()
-        later = conversation.puts_off(value)  # 等会儿再说吧 (cancel_ticket 0.9x): put off, not dropped
+        later = conversation.puts_off(value)  # 等会儿再说吧 (cancel_ticket 0.85): put off, not dropped
         if conversation.is_cancel(value) or (common.intent(tracker) == "cancel_ticket" and not later):
             return cancelled(value, tracker)
         party = self._new_party(value, tracker)
@@ -386,8 +401,8 @@ class ValidateTicketForm(FormValidationAction):
         first = (not tracker.get_slot("description")
                  and common.ranked(tracker, request_type) >= FIRST_DETAIL_LIKELIHOOD)
         # at the summary, words the model cannot place, if they may be about the request: the model
-        # finds them a little likely of its kind, or they use its words or name the other side (他家孩子
-        #特别能跑); not 今天天气不错 (out_of_scope 1.0) nor 你们效率真高
+        # finds them a little likely of its kind, or they use its words or name the other side
+        # (他家孩子特别能跑); not 今天天气不错 (out_of_scope 1.0) nor 你们效率真高
         related = (intent == "inform" or common.ranked(tracker, request_type) >= LOOSE_DETAIL_LIKELIHOOD
                    or request_type in conversation.kinds_named(value)
                    or (request_type == "noise_dispute" and conversation.names_the_other_side(value)))
@@ -453,7 +468,8 @@ class ActionAskAddress(Action):
     @guarded
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if {"utter_take_your_time", "utter_own_address_first"} & set(common.said_this_turn(tracker)):
+        if ({"utter_take_your_time", "utter_own_address_first", "utter_request_waits_question"}
+                & set(common.said_this_turn(tracker))):
             return []  # 好的，不着急 or 先说说您自己家住几栋…: the question stands, not asked again at once
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
         facility = tracker.get_slot("facility")

@@ -906,6 +906,26 @@ async def test_words_the_model_cannot_place_at_the_summary_are_added_when_they_m
     assert someone.slots["description"] == f"{message}；{answer}"
 
 
+@pytest.mark.parametrize("message, intent, where, asked", [
+    ("卫生间马桶堵了", "repair", None, "address"),
+    ("我要报修", "repair", ("3", "1", "301"), "description"),
+    ("厨房水管漏水", "repair", ("3", "1", "301"), "visit_time"),
+    ("半夜总有人唱歌", "noise_dispute", ("3", "1", "301"), "other_party"),
+])
+async def test_putting_the_request_off_at_a_question_is_not_the_answer(resident, bound, message, intent, where,
+                                                                        asked):
+    # 回头再说 became the visit time (上门时间：回头再说) or the description; 我先去吃饭了 got the
+    # address question again as if unheard.
+    someone = await started(resident, bound, message, intent, where=where)
+    assert someone.asked == asked
+
+    reply = await someone.answer("我先去吃饭了 回头再说", "out_of_scope")
+
+    assert reply.texts[0] == "好的，不着急😊 这件事还没提交，您方便了接着说就行；不需要了就回复“取消”。"
+    assert someone.asked == asked and someone.slots[asked] is None
+    assert len(reply.texts) == (1 if asked == "address" else 2)  # the question again, but for the address
+
+
 @pytest.mark.parametrize("answer", ["你们效率真高", "今天天气不错"])
 async def test_a_kind_word_or_small_talk_at_the_summary_is_not_part_of_the_request(resident, bound, answer):
     # 你们效率真高 was added to the description; 今天天气不错 became the visit time (今天).
