@@ -187,6 +187,11 @@ _CHARGED = (
 _NOT_OURS = re.compile(r"维修基金|维保|加装|翻新|合同|广告|推荐|牌子|安装|网上买|车|电脑|电瓶|水表|家电|只收|"
                        r"(物业|管理|水|电|燃气|煤气|取暖|暖气|网|卫生)费|停车|快递|驿站|包裹")
 _FOR_RELATIVE = re.compile(r"我(爸|妈|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|老人家?(不会|腿|走不)")
+# A neighbour's doing that troubles others (堆在楼道里, 电动车推进楼道充电, 狗不牵绳): a dispute, also
+# without a noise word.
+_NUISANCE = re.compile(r"堆(了|着|满)?[^，,。]{0,6}(楼道|门口|过道|走廊|楼梯)|在(楼道|门口|过道|走廊|楼梯)[^，,。]{0,4}堆|"
+                       r"占(用|着|了)|(电动车|电瓶车|电瓶)[^，,。]{0,10}充电|飞线|油烟[^，,。]{0,6}(呛|熏|受不了|全)|"
+                       r"臭|狗[^，,。]{0,4}(叫|拉屎|撒尿)|不牵绳|乱扔|扔垃圾|抛物")
 _DISPUTED = re.compile(r"噪音|噪声|燥音|躁音|吵|扰民")
 _PART = re.compile(r"[，,。；;！!？?\s]+")  # voice-to-text: the parts of a message are spaced
 # Being in or free for a visit (明天上午在家, 周六有空), not a fault's start or a visit gone by.
@@ -527,6 +532,14 @@ def names_a_fault(text: str) -> bool:
     return bool(_FIXTURE.search(text or "")) and bool(_FAULT.search(text or ""))
 
 
+def neighbour_nuisance(text: str) -> bool:
+    """对面邻居把电动车推到楼道里充电, 邻居在楼道里堆了好多纸箱: a neighbour's doing that troubles
+    others, with no noise word, told as a complaint (not asked about, praised or about one's own dog)."""
+    text = text or ""
+    return (bool(_NUISANCE.search(text)) and bool(_OTHER_SIDE.search(text) or re.search(r"有人", text))
+            and not is_question(text) and not compliments(text) and not re.search(r"我家的?狗|哈哈", text))
+
+
 def request_named(text: str) -> Optional[str]:
     """The request a message plainly names, whatever the model read: a repair when a fixture is
     said to be at fault (names_a_fault); a parcel problem or a certification errand when its words
@@ -536,6 +549,8 @@ def request_named(text: str) -> Optional[str]:
         return None
     if names_a_fault(text):
         return "repair"
+    if neighbour_nuisance(text):  # 对面邻居把电动车推到楼道里充电 (out_of_scope 1.0): a dispute
+        return "noise_dispute"
     named, text = kinds_named(text), text or ""
     if named == {"parcel"} and _PARCEL_TROUBLE.search(text):
         return "parcel"

@@ -842,6 +842,25 @@ async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(reside
     assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
 
 
+@pytest.mark.parametrize("message", ["对面邻居把电动车推到楼道里充电", "邻居在楼道里堆了好多纸箱"])
+async def test_a_neighbours_nuisance_read_as_out_of_scope_is_offered_as_a_dispute(resident, services,
+                                                                                   message):
+    # Read as out of scope (1.0) with no noise word: 这个问题我暂时帮不上忙.
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope", confidence=1.0)
+
+    assert reply.texts == [f"您是要登记邻里调解吗？是的话点“邻里调解”，我按您说的“{message}”帮您登记。"]
+    assert reply.messages[0]["buttons"] == [{"title": "邻里调解", "payload": "/noise_dispute"}]
+    assert services.tickets.mine("wx-li") == []  # nothing recorded on a guess
+
+
+@pytest.mark.parametrize("message", ["我家狗晚上偶尔叫两声 怕吵着邻居", "对门大姐做的红烧鱼太香了 油烟飘过来我都馋了 哈哈",
+                                     "楼道里能堆纸箱子吗"])
+async def test_talk_about_neighbours_that_is_no_complaint_is_not_offered_as_a_dispute(resident, message):
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope", confidence=1.0)
+
+    assert reply.responses == ["utter_out_of_scope"]
+
+
 # -- a complaint with nothing open ----------------------------------------------------------------
 COMPLAINT_CHANNELS = ("您反映的情况我们很重视🙏 可以直接打物业服务中心电话 0571-8888 6666 反映；也可以在业主接待日当面说，"
                       "下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层），小区党支部、业委会和物业的负责人都在。"

@@ -446,3 +446,10 @@ def test_who_an_errand_is_for_is_a_detail(text, person):
                                              ("我妈 今年82 住3栋1单元101", True)])
 def test_a_relatives_home_said_after_more_about_them_is_not_the_residents(text, elsewhere):
     assert conversation.someone_elses_home(text) is elsewhere
+
+
+@pytest.mark.parametrize("text, nuisance", [("对面邻居把电动车推到楼道里充电", True), ("楼道里有人给电动车充电 飞线", True),
+                                            ("邻居在楼道里堆了好多纸箱", True), ("我家狗晚上偶尔叫两声 怕吵着邻居", False),
+                                            ("楼道里能堆纸箱子吗", False), ("邻居大姐人真好 谢谢她", False)])
+def test_a_neighbours_nuisance_is_told_as_a_complaint(text, nuisance):
+    assert conversation.neighbour_nuisance(text) is nuisance
