@@ -103,6 +103,13 @@ class ActionStartTicket(Action):
             answer_charges(dispatcher, message, offer=not goes_on)
             if not goes_on:  # 认证要收费吗 (pension 1.0): answered, nothing to record
                 return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if (request_type == "pension_certification" and not chosen
+                and conversation.asks_how_to_certify(message)):
+            # 养老金认证在哪个app上弄 (pension 1.0): how to do it oneself, and the errand offered
+            dispatcher.utter_message(response="utter_certify_yourself",
+                                     buttons=[{"title": texts.label("request_types", request_type),
+                                               "payload": f"/{request_type}"}])
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "parcel" and not chosen and conversation.asks_parcel_hours(message):
             # 门口的快递驿站几点关门 (parcel 1.0): the station's hours are not known here; no ticket
             dispatcher.utter_message(response="utter_parcel_station_hours",

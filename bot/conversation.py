@@ -187,6 +187,11 @@ _CHARGED = (
 _NOT_OURS = re.compile(r"维修基金|维保|加装|翻新|合同|广告|推荐|牌子|安装|网上买|车|电脑|电瓶|水表|家电|只收|"
                        r"(物业|管理|水|电|燃气|煤气|取暖|暖气|网|卫生)费|停车|快递|驿站|包裹")
 _FOR_RELATIVE = re.compile(r"我(爸|妈|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|老人家?(不会|腿|走不)")
+# How to do something oneself (怎么弄, 在哪个app上弄), and asking for the errand instead (帮, 上门, 不会).
+_HOW = re.compile(r"怎么(弄|做|认证|办|操作|搞|认)|咋(弄|办|做|整|认)|如何|在哪(里|儿)?(弄|做|认证|办)|"
+                  r"哪个(app|APP|软件|程序|平台)|什么(app|APP|软件|平台)|手机上(怎么|咋|能)|自己(弄|做|认证|操作)")
+_ERRAND_ASKED = re.compile(r"帮|代办|上门|来家|到家|不会|不识字|弄不来|搞不定|看不清|腿|卧床|住院|瘫|中风|走不|疤|"
+                           r"老人|老爷子|老太|我(爸|妈|娘|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|俺(爹|娘|妈|爸)|\d{2}岁")
 # A neighbour's doing that troubles others (堆在楼道里, 电动车推进楼道充电, 狗不牵绳): a dispute, also
 # without a noise word.
 _NUISANCE = re.compile(r"堆(了|着|满)?[^，,。]{0,6}(楼道|门口|过道|走廊|楼梯)|在(楼道|门口|过道|走廊|楼梯)[^，,。]{0,4}堆|"
@@ -309,6 +314,14 @@ def asks_charges(text: str) -> Optional[str]:
     if _NOT_OURS.search(text) or not (is_question(text) or re.search(r"多少|几块|收费标准|谁|不\s*$", text)):
         return None
     return next((kind for kind, words in _CHARGED if words.search(text)), None)
+
+
+def asks_how_to_certify(text: str) -> bool:
+    """养老金认证在哪个app上弄, 生存认证怎么弄: how to do the certification oneself, not asking for the
+    errand (帮我妈认证, 上门) nor telling whom it is for or why they cannot (俺娘不识字, 老爷子中风了)."""
+    text = text or ""
+    return (bool(_HOW.search(text)) and bool(_CERTIFICATION.search(text) or re.search(r"资格|生存", text))
+            and not _ERRAND_ASKED.search(text) and not states_the_request(text, "pension_certification"))
 
 
 def states_the_request(text: str, kind: str) -> bool:

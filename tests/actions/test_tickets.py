@@ -861,6 +861,32 @@ async def test_talk_about_neighbours_that_is_no_complaint_is_not_offered_as_a_di
     assert reply.responses == ["utter_out_of_scope"]
 
 
+CERTIFY_YOURSELF = ("养老金资格认证可以自己在手机上做：打开“掌上12333”App，或者微信、支付宝里的“电子社保卡”，找到“待遇资格认证”，"
+                    "按提示刷脸就行，各地入口可能略有不同。弄不来也没关系，代办员可以上门帮忙，点下面的按钮或者跟我说“帮老人做认证”就行😊")
+
+
+@pytest.mark.parametrize("message", ["养老金认证在哪个app上弄", "我老汉的养老金资格认证 在哪个app上弄嘛 掌上12333还是啥子 教我一哈"])
+async def test_asking_how_to_certify_oneself_is_told_how_and_offered_the_errand(resident, services, message):
+    # Read as the errand (pension 1.0), it asked for an address to send a grid worker.
+    li = resident("wx-li")
+
+    reply = await li.send(ActionStartTicket(), message, "pension_certification", confidence=1.0)
+
+    assert reply.texts == [CERTIFY_YOURSELF]
+    assert reply.messages[0]["buttons"] == [{"title": "生存认证代办", "payload": "/pension_certification"}]
+    assert services.tickets.mine("wx-li") == [] and li.slots.get("request_type") is None
+    taken = await li.send(ActionStartTicket(), "/pension_certification", "pension_certification")
+    assert taken.slots["request_type"] == "pension_certification"  # the button starts the errand
+
+
+@pytest.mark.parametrize("message", ["俺娘不识字 也没有手机 养老金认证咋弄", "帮我妈做个生存认证 在哪弄"])
+async def test_asking_how_for_someone_who_cannot_is_the_errand(resident, message):
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "pension_certification")
+
+    assert reply.slots["request_type"] == "pension_certification"
+    assert "utter_certify_yourself" not in reply.responses
+
+
 # -- a complaint with nothing open ----------------------------------------------------------------
 COMPLAINT_CHANNELS = ("您反映的情况我们很重视🙏 可以直接打物业服务中心电话 0571-8888 6666 反映；也可以在业主接待日当面说，"
                       "下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层），小区党支部、业委会和物业的负责人都在。"

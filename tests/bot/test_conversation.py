@@ -453,3 +453,10 @@ def test_a_relatives_home_said_after_more_about_them_is_not_the_residents(text, 
                                             ("楼道里能堆纸箱子吗", False), ("邻居大姐人真好 谢谢她", False)])
 def test_a_neighbours_nuisance_is_told_as_a_complaint(text, nuisance):
     assert conversation.neighbour_nuisance(text) is nuisance
+
+
+@pytest.mark.parametrize("text, how", [("养老金认证在哪个app上弄", True), ("生存认证怎么弄", True),
+                                       ("俺娘不识字 也没有手机 养老金认证咋弄", False), ("帮我妈做认证", False),
+                                       ("我想学手机刷脸", False)])
+def test_asking_how_to_certify_oneself(text, how):
+    assert conversation.asks_how_to_certify(text) is how
