@@ -23,7 +23,7 @@ from bot.tickets.duplicates import PER_UNIT, SHARED_FACILITIES
 from bot.tickets.lifecycle import Status
 from bot.tickets.priority import Emergency, detect_emergency
 
-# What each request costs, and how to ask for one (answer_charges).
+# What each request costs, and how to ask for one (say_charges).
 CHARGES = {"repair": ("utter_charges_repair", "utter_charges_offer_repair"),
            "pension_certification": ("utter_charges_pension_certification",
                                      "utter_charges_offer_pension_certification"),
@@ -98,9 +98,10 @@ class ActionStartTicket(Action):
         services = common.services()
         if request_type == "repair" and not emergency and self._reopened(dispatcher, tracker, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if not emergency and not chosen and conversation.asks_charges(message):
+        costs = None if emergency or chosen else conversation.asks_charges(message)
+        if costs:
             goes_on = conversation.states_the_request(message, request_type)  # 楼道灯坏了 修要交钱吗
-            answer_charges(dispatcher, message, offer=not goes_on)
+            say_charges(dispatcher, costs, offer=not goes_on)
             if not goes_on:  # 认证要收费吗 (pension 1.0): answered, nothing to record
                 return reset_form() + [SlotSet("confirmed", HANDLED)]
         if (request_type == "pension_certification" and not chosen
@@ -610,8 +611,9 @@ class ActionCheckTicket(Action):
             return []
         if answer_follow_up(dispatcher, tracker):  # 我能去反映楼上噪音的事吗, after the reception days
             return []
-        if conversation.asks_charges(message):  # 师傅说要换零件 要收钱吗: what it costs, not the progress
-            answer_charges(dispatcher, message, offer=not open_tickets(tracker))
+        costs = conversation.asks_charges(message)
+        if costs:  # 师傅说要换零件 要收钱吗: what it costs, not the progress
+            say_charges(dispatcher, costs, offer=not open_tickets(tracker))
             return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
@@ -645,16 +647,21 @@ def answer_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     return True
 
 
-def answer_charges(dispatcher: CollectingDispatcher, message: str, offer: bool = True) -> bool:
+def answer_charges(dispatcher: CollectingDispatcher, message: str) -> bool:
     """What a repair, the certification errand or a mediation costs, when the message asks
-    (conversation.asks_charges), and (``offer``) how to ask for one; False when it does not ask."""
+    (conversation.asks_charges), and how to ask for one; False when it does not ask."""
     kind = conversation.asks_charges(message)
     if kind:
-        dispatcher.utter_message(response=CHARGES[kind][0],
-                                 property_phone=common.services().compound_info().property_phone)
-    if kind and offer:
-        dispatcher.utter_message(response=CHARGES[kind][1])
+        say_charges(dispatcher, kind, offer=True)
     return kind is not None
+
+
+def say_charges(dispatcher: CollectingDispatcher, kind: str, offer: bool) -> None:
+    """What a request of ``kind`` costs; then (``offer``) how to ask for one."""
+    dispatcher.utter_message(response=CHARGES[kind][0],
+                             property_phone=common.services().compound_info().property_phone)
+    if offer:
+        dispatcher.utter_message(response=CHARGES[kind][1])
 
 
 def asked_about(tickets: List[TicketView], message: str) -> List[TicketView]:

@@ -8,6 +8,8 @@ import re
 import unicodedata
 from typing import FrozenSet, Iterator, Optional, Tuple
 
+from bot.nlu.address import PHONE
+
 MAX_DESCRIPTION = 500
 
 _CANCEL = re.compile(r"^\s*(取消|算了|不用了|不要了|不报了|不办了|不弄了|撤销|撤回|不提交|放弃)")
@@ -186,24 +188,23 @@ _CHARGED = (
 )
 _NOT_OURS = re.compile(r"维修基金|维保|加装|翻新|合同|广告|推荐|牌子|安装|网上买|车|电脑|电瓶|水表|家电|只收|"
                        r"(物业|管理|水|电|燃气|煤气|取暖|暖气|网|卫生)费|停车|快递|驿站|包裹")
-_FOR_RELATIVE = re.compile(r"我(爸|妈|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|老人家?(不会|腿|走不)")
+_RELATIVES = r"爸|妈|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公"  # whose errand it is: 我妈, 我老伴
+_FOR_RELATIVE = re.compile(rf"我({_RELATIVES})|老人家?(不会|腿|走不)")
 # How to do something oneself (怎么弄, 在哪个app上弄), and asking for the errand instead (帮, 上门, 不会).
 _HOW = re.compile(r"怎么(弄|做|认证|办|操作|搞|认)|咋(弄|办|做|整|认)|如何|在哪(里|儿)?(弄|做|认证|办)|"
                   r"哪个(app|APP|软件|程序|平台)|什么(app|APP|软件|平台)|手机上(怎么|咋|能)|自己(弄|做|认证|操作)")
 _ERRAND_ASKED = re.compile(r"帮|代办|上门|来家|到家|不会|不识字|弄不来|搞不定|看不清|腿|卧床|住院|瘫|中风|走不|疤|"
-                           r"老人|老爷子|老太|我(爸|妈|娘|父亲|母亲|老伴|奶奶|爷爷|外婆|外公|婆婆|公公)|俺(爹|娘|妈|爸)|\d{2}岁")
+                           rf"老人|老爷子|老太|我({_RELATIVES}|娘)|俺(爹|娘|妈|爸)|\d{{2}}岁")
 # A neighbour's doing that troubles others (堆在楼道里, 电动车推进楼道充电, 狗不牵绳): a dispute, also
 # without a noise word.
 _NUISANCE = re.compile(r"堆(了|着|满)?[^，,。]{0,6}(楼道|门口|过道|走廊|楼梯)|在(楼道|门口|过道|走廊|楼梯)[^，,。]{0,4}堆|"
                        r"占(用|着|了)|(电动车|电瓶车|电瓶)[^，,。]{0,10}充电|飞线|油烟[^，,。]{0,6}(呛|熏|受不了|全)|"
                        r"臭|狗[^，,。]{0,4}(叫|拉屎|撒尿)|不牵绳|乱扔|扔垃圾|抛物")
 _DISPUTED = re.compile(r"噪音|噪声|燥音|躁音|吵|扰民")
-_PART = re.compile(r"[，,。；;！!？?\s]+")  # voice-to-text: the parts of a message are spaced
 # Being in or free for a visit (明天上午在家, 周六有空), not a fault's start or a visit gone by.
 _AVAILABLE = re.compile(r"(?<!不)在家|家里有人|有人在|有空|(?<!不)方便|(可以|能|再)?(上门|过来|来修|来看|来一趟)")
 _PAST = re.compile(r"昨|前天|上周|上个?星期|上礼拜|刚才|之前|已经|来过|没来|开始|以来")
-_PHONE_SAID = re.compile(r"[，,\s]*(我的)?(手机号码|手机号|手机|电话号码|电话|联系方式|号码)?\s*(是|[:：])?\s*"
-                         r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+_PHONE_SAID = re.compile(r"[，,\s]*(我的)?(手机号码|手机号|手机|电话号码|电话|联系方式|号码)?\s*(是|[:：])?\s*" + PHONE)
 # What is said around a time (以后, 左右, 比较方便, 都在家): with the time words taken out, little else.
 _TIME_FILLER = re.compile(r"以后|之后|以前|之前|左右|前后|比较|最好|可以|方便|有人|在家|上门|过来|时候|时间|一?整天|全天|"
                           r"一天|下周|这周|本周|[前后点分半到至或和都来吧呀啊的了再]")
@@ -388,8 +389,9 @@ def availability(text: str) -> Optional[str]:
     """When the resident is in, said with the request itself (水龙头坏了 明天上午在家 → 明天上午在家):
     a part of the message with a day or hour and a word of being in or free. None for when a fault
     began (昨天下午开始漏水) or a visit that was missed (上周三来过一次)."""
-    lead = ""  # 明天 上午在家: a day said apart from the rest
-    for part in _PART.split(text or ""):
+    text, lead = text or "", ""  # 明天 上午在家: a day said apart from the rest
+    for start, end in _parts_of_message(text):
+        part = text[start:end]
         said = lead + part
         if ((_WHEN.search(said) or "随时" in said) and _AVAILABLE.search(part) and not _PAST.search(said)
                 and not is_question(part)):  # 师傅明天能上门吗: asked, not said; the question follows

@@ -30,7 +30,8 @@ _DASH = r"\s*[-—–]\s*"
 _NOT_QUANTITY = r"(?!\s*(?:元|块|米|平|天(?!天)|年|月|日|号楼|號樓|点|分|次|个|人|斤|公斤|岁|层|楼(?!道|梯|下|上|顶|里|前|后|门|口)|%|kg|cm))"
 
 # Each pattern is tried on the folded text; named groups b/u/r are building, unit, room.
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+PHONE = r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)"  # a mobile number, as residents type it
+_PHONE = re.compile(PHONE)
 _LONG_DIGITS = re.compile(r"[A-Za-z]*-?\d{5,}(?:-\d+)*")  # ticket numbers, dates, ids
 # A parcel's pickup code or waybill number (取件码6-2-1035, 单号后四位3345) is not an address;
 # 门牌号码 is.

@@ -262,23 +262,19 @@ async def test_a_bare_no_at_the_visit_time_question_is_no_time(resident, bound):
     assert reply.responses == ["utter_ask_visit_time"]
 
 
-async def test_a_floor_without_a_door_number_is_kept_in_the_question(resident, bound):
-    # 6号楼2单元5楼东户 was asked 请问您家是6栋2单元几号: the floor the resident gave was dropped.
+@pytest.mark.parametrize("message, question", [
+    # 6号楼2单元5楼东户 was asked 请问您家是6栋2单元几号: the floor the resident gave was dropped
+    ("6号楼2单元5楼东户 厨房水管漏了", "请问您家是6栋2单元5楼几号？比如“6栋2单元502”。"),
+    # a floor where something happened is not the resident's
+    ("3栋2单元下水道堵了 一楼都返水了", "请问您家是3栋2单元几号？比如“3栋2单元502”。"),
+])
+async def test_the_floor_the_resident_lives_on_is_kept_in_the_question(resident, bound, message, question):
     someone = resident("wx-li")
-    await someone.send(ActionStartTicket(), "6号楼2单元5楼东户 厨房水管漏了", "repair")
+    await someone.send(ActionStartTicket(), message, "repair")
 
     asked = await someone.activate_form()
 
-    assert asked.texts == ["请问您家是6栋2单元5楼几号？比如“6栋2单元502”。"]
-
-
-async def test_a_floor_where_something_happened_is_not_taken_as_the_residents(resident, bound):
-    someone = resident("wx-li")
-    await someone.send(ActionStartTicket(), "3栋2单元下水道堵了 一楼都返水了", "repair")
-
-    asked = await someone.activate_form()
-
-    assert asked.texts == ["请问您家是3栋2单元几号？比如“3栋2单元502”。"]
+    assert asked.texts == [question]
 
 
 @pytest.mark.parametrize("answer", ["3栋2单元5楼2号", "5楼2号"])
