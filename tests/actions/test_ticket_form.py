@@ -880,7 +880,7 @@ async def test_putting_the_request_off_at_the_summary_leaves_it_waiting(resident
 
     reply = await someone.answer(answer, intent)
 
-    assert reply.texts == ["好的，不着急😊 这件事还没提交，一小时内回复“确认”就能提交；不需要了就回复“取消”。"]
+    assert reply.texts == ["好的，不着急😊 这件事还没提交，24小时内回复“确认”就能提交；不需要了就回复“取消”。"]
     assert someone.slots["description"] == "厨房水管漏水" and someone.asked == "confirmed"
     await someone.answer("确认", "affirm")
     await someone.run(ActionSubmitTicket())
@@ -917,7 +917,7 @@ async def test_putting_the_request_off_at_a_question_is_not_the_answer(resident,
 
     reply = await someone.answer("我先去吃饭了 回头再说", "out_of_scope")
 
-    assert reply.texts[0] == "好的，不着急😊 这件事还没提交，一小时内接着说就行；不需要了就回复“取消”。"
+    assert reply.texts[0] == "好的，不着急😊 这件事还没提交，24小时内接着说就行；不需要了就回复“取消”。"
     assert someone.asked == asked and someone.slots[asked] is None
     assert len(reply.texts) == (1 if asked == "address" else 2)  # the question again, but for the address
 

@@ -510,6 +510,74 @@ def test_a_request_cancelled_for_another_offers_that_one_and_records_it_on_a_tap
     assert (stored.request_type, stored.description) == ("parcel", "我快递丢了")
 
 
+# -- coming back later -----------------------------------------------------------------------------
+
+def _time_passes(assistant, sender: str, hours: float) -> None:
+    """The resident's conversation as if its messages were ``hours`` older: every event of it in
+    the conversation store (bot/tracker_store.py), its column and its JSON, moved back."""
+    from sqlalchemy import create_engine, text
+
+    from bot.conversation_store import default_url
+
+    engine = create_engine(default_url(assistant["database_url"]))
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT id, data FROM events WHERE sender_id = :s"),
+                                  {"s": sender}).all()
+        assert rows, f"no conversation stored for {sender}"
+        for row_id, data in rows:
+            event = json.loads(data)
+            event["timestamp"] -= hours * 3600
+            connection.execute(text("UPDATE events SET timestamp = :t, data = :d WHERE id = :i"),
+                               {"t": event["timestamp"], "d": json.dumps(event), "i": row_id})
+    engine.dispose()
+
+
+def test_a_summary_answered_hours_later_is_still_filed(assistant, db):
+    """Shown the summary, the resident went out and answered 确认 two hours later, after Rasa's
+    60-minute session: they were greeted as if new, and the request was gone without a word."""
+    sender = "rest-later"
+    summary = _conversation(assistant, sender, "我家水龙头坏了", "3栋2单元502", "明天上午")[-1]
+    assert "请确认" in summary and "明天上午" in summary
+    _time_passes(assistant, sender, hours=2)
+    done = _say(assistant, sender, "确认")
+    stored = _assert_recorded(db, done, request_type="repair", staff="wang", priority="high", home_visit=True,
+                              description="我家水龙头坏了")
+    assert (stored.ticket.building, stored.ticket.room, stored.ticket.visit_time) == ("3", "502", "明天上午")
+
+
+def test_a_question_answered_hours_later_goes_on_where_it_was(assistant, db):
+    sender = "rest-later-address"
+    assert "几栋几单元的楼道灯" in _say(assistant, sender, "楼道灯不亮了")
+    _time_passes(assistant, sender, hours=5)
+    summary = _say(assistant, sender, "5栋2单元")
+    assert "请确认" in summary and "5栋2单元" in summary and "楼道灯不亮了" in summary
+    _assert_recorded(db, _say(assistant, sender, "确认"), request_type="repair", staff="chen",
+                     priority="normal", home_visit=False, description="楼道灯不亮了")
+
+
+def test_a_request_left_for_days_is_dropped_and_the_resident_is_told(assistant, db):
+    """After a day it is not filed on a stray yes: the resident hears what was dropped and how to ask
+    again, then their message is answered as any other, and nothing is recorded."""
+    sender = "rest-days-later"
+    from bot.db.models import Ticket
+
+    with db.factory() as session:
+        before = session.execute(select(Ticket.id)).all()
+    assert "请确认" in _conversation(assistant, sender, "我家水龙头坏了", "3栋2单元502", "明天上午")[-1]
+    _time_passes(assistant, sender, hours=49)
+    replies = _replies(assistant, sender, "确认")
+    assert replies[0].startswith("您前天说的报修（我家水龙头坏了）一直没有提交，已经放下了。")
+    assert "直接再说一遍就行" in replies[0]
+    assert not NUMBER.search(" ".join(replies))
+    with db.factory() as session:
+        assert session.execute(select(Ticket.id)).all() == before
+    again = _conversation(assistant, sender, "马桶堵了", "3栋2单元502", "随时", "确认")
+    summary = again[-2]
+    assert "马桶堵了" in summary and "水龙头" not in summary and "明天上午" not in summary
+    _assert_recorded(db, again[-1], request_type="repair", staff="wang", priority="high", home_visit=True,
+                     description="马桶堵了")
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 BAD_INPUT = {
