@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -82,10 +82,53 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(response="utter_aside_out_of_scope",
                                      property_phone=common.services().compound_info().property_phone)
             return [SlotSet(asked, None)]
+        kept: List[Dict[Text, Any]] = []
+        if handled is None and asked and asked != "description":
+            # 快递丢了 at 什么时间上门方便: kept for later, not taken as the time. (Asked what happened,
+            # after a menu click, the resident may have tapped the wrong kind: taken as before.)
+            kept, tracker = self._another_request(dispatcher, tracker, asked)
+            if kept and tracker is None:
+                return [SlotSet(asked, None)] + kept  # nothing else said: the question again
         if handled is None:
             events = await super().get_validation_events(dispatcher, tracker, domain)
-            return events + self._party_in_description(events, tracker)
+            return kept + events + self._party_in_description(events, tracker)
         return ([SlotSet(asked, None)] if asked else []) + handled
+
+    @staticmethod
+    def _another_request(dispatcher: CollectingDispatcher, tracker: Tracker, asked: Text
+                         ) -> Tuple[List[Dict[Text, Any]], Optional[Tracker]]:
+        """Another request said in answer to a question (快递丢了, or 3栋502 另外快递也丢了 at the
+        address question): kept in also_said, offered once this one is recorded (as when said in
+        the first message), and the resident told so. Returns the events, and the tracker with the
+        rest of the message as the answer (None when there is no rest); ([], tracker) otherwise."""
+        message = common.text(tracker)
+        cancelling = conversation.is_cancel(message) or common.intent(tracker) == "cancel_ticket"
+        if message.startswith("/") or cancelling:
+            return [], tracker  # 算了 我快递丢了: cancelled, and the parcel offered (cancelled())
+        rest, other = conversation.split_other_request(message, tracker.get_slot("request_type"))
+        if other is None:
+            return [], tracker
+        earlier = tracker.get_slot("also_said")
+        kept_kind = conversation.other_request(earlier or "", tracker.get_slot("request_type"))
+        if not earlier:
+            words = other[1]
+        elif kept_kind and kept_kind[0] == other[0]:  # the same problem said again: kept once
+            words = earlier
+        else:
+            words = f"{earlier}；{other[1]}"
+        if asked != "confirmed":  # the summary, asked again, says it under itself (ActionAskConfirmed)
+            dispatcher.utter_message(response="utter_other_request_later", words=other[1])
+        kept = [SlotSet("also_said", words)]
+        if conversation.meaningful_length(rest) < 1:
+            return kept, None
+        answering = tracker.copy()  # the rest of the message is the answer to the question
+        answering.latest_message["text"] = rest
+        for event in reversed(answering.events):  # the slot candidates Rasa put at the end
+            if event.get("event") != "slot":
+                break
+            if event.get("name") == asked:
+                event["value"] = rest
+        return kept, answering
 
     @staticmethod
     def _party_in_description(events: List[Dict[Text, Any]], tracker: Tracker) -> List[Dict[Text, Any]]:

@@ -478,16 +478,19 @@ class ActionSubmitTicket(Action):
             said = "；".join([slot("description") or "", *with_address])
             remember_household(dispatcher, services, openid, place, slot("phone"), said, slot("request_type"))
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
-        other = (conversation.other_request(slot("also_said") or "", slot("request_type"))
-                 or conversation.other_request(slot("description") or "", slot("request_type")))
+        kept = conversation.other_request(slot("also_said") or "", slot("request_type"))
+        if kept:  # all that was kept goes with it: a third request (楼上太吵了) is offered after this one
+            return reset_form() + self._offer_other_request(dispatcher, kept, said=slot("also_said"))
+        other = conversation.other_request(slot("description") or "", slot("request_type"))
         return reset_form() + self._offer_other_request(dispatcher, other)
 
     @staticmethod
     def _offer_other_request(dispatcher: CollectingDispatcher, other: Optional[Tuple[str, str]],
-                             cancelled: bool = False) -> List[Dict[Text, Any]]:
+                             cancelled: bool = False, said: Optional[str] = None) -> List[Dict[Text, Any]]:
         """楼上漏水到我家了 另外快递也丢了, recorded as a parcel problem: the repair is offered too,
         with its own words as the next request's (nothing is recorded unless the resident says so);
-        or offered instead of the request ``cancelled``."""
+        or offered instead of the request ``cancelled``. ``said``: the words the next request
+        starts from when they hold more than the one offered (taken out of it again there)."""
         if other is None:
             return []
         kind, words = other
@@ -496,7 +499,7 @@ class ActionSubmitTicket(Action):
         dispatcher.utter_message(response=response, words=words, type=texts.label("request_types", kind),
                                  buttons=[{"title": texts.label("choices", choice), "payload": f"/{kind}"},
                                           {"title": texts.label("choices", "no_thanks"), "payload": "/deny"}])
-        return [SlotSet("pending_text", words)]
+        return [SlotSet("pending_text", said or words)]
 
     @staticmethod
     def _announce(dispatcher: CollectingDispatcher, view: TicketView, services, request_type: str) -> None:

@@ -627,6 +627,87 @@ async def test_a_second_request_is_kept_out_of_the_first_tickets_description(res
     assert done.slots["pending_text"] == "快递丢了"
 
 
+LATER = "您说的“快递丢了”是另一件事，没写进这张单；提交后我再问您要不要也登记。"
+
+
+async def _faucet(resident):
+    """wx-wu, whose repair (我家水龙头坏了) asks its first question, the address."""
+    wu = resident("wx-wu")
+    await wu.send(ActionStartTicket(), "我家水龙头坏了", "repair")
+    await wu.activate_form()
+    return wu
+
+
+async def _submitted_and_offered(someone, services, openid):
+    done = await someone.run(ActionSubmitTicket())
+    [ticket] = services.tickets.mine(openid)
+    assert done.texts[-1] == "您还提到：“快递丢了”。这件快递问题也要帮您登记吗？"
+    return ticket
+
+
+async def test_another_request_answered_to_the_time_is_kept_for_later_and_not_the_time(resident, services,
+                                                                                      ticket_row):
+    """快递丢了 answered to 师傅什么时间上门方便 became 上门时间：快递丢了, and the parcel was never offered."""
+    wu = await _faucet(resident)
+    await wu.answer("3栋1单元301")
+    assert wu.asked == "visit_time"
+
+    aside = await wu.answer("快递丢了", "parcel")
+
+    assert aside.texts == [LATER, "师傅什么时间上门方便？比如“明天上午”“今天下午三点后”“随时都行”。"]
+    assert wu.slots["visit_time"] is None and wu.asked == "visit_time"
+    await wu.answer("明天上午")
+    summary = await wu.answer("确认", "affirm")
+    assert summary.texts == []
+    ticket = await _submitted_and_offered(wu, services, "wx-wu")
+    assert (ticket.description, ticket_row(ticket.number).visit_time) == ("我家水龙头坏了", "明天上午")
+
+
+async def test_another_request_answered_to_the_address_is_kept_and_the_address_asked_again(resident):
+    wu = await _faucet(resident)
+
+    aside = await wu.answer("快递丢了", "parcel")
+
+    assert aside.texts[0] == LATER and wu.asked == "address"
+    assert wu.slots["also_said"] == "快递丢了"
+
+
+async def test_an_answer_with_another_request_beside_it_is_taken_and_the_other_kept(resident, services):
+    wu = await _faucet(resident)
+
+    answered = await wu.answer("3栋1单元301 另外快递也丢了")
+
+    assert answered.texts[0] == "您说的“快递也丢了”是另一件事，没写进这张单；提交后我再问您要不要也登记。"
+    assert (wu.slots["building"], wu.slots["room"], wu.asked) == ("3", "301", "visit_time")
+    await wu.answer("快递丢了", "parcel")  # said again: kept once
+    await wu.answer("明天上午 另外楼上太吵了")  # another kind: kept too
+    assert (wu.slots["visit_time"], wu.slots["also_said"], wu.asked) == (
+        "明天上午", "快递也丢了；楼上太吵了", "confirmed")
+
+    await wu.answer("确认", "affirm")
+    done = await wu.run(ActionSubmitTicket())
+    assert done.texts[-1] == "您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"
+    parcel = await wu.send(ActionStartTicket(), "/parcel", "parcel")  # taken up: the third waits its turn
+    assert (parcel.slots["description"], parcel.slots["also_said"]) == ("快递也丢了", "楼上太吵了")
+
+
+async def test_another_request_answered_to_the_summary_is_noted_under_it_and_offered(resident, services):
+    """快递丢了 answered to the summary got the summary again, with no word about the parcel."""
+    wu = resident("wx-wu")
+    await wu.send(ActionStartTicket(), "楼上天天半夜拖椅子", "noise_dispute")
+    await wu.activate_form()
+    await wu.answer("3栋1单元301")
+    assert wu.asked == "confirmed"
+
+    again = await wu.answer("快递丢了", "parcel")
+
+    assert again.responses == ["utter_confirm_ticket", "utter_other_request_later"]
+    assert again.say("utter_other_request_later") == LATER and "快递" not in again.say("utter_confirm_ticket")
+    await wu.answer("确认", "affirm")
+    ticket = await _submitted_and_offered(wu, services, "wx-wu")
+    assert (ticket.request_type, ticket.description) == ("noise_dispute", "楼上天天半夜拖椅子")
+
+
 @pytest.mark.parametrize("first, kind, answer, offered, words", [
     ("楼道灯不亮", "repair", "算了先不说这个 我快递丢了", "parcel", "我快递丢了"),
     ("快递丢了 楼上噪音太吵了", "noise_dispute", "取消", "parcel", "快递丢了"),  # the one said first
