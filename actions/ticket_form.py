@@ -269,6 +269,8 @@ class ValidateTicketForm(FormValidationAction):
             return {"address": None, **known}  # asked again for what is missing (ActionAskAddress)
         problem = services.residents.check_address(known["building"], known["unit"], known["room"],
                                                    room_needed)
+        if problem == "impossible_room" and not room_needed:  # a lift, by 2栋2单元801: the flat is not asked
+            known["room"], problem = None, None
         if problem:
             say_address_problem(dispatcher, problem, known["building"], known["unit"], known["room"])
             wrong = "unit" if problem == "unknown_unit" else "room"  # keep the parts that were right

@@ -208,6 +208,19 @@ async def test_a_lift_named_with_its_place_is_not_asked_where(resident):
     assert someone.slots["visit_time"] is None and "上门时间" not in again.texts[-1]
 
 
+async def test_a_lift_given_a_flat_that_does_not_exist_is_placed_by_its_unit(resident):
+    """2栋2单元801 (2栋 has six floors) for the lift got 2栋没有801这个门牌号, then 请问是2栋几单元的电梯
+    with the unit already given; the flat is not needed to place a lift."""
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "电梯停了三天了", "repair", entities=LIFT)
+    await someone.activate_form()
+
+    summary = await someone.answer("2栋2单元801")
+
+    assert summary.responses == ["utter_confirm_ticket"] and "地址：2栋2单元\n" in summary.texts[0]
+    assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "2", None)
+
+
 async def test_a_lift_in_a_unit_that_does_not_exist_is_said_so(resident):
     someone = resident("wx-li")
 
