@@ -614,9 +614,12 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
                 room: Optional[str] = None) -> Optional[str]:
     """Who a dispute is with: "3栋602", or "楼上（602）" worked out from the resident's room,
     or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
-    if building or room:
-        return f"{building + '栋' if building else ''}{room or ''}"
     text = text or ""
+    if building or room:  # 就是楼下401: 楼下401 (named, so not worked out again: _relation)
+        where = f"{building + '栋' if building else ''}{room or ''}"
+        word = next((word for word in _RELATIONS for m in re.finditer(word, text)
+                     if not _NEGATED.search(text[:m.start()])), None)
+        return f"{word}{where}" if word else where
     for word, offset in _RELATIONS.items():
         said = [m.start() for m in re.finditer(word, text) if not _NEGATED.search(text[:m.start()])]
         if said:  # 不是楼下 是对门: 对门

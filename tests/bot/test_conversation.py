@@ -320,6 +320,12 @@ def test_a_named_flat_wins_over_words():
     assert other_party("602的邻居半夜敲东西", "502", room="602") == "602"
 
 
+def test_a_named_flat_keeps_where_the_resident_said_it_is():
+    """就是楼下401, answered to the summary, showed 对方：401."""
+    assert other_party("就是楼下401", "501", room="401") == "楼下401"
+    assert other_party("不是楼上 是对门503", "501", room="503") == "对门503"
+
+
 # -- length ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, length", [("电梯坏了！", 4), ("👍👍", 0), ("？？？", 0), ("3栋502", 5), ("", 0)])
 def test_meaningful_length_counts_letters_and_digits_only(text, length):
