@@ -241,6 +241,9 @@ class ActionStartTicket(Action):
             room = room_on_floor(common.text(tracker) if said is None else said)
         units = services.residents.units_of(building) if building else None
         unit, named_unit = only_unit(units, unit)  # 18栋2单元1101厨房漏水: 1单元, said so once placed
+        if (building and room and not room_needed
+                and services.residents.check_address(building, unit, room) == "impossible_room"):
+            room = None  # 2栋2单元801电梯坏了 (six floors): a lift is placed by its unit, the flat not needed
         if building and not room and not room_needed:
             problem = services.residents.check_address(building, unit, None, room_needed=False)
             if problem is None:  # 3栋2单元电梯坏了, or 18栋 (one unit)

@@ -221,6 +221,15 @@ async def test_a_lift_given_a_flat_that_does_not_exist_is_placed_by_its_unit(res
     assert (someone.slots["address"], someone.slots["unit"], someone.slots["room"]) == ("ok", "2", None)
 
 
+async def test_a_lift_said_with_a_flat_that_does_not_exist_is_placed_by_its_unit(resident):
+    someone = resident("wx-li")
+
+    started_ = await someone.send(ActionStartTicket(), "2栋2单元801电梯坏了", "repair", entities=LIFT)
+
+    assert started_.texts == []
+    assert (started_.slots["address"], started_.slots["building"], started_.slots["unit"]) == ("ok", "2", "2")
+
+
 async def test_a_lift_in_a_unit_that_does_not_exist_is_said_so(resident):
     someone = resident("wx-li")
 
