@@ -612,8 +612,8 @@ def parse_rating(text: str) -> Tuple[Optional[int], bool]:
 
 def other_party(text: str, own_room: Optional[str], building: Optional[str] = None,
                 room: Optional[str] = None) -> Optional[str]:
-    """Who a dispute is with: "3栋602", or "楼上（602）" worked out from the resident's room,
-    or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
+    """Who a dispute is with: "3栋602", "楼下401" (named with where it is), or "楼上（602）" worked
+    out from the resident's room, or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
     text = text or ""
     if building or room:  # 就是楼下401: 楼下401 (named, so not worked out again: _relation)
         where = f"{building + '栋' if building else ''}{room or ''}"
