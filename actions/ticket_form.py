@@ -556,6 +556,6 @@ class ActionAskConfirmed(Action):
             location=location(slot("building"), slot("unit"), slot("room")), description=slot("description"),
             visit_time=slot("visit_time") or "", other_party=slot("other_party") or "",
             phone_line=f"\n电话：{slot('phone')}" if slot("phone") else "")
-        if slot("also_said"):
+        if slot("also_said") and "utter_other_request_later" not in common.said_this_turn(tracker):
             dispatcher.utter_message(response="utter_other_request_later", words=slot("also_said"))
         return []

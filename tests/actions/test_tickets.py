@@ -680,7 +680,8 @@ async def test_an_answer_with_another_request_beside_it_is_taken_and_the_other_k
     assert answered.texts[0] == "您说的“快递也丢了”是另一件事，没写进这张单；提交后我再问您要不要也登记。"
     assert (wu.slots["building"], wu.slots["room"], wu.asked) == ("3", "301", "visit_time")
     await wu.answer("快递丢了", "parcel")  # said again: kept once
-    await wu.answer("明天上午 另外楼上太吵了")  # another kind: kept too
+    summary = await wu.answer("明天上午 另外楼上太吵了")  # another kind: kept too
+    assert summary.responses == ["utter_other_request_later", "utter_confirm_ticket"]  # said once
     assert (wu.slots["visit_time"], wu.slots["also_said"], wu.asked) == (
         "明天上午", "快递也丢了；楼上太吵了", "confirmed")
 
