@@ -7,8 +7,9 @@ as a stranger, and the request they thought they had filed was gone without a wo
 
 Here a request under way (ticket_form active) waits for the resident for a day: the session goes
 on as if it had not expired, and the next message answers the question the WeChat chat still
-shows above it. A request left longer is dropped, and the resident is told so, and how to ask
-again, before their message is answered. Every other session starts as Rasa's own does.
+shows above it. A request left longer is dropped, and the resident is told so before their
+message is answered, with a button that starts it again from their words. Every other session
+starts as Rasa's own does.
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ class ActionSessionStart(Action):
             return [SessionStarted(), *carried, *listen]
         request_type = tracker.get_slot("request_type")
         described = tracker.get_slot("description")
-        zone = services.settings.timezone
-        dispatcher.utter_message(response="utter_request_dropped",
+        zone, label = services.settings.timezone, texts.label("request_types", request_type or "")
+        # Its button starts it again with the resident's words (pending_text), as any request offered back.
+        dispatcher.utter_message(response="utter_request_dropped", type=label,
                                  day=_day(last.astimezone(zone), now.astimezone(zone)),
-                                 request=texts.label("request_types", request_type or "")
-                                 + (f"（{described}）" if described else ""))
-        return [SessionStarted(), *carried, *reset_form(), *listen]
+                                 request=label + (f"（{described}）" if described else ""),
+                                 buttons=[{"title": label, "payload": f"/{request_type}"}])
+        return [SessionStarted(), *carried, *reset_form(), SlotSet("pending_text", described), *listen]

@@ -556,8 +556,9 @@ def test_a_question_answered_hours_later_goes_on_where_it_was(assistant, db):
 
 
 def test_a_request_left_for_days_is_dropped_and_the_resident_is_told(assistant, db):
-    """After a day it is not filed on a stray yes: the resident hears what was dropped and how to ask
-    again, then their message is answered as any other, and nothing is recorded."""
+    """After a day it is not filed on a stray yes: the resident hears what was dropped, with a button
+    that starts it again from their words, then their message is answered as any other, and nothing
+    is recorded until they ask again."""
     sender = "rest-days-later"
     from bot.db.models import Ticket
 
@@ -565,17 +566,19 @@ def test_a_request_left_for_days_is_dropped_and_the_resident_is_told(assistant, 
         before = session.execute(select(Ticket.id)).all()
     assert "请确认" in _conversation(assistant, sender, "我家水龙头坏了", "3栋2单元502", "明天上午")[-1]
     _time_passes(assistant, sender, hours=49)
-    replies = _replies(assistant, sender, "确认")
-    assert replies[0].startswith("您前天说的报修（我家水龙头坏了）一直没有提交，已经放下了。")
-    assert "直接再说一遍就行" in replies[0]
-    assert not NUMBER.search(" ".join(replies))
+    replies = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": "确认"})
+    dropped = replies[0]
+    assert dropped["text"] == ("您前天说的报修（我家水龙头坏了）一直没有提交，已经放下了。"
+                               "还需要的话，点“报修”重新登记就行😊")
+    assert dropped["buttons"] == [{"title": "报修", "payload": "/repair"}]
+    assert not NUMBER.search(" ".join(reply.get("text", "") for reply in replies))
     with db.factory() as session:
         assert session.execute(select(Ticket.id)).all() == before
-    again = _conversation(assistant, sender, "马桶堵了", "3栋2单元502", "随时", "确认")
+    again = _conversation(assistant, sender, "/repair", "3栋2单元502", "随时", "确认")
     summary = again[-2]
-    assert "马桶堵了" in summary and "水龙头" not in summary and "明天上午" not in summary
+    assert "情况：我家水龙头坏了" in summary and "随时" in summary and "明天上午" not in summary
     _assert_recorded(db, again[-1], request_type="repair", staff="wang", priority="high", home_visit=True,
-                     description="马桶堵了")
+                     description="我家水龙头坏了")
 
 
 # -- bad input -------------------------------------------------------------------------------------
