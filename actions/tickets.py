@@ -116,6 +116,11 @@ class ActionStartTicket(Action):
             dispatcher.utter_message(response="utter_parcel_station_hours",
                                      property_phone=services.compound_info().property_phone)
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if request_type == "parcel" and not chosen and conversation.asks_parcel_station_place(message):
+            # 代收快递的地方在哪 (parcel 0.7): nor is where it is; no ticket, and no address asked for
+            dispatcher.utter_message(response="utter_parcel_station_place",
+                                     property_phone=services.compound_info().property_phone)
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
             buttons = [{"title": texts.label("request_types", kind), "payload": f"/{kind}"}

@@ -138,6 +138,9 @@ _PARCEL_TROUBLE = re.compile(r"丢|没收到|收不到|不见|没了|少了?东�
 # When a parcel station or locker is open (门口的快递驿站几点关门, 驿站周末营业吗): a question, not a problem.
 _OPENING_HOURS = re.compile(r"(几点|什么时候|啥时候|多会儿?)(开门|关门|下班|上班|开|关|营业|打烊)|营业|开到几点|几点到几点"
                             r"|(周末|周六|周日|星期[六天日]|礼拜[六天日]|过年|节假日|假期)[^，,。]{0,3}(开|关|休息|上班)")
+# Where parcels are kept (代收快递的地方在哪, 丰巢柜在哪儿, 菜鸟驿站搬哪去了): a question, not a problem.
+_STATION = re.compile(r"驿站|快递柜|快递点|代收点|丰巢|菜鸟|(代收|收|取|拿|寄)快递的地方|取件(的)?(地方|点)")
+_WHERE = re.compile(r"在哪|哪里|哪儿|哪边|哪个位置|(搬|挪)(到|去)?哪|怎么走|位置")
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 # A day or an hour (明天上午, 周六, 3点); then the answers that leave it open (随时, 尽快, 在家).
 _WHEN = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"
@@ -307,6 +310,14 @@ def asks_parcel_hours(text: str) -> bool:
     """门口的快递驿站几点关门: when a station or locker is open, with no parcel problem in the words."""
     text = text or ""
     return bool(_OPENING_HOURS.search(text)) and not _PARCEL_TROUBLE.search(text) and not names_a_fault(text)
+
+
+def asks_parcel_station_place(text: str) -> bool:
+    """你好，请问代收快递的地方在哪: where a parcel station or locker is, with no parcel problem in the
+    words (我的快递在哪 is one: the parcel is missing)."""
+    text = text or ""
+    return (bool(_STATION.search(text)) and bool(_WHERE.search(text)) and not _PARCEL_TROUBLE.search(text)
+            and not names_a_fault(text))
 
 
 def asks_charges(text: str) -> Optional[str]:

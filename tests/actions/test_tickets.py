@@ -918,6 +918,23 @@ async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(r
     assert services.tickets.mine("wx-li") == []
 
 
+@pytest.mark.parametrize("message", ["你好，请问代收快递的地方在哪", "丰巢柜在哪儿啊", "菜鸟驿站搬哪去了"])
+async def test_asking_where_the_parcel_station_is_is_answered_not_recorded(resident, services, message):
+    # Read as parcel (0.7, 1.0), it asked 请问您家住几栋几单元几号 to record a parcel problem.
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
+
+    assert reply.texts == ["快递驿站和快递柜的位置我这里查不到🙏 可以看看小区门口的公告，或者问物业服务中心，"
+                           "电话 0571-8888 6666。快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。"]
+    assert services.tickets.mine("wx-li") == []
+
+
+@pytest.mark.parametrize("message", ["我的快递在哪", "快递柜在哪个位置 我的快递取不出来"])
+async def test_a_missing_parcel_asked_with_where_is_still_recorded(resident, message):
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel")
+
+    assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
+
+
 async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(resident):
     reply = await resident("wx-li").send(ActionStartTicket(), "驿站几点关门啊 我的快递丢了", "parcel")
 
