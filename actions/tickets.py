@@ -111,15 +111,7 @@ class ActionStartTicket(Action):
                                      buttons=[{"title": texts.label("request_types", request_type),
                                                "payload": f"/{request_type}"}])
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if request_type == "parcel" and not chosen and conversation.asks_parcel_hours(message):
-            # 门口的快递驿站几点关门 (parcel 1.0): the station's hours are not known here; no ticket
-            dispatcher.utter_message(response="utter_parcel_station_hours",
-                                     property_phone=services.compound_info().property_phone)
-            return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if request_type == "parcel" and not chosen and conversation.asks_parcel_station_place(message):
-            # 代收快递的地方在哪 (parcel 0.7): nor is where it is; no ticket, and no address asked for
-            dispatcher.utter_message(response="utter_parcel_station_place",
-                                     property_phone=services.compound_info().property_phone)
+        if request_type == "parcel" and not chosen and self._about_the_station(dispatcher, services, message):
             return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
@@ -160,6 +152,22 @@ class ActionStartTicket(Action):
         if emergency:
             events += self.emergency(dispatcher, tracker, services, request_type, message, place, facility)
         return events
+
+    @staticmethod
+    def _about_the_station(dispatcher: CollectingDispatcher, services, message: str) -> bool:
+        """门口的快递驿站几点关门 (parcel 1.0), 代收快递的地方在哪 (parcel 0.7): a question about the
+        parcel station, not a parcel problem. Answered from the compound file where it says (else
+        the notices and the property phone); nothing is recorded, and no address asked for."""
+        hours = conversation.asks_parcel_hours(message)
+        if not (hours or conversation.asks_parcel_station_place(message)):
+            return False
+        info = services.compound_info()
+        if info.parcel_station:
+            dispatcher.utter_message(response="utter_parcel_station", parcel_station=info.parcel_station)
+        else:
+            not_known = "utter_parcel_station_hours" if hours else "utter_parcel_station_place"
+            dispatcher.utter_message(response=not_known, property_phone=info.property_phone)
+        return True
 
     @staticmethod
     def _danger_beside(message: str, request_type: str) -> bool:

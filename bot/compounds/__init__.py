@@ -37,7 +37,8 @@ TAGS = ("party_member", "elderly_alone", "disabled", "children")
 CARE_COLOURS = ("red", "yellow", "green")
 
 _TOP_REQUIRED = ("code", "name", "staff", "routing", "buildings")
-_TOP_OPTIONAL = ("reception_days", "reception_hours", "reception_place", "reception_on_holiday", "elevator_emergency_phone", "property_phone", "time_limits", "households")
+_TOP_OPTIONAL = ("reception_days", "reception_hours", "reception_place", "reception_on_holiday",
+                 "elevator_emergency_phone", "property_phone", "parcel_station", "time_limits", "households")
 _HANDLE = re.compile(r"[a-z][a-z0-9_-]*")
 _BUILDING_NUMBER = re.compile(r"[1-9]\d{0,2}|[A-Z]")  # as bot.nlu.address gives it
 _UNIT = re.compile(r"[1-9]\d?")
@@ -109,6 +110,7 @@ class CompoundSpec:
     buildings: Tuple[BuildingSpec, ...]
     time_limits: Mapping[str, LimitSpec]
     households: Tuple[HouseholdSpec, ...]
+    parcel_station: str = ""  # where the parcel station and lockers are, when open; told as it is
 
 
 class _Checker:
@@ -184,6 +186,8 @@ def validate(data: Any, source: str = "<data>") -> CompoundSpec:
         elevator_emergency_phone=_phone(check, data.get("elevator_emergency_phone"),
                                         "elevator_emergency_phone", 40),
         property_phone=_phone(check, data.get("property_phone"), "property_phone", 40),
+        parcel_station=check.text(data["parcel_station"], "parcel_station", 100)
+        if data.get("parcel_station") is not None else "",
         staff=staff,
         routing=_routing(check, data["routing"], roles),
         buildings=buildings,
@@ -355,7 +359,8 @@ def load_data(session: Session, data: Any, source: str = "<data>") -> Compound:
         _check_removed_buildings(session, compound, spec, source)
     _assign(compound, name=spec.name, reception_days=spec.reception_days, reception_hours=spec.reception_hours,
             reception_place=spec.reception_place, reception_on_holiday=spec.reception_on_holiday,
-            property_phone=spec.property_phone, elevator_emergency_phone=spec.elevator_emergency_phone)
+            property_phone=spec.property_phone, elevator_emergency_phone=spec.elevator_emergency_phone,
+            parcel_station=spec.parcel_station)
     session.flush()
     staff = _save_staff(session, compound, spec.staff)
     _assign(compound, **{f"{name}_id": staff[code].id if code else None

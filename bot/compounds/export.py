@@ -38,6 +38,8 @@ def export_data(session: Session, compound: Compound) -> Dict[str, Any]:
     }
     if compound.reception_place:
         data["reception_place"] = compound.reception_place
+    if compound.parcel_station:
+        data["parcel_station"] = compound.parcel_station
     return data
 
 

@@ -57,6 +57,8 @@ class Compound(Base):
     reception_on_holiday = Column(String(20), nullable=False, default="keep", server_default="keep")
     elevator_emergency_phone = Column(String(40), nullable=False, default="")
     property_phone = Column(String(40), nullable=False, default="")
+    # Where the parcel station and lockers are and when they are open, as residents are told it.
+    parcel_station = Column(String(100), nullable=False, default="", server_default="")
     # Routing roles; the duty manager is required (unroutable tickets go there).
     duty_manager_id = Column(Integer, ForeignKey("staff.id", use_alter=True), nullable=True)
     mediation_committee_id = Column(Integer, ForeignKey("staff.id", use_alter=True), nullable=True)

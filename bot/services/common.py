@@ -50,13 +50,14 @@ class CompoundInfo:
     elevator_phone: str
     property_phone: str
     calendar: Optional[reception.Calendar] = None  # None: a compound without reception days
+    parcel_station: str = ""  # "" when the compound file does not say
 
 
 def compound_info(session: Session, code: str) -> CompoundInfo:
     row = compound(session, code)
     calendar = calendar_of(row) if row.reception_days.strip() else None
     return CompoundInfo(row.code, row.name, calendar.days_of_month if calendar else (),
-                        row.elevator_emergency_phone, row.property_phone, calendar)
+                        row.elevator_emergency_phone, row.property_phone, calendar, row.parcel_station)
 
 
 def calendar_of(row: Compound) -> reception.Calendar:

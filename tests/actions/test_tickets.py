@@ -5,6 +5,7 @@ compound on a fresh database, and the clock at 2026-11-21 10:00 in Shanghai."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
 from actions.household import ActionUpdateHousehold
@@ -12,6 +13,8 @@ from actions.replies import ActionAffirm, ActionGreet, ActionOutOfScope
 from actions.ticket_form import ValidateTicketForm
 from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
                              ActionStartTicket, ActionSubmitTicket)
+from bot.db.engine import transaction
+from bot.db.models import Compound
 from bot.tickets.lifecycle import Status
 from tests.actions.conftest import open_ticket
 
@@ -908,9 +911,30 @@ async def test_a_ticket_past_its_time_says_so_and_offers_to_chase_instead_of_pro
     assert ("wang", "ticket_chased") in [(to, kind) for to, kind, _, _ in outbox()]
 
 
+STATION_TOLD = ("小区的快递：南门东侧菜鸟驿站（每天8:00–21:00），各楼栋门口有丰巢快递柜。"
+                "快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。")
+
+
+def _no_parcel_station(services) -> None:
+    """The compound file does not say where the parcel station is (the key is optional)."""
+    with transaction(services.factory) as session:
+        session.execute(select(Compound)).scalar_one().parcel_station = ""
+
+
+@pytest.mark.parametrize("message", ["门口的快递驿站几点关门", "菜鸟驿站周末开门吗", "你好，请问代收快递的地方在哪",
+                                     "丰巢柜在哪儿啊", "菜鸟驿站搬哪去了"])
+async def test_asking_about_the_parcel_station_is_told_from_the_compound_file_and_not_recorded(
+        resident, services, message):
+    # Read as parcel (0.7 to 1.0), it asked 请问您家住几栋几单元几号 to record a parcel problem.
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
+
+    assert reply.texts == [STATION_TOLD]
+    assert services.tickets.mine("wx-li") == []
+
+
 @pytest.mark.parametrize("message", ["门口的快递驿站几点关门", "菜鸟驿站周末开门吗"])
 async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(resident, services, message):
-    # Read as parcel 1.0, it asked 请问您家住几栋几单元几号 to record a parcel problem.
+    _no_parcel_station(services)
     reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
 
     assert reply.texts == ["驿站和快递柜的营业时间以门口贴的公告为准，我这里查不到🙏 也可以问物业服务中心，电话 0571-8888 6666。"
@@ -920,7 +944,7 @@ async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(r
 
 @pytest.mark.parametrize("message", ["你好，请问代收快递的地方在哪", "丰巢柜在哪儿啊", "菜鸟驿站搬哪去了"])
 async def test_asking_where_the_parcel_station_is_is_answered_not_recorded(resident, services, message):
-    # Read as parcel (0.7, 1.0), it asked 请问您家住几栋几单元几号 to record a parcel problem.
+    _no_parcel_station(services)
     reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
 
     assert reply.texts == ["快递驿站和快递柜的位置我这里查不到🙏 可以看看小区门口的公告，或者问物业服务中心，"

@@ -39,6 +39,7 @@ def test_loading_the_export_changes_nothing(tmp_path, engine, factory):
     assert snapshot(engine) == before
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert next(b for b in data["buildings"] if b["number"] == "3")["butler"] == "chen"
+    assert data["parcel_station"] == "南门东侧菜鸟驿站（每天8:00–21:00），各楼栋门口有丰巢快递柜"
 
 
 def test_the_export_loads_into_an_empty_database_as_the_same_compound(tmp_path, engine, factory):

@@ -77,6 +77,7 @@ def test_the_demo_file_loads(factory):
     assert (compound.id, compound.code, compound.name) == (compound_id, "demo", "红星家园")
     assert compound.reception_days == "3,15"
     assert compound.elevator_emergency_phone == "96333" and compound.property_phone
+    assert compound.parcel_station == "南门东侧菜鸟驿站（每天8:00–21:00），各楼栋门口有丰巢快递柜"
     assert compound.duty_manager_id == staff_id(factory, "zhao")
     counts = [len(rows(factory, model)) for model in (Staff, Building, Household, TimeLimitRow)]
     assert counts == [8, 8, 10, 4]
@@ -222,6 +223,7 @@ INVALID = {  # name: (mutation, what the message must say after the file name)
     "reception hours ending before they start": (
         _set("reception_hours", "11:30-09:00"), "reception_hours: '11:30-09:00' must end after it starts"),
     "typo in a key": (_set("buildings.0.butlr", "liu"), "buildings[0].butlr: unknown key"),
+    "parcel station too long": (_set("parcel_station", "驿站" * 51), "parcel_station: '驿站驿站"),
     "openid too short": (
         _set("staff.0.openid", "oDEMO_wang"), "staff[0].openid: 'oDEMO_wang' is not valid; a WeChat openid"),
     "openid too long": (_set("staff.0.openid", "o" * 29), "staff[0].openid: " + repr("o" * 29) + " is not valid"),
