@@ -15,9 +15,9 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, asked_after, cancel,
-                             offer_detail, offer_request, offered_choice, rate_aside, safety_or_choice,
-                             start_offered)
+from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, answer_parcel_station,
+                             asked_after, cancel, offer_detail, offer_request, offered_choice, rate_aside,
+                             safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -91,6 +91,8 @@ class ActionOutOfScope(_UnlessRating):
             dispatcher.utter_message(response="utter_praise_shared")
             return []
         if answer_charges(dispatcher, common.text(tracker)):  # 维修要收钱吗: what a repair costs
+            return []
+        if answer_parcel_station(dispatcher, common.text(tracker), named=True):  # 驿站几点关门
             return []
         if asked_after(dispatcher, tracker):  # 锁匠啥时候到, 今天能来吗, with a ticket open
             return []

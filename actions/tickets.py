@@ -111,7 +111,8 @@ class ActionStartTicket(Action):
                                      buttons=[{"title": texts.label("request_types", request_type),
                                                "payload": f"/{request_type}"}])
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if request_type == "parcel" and not chosen and self._about_the_station(dispatcher, services, message):
+        if request_type == "parcel" and not chosen and answer_parcel_station(dispatcher, message):
+            # 门口的快递驿站几点关门 (parcel 1.0), 代收快递的地方在哪 (parcel 0.7): no address asked for
             return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
@@ -152,22 +153,6 @@ class ActionStartTicket(Action):
         if emergency:
             events += self.emergency(dispatcher, tracker, services, request_type, message, place, facility)
         return events
-
-    @staticmethod
-    def _about_the_station(dispatcher: CollectingDispatcher, services, message: str) -> bool:
-        """门口的快递驿站几点关门 (parcel 1.0), 代收快递的地方在哪 (parcel 0.7): a question about the
-        parcel station, not a parcel problem. Answered from the compound file where it says (else
-        the notices and the property phone); nothing is recorded, and no address asked for."""
-        hours = conversation.asks_parcel_hours(message)
-        if not (hours or conversation.asks_parcel_station_place(message)):
-            return False
-        info = services.compound_info()
-        if info.parcel_station:
-            dispatcher.utter_message(response="utter_parcel_station", parcel_station=info.parcel_station)
-        else:
-            not_known = "utter_parcel_station_hours" if hours else "utter_parcel_station_place"
-            dispatcher.utter_message(response=not_known, property_phone=info.property_phone)
-        return True
 
     @staticmethod
     def _danger_beside(message: str, request_type: str) -> bool:
@@ -807,6 +792,24 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                              buttons=[{"title": label, "payload": f"/{closed.request_type}"}])
     words = f"{message}（上次的工单 {closed.number}：{closed.description}）"
     return [SlotSet("pending_text", words[:conversation.MAX_DESCRIPTION])]
+
+
+def answer_parcel_station(dispatcher: CollectingDispatcher, message: str, named: bool = False) -> bool:
+    """A question about the parcel station, not a parcel problem: when it is open (门口的快递驿站几点
+    关门) or where it is (代收快递的地方在哪). Answered from the compound file where it says (else the
+    notices and the property phone); nothing is recorded. ``named``: the station must be named in
+    the words, for a message the model did not read as a parcel problem (物业几点下班 is not this)."""
+    named_if_needed = not named or conversation.names_parcel_station(message)
+    hours = conversation.asks_parcel_hours(message) and named_if_needed
+    if not (hours or conversation.asks_parcel_station_place(message)) or "建议" in message:
+        return False
+    info = common.services().compound_info()
+    if info.parcel_station:
+        dispatcher.utter_message(response="utter_parcel_station", parcel_station=info.parcel_station)
+    else:
+        not_known = "utter_parcel_station_hours" if hours else "utter_parcel_station_place"
+        dispatcher.utter_message(response=not_known, property_phone=info.property_phone)
+    return True
 
 
 def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise: str,

@@ -312,6 +312,11 @@ def asks_parcel_hours(text: str) -> bool:
     return bool(_OPENING_HOURS.search(text)) and not _PARCEL_TROUBLE.search(text) and not names_a_fault(text)
 
 
+def names_parcel_station(text: str) -> bool:
+    """驿站, 快递柜, 丰巢, 代收快递的地方: the words name where parcels are kept."""
+    return bool(_STATION.search(text or ""))
+
+
 def asks_parcel_station_place(text: str) -> bool:
     """你好，请问代收快递的地方在哪: where a parcel station or locker is, with no parcel problem in the
     words (我的快递在哪 is one: the parcel is missing)."""

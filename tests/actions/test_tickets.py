@@ -932,6 +932,21 @@ async def test_asking_about_the_parcel_station_is_told_from_the_compound_file_an
     assert services.tickets.mine("wx-li") == []
 
 
+@pytest.mark.parametrize("message", ["驿站几点关门", "周末驿站开门吗 想去拿个快递"])
+async def test_the_parcel_station_asked_about_and_read_as_out_of_scope_is_told_too(resident, message):
+    # Read as out of scope (as the training data has it): 这个问题我暂时帮不上忙.
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope", confidence=1.0)
+
+    assert reply.texts == [STATION_TOLD]
+
+
+@pytest.mark.parametrize("message", ["物业几点下班", "驿站礼拜天下午就关门 建议周末也开全天"])
+async def test_other_opening_hours_and_suggestions_are_not_the_parcel_station(resident, message):
+    reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope", confidence=1.0)
+
+    assert reply.responses == ["utter_out_of_scope"]
+
+
 @pytest.mark.parametrize("message", ["门口的快递驿站几点关门", "菜鸟驿站周末开门吗"])
 async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(resident, services, message):
     _no_parcel_station(services)
