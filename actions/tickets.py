@@ -702,6 +702,28 @@ def progress(dispatcher: CollectingDispatcher, tracker: Tracker, services, ticke
     chase(dispatcher, tracker, services, tickets, message)
 
 
+def told_fixed(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """师傅来过了 修好了, said while the ticket is still open (the assignee has not marked it resolved,
+    so there is nothing to rate yet): the words go on the ticket, its assignee is told (to mark it
+    resolved), and the resident that a rating will be asked for then. False unless the words say it
+    is solved and one open ticket is meant (the only one, or the one named); 找了个师傅修好了 withdraws."""
+    message = common.text(tracker)
+    if not conversation.says_fixed(message) or conversation.is_withdrawal(message):
+        return False
+    services = common.services()
+    waiting = open_tickets(tracker, services)
+    named = [view for view in waiting if view.number == numbers.find_number(message)]
+    meant = named or (waiting if len(waiting) == 1 else [])
+    if not meant:
+        return False
+    outcome = services.tickets.add_detail(common.sender(tracker), meant[0].number, message)
+    if outcome.result != "added":
+        return False
+    view = meant[0]
+    dispatcher.utter_message(response="utter_fixed_noted", number=view.number, **assignee_values(view))
+    return True
+
+
 def open_tickets(tracker: Tracker, services=None) -> List[TicketView]:
     """The resident's open tickets (not those waiting for a rating), newest first."""
     mine = (services or common.services()).tickets.mine(common.sender(tracker))
@@ -770,6 +792,8 @@ def still_broken(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     asked. 灶打不着火 is offered as a repair; a score with nothing to rate gets utter_nothing_to_rate."""
     message = common.text(tracker)
     if not tracker.active_loop_name and answer_complaint(dispatcher, tracker):  # 投诉保安态度太差, nothing to rate
+        return []
+    if not tracker.active_loop_name and told_fixed(dispatcher, tracker):  # 师傅来过了 修好了, not yet resolved
         return []
     if (tracker.active_loop_name or conversation.request_named(message)
             or not (conversation.parse_rating(message)[1] or conversation.is_withdrawal(message))):

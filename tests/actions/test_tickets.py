@@ -1221,6 +1221,38 @@ async def test_nothing_to_rate(resident, services):
     assert services.tickets.get(FIRST).status == "assigned"
 
 
+@pytest.mark.parametrize("message", ["师傅来过了 修好了", "灯已经亮了 谢谢你们"])
+async def test_fixed_said_before_the_ticket_is_resolved_tells_its_assignee(resident, services, outbox,
+                                                                           message):
+    """Said while the ticket was still open, it got 您目前没有待评价的工单, and the butler never heard."""
+    open_ticket(services, "wx-li")  # open, not resolved
+
+    reply = await resident("wx-li").send(ActionRateTicket(), message, "rate_ticket")
+
+    assert reply.texts == [f"太好了😊 已告诉楼栋红管家王秀英，工单 {FIRST} 确认后就会结单，到时请您给个评价。"]
+    assert services.tickets.get(FIRST).status == "assigned"  # the butler marks it resolved; then the rating
+    assert outbox()[-1][:2] == ("wang", "detail_added") and message in outbox()[-1][3]
+
+
+@pytest.mark.parametrize("message", ["还没修好", "修好了吗", "找了个师傅修好了"])
+async def test_not_fixed_a_question_or_a_withdrawal_is_not_told_as_fixed(resident, services, message):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), message, "rate_ticket")
+
+    assert "utter_fixed_noted" not in reply.responses
+
+
+async def test_fixed_with_two_open_tickets_and_none_named_tells_no_one(resident, services, outbox):
+    open_ticket(services, "wx-li")
+    open_ticket(services, "wx-li", "楼道灯不亮")
+
+    reply = await resident("wx-li").send(ActionRateTicket(), "修好了", "rate_ticket")
+
+    assert "utter_fixed_noted" not in reply.responses
+    assert "detail_added" not in [kind for _, kind, _, _ in outbox()]
+
+
 async def test_an_answer_without_a_score_asks_for_one(resident, services):
     resolved_ticket(services, "wx-li")
 
