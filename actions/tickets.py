@@ -822,7 +822,8 @@ def answer_parcel_station(dispatcher: CollectingDispatcher, message: str, named:
     """A question about the parcel station, not a parcel problem: when it is open (门口的快递驿站几点
     关门) or where it is (代收快递的地方在哪). Answered from the compound file where it says (else the
     notices and the property phone); nothing is recorded. ``named``: the station must be named in
-    the words, for a message the model did not read as a parcel problem (物业几点下班 is not this)."""
+    the words, for a message the model did not read as a parcel problem (物业几点下班 is not this).
+    A suggestion (驿站礼拜天下午就关门 建议周末也开全天) is not a question."""
     named_if_needed = not named or conversation.names_parcel_station(message)
     hours = conversation.asks_parcel_hours(message) and named_if_needed
     if not (hours or conversation.asks_parcel_station_place(message)) or "建议" in message:

@@ -142,7 +142,7 @@ _OPENING_HOURS = re.compile(r"(几点|什么时候|啥时候|多会儿?)(开门|
 _STATION = re.compile(r"驿站|快递柜|快递点|代收点|丰巢|菜鸟|(代收|收|取|拿|寄)快递的地方|取件(的)?(地方|点)")
 _WHERE = re.compile(r"在哪|哪里|哪儿|哪边|哪个位置|(搬|挪)(到|去)?哪|怎么走|位置")
 # The problem is solved (师傅来过了 修好了, 灯亮了, 不漏了): told before the ticket is marked resolved.
-_FIXED = re.compile(r"(修|弄|搞|整|处理|换)好了|(已经|都|全)好了|解决了|搞定了?|没问题了|能用了|不漏了|(灯|电梯)?(又|已经)?亮了")
+_FIXED = re.compile(r"(修|弄|搞|整|处理|换)好了|(已经|都|全)好了|解决了|搞定了?|没问题了|能用了|不漏了|灯(又|已经)?亮了")
 # A time for a visit: 明天上午, 周六下午三点后, 随时都行, 晚上七点以后在家.
 # A day or an hour (明天上午, 周六, 3点); then the answers that leave it open (随时, 尽快, 在家).
 _WHEN = re.compile(r"今天|明天|后天|今晚|明早|明晚|上午|下午|中午|晚上|早上|傍晚|白天|夜里|周[一二三四五六日天末]|星期|礼拜|"

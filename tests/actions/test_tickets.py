@@ -1234,7 +1234,7 @@ async def test_fixed_said_before_the_ticket_is_resolved_tells_its_assignee(resid
     assert outbox()[-1][:2] == ("wang", "detail_added") and message in outbox()[-1][3]
 
 
-@pytest.mark.parametrize("message", ["还没修好", "修好了吗", "找了个师傅修好了"])
+@pytest.mark.parametrize("message", ["还没修好", "修好了吗", "找了个师傅修好了", "天都亮了 楼上还在吵"])
 async def test_not_fixed_a_question_or_a_withdrawal_is_not_told_as_fixed(resident, services, message):
     open_ticket(services, "wx-li")
 
