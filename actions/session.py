@@ -61,15 +61,15 @@ class ActionSessionStart(Action):
     @staticmethod
     def start(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         listen = [ActionExecuted("action_listen")]
+        carried = [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
         under_way = tracker.active_loop.get("name") == FORM and not tracker.get_slot("emergency_ticket")
         last = last_message_at(tracker) if under_way else None
-        services = common.services() if last else None
-        now = services.now() if services else None
-        if last and now - last < WAITS:
-            return listen  # the same session goes on: the form asks, and reads the answer, as before
-        carried = [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
-        if not last:
+        if last is None:
             return [SessionStarted(), *carried, *listen]
+        services = common.services()
+        now = services.now()
+        if now - last < WAITS:
+            return listen  # the same session goes on: the form asks, and reads the answer, as before
         request_type = tracker.get_slot("request_type")
         described = tracker.get_slot("description")
         zone, label = services.settings.timezone, texts.label("request_types", request_type or "")

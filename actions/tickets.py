@@ -712,7 +712,8 @@ def told_fixed(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         return False
     services = common.services()
     waiting = open_tickets(tracker, services)
-    named = [view for view in waiting if view.number == numbers.find_number(message)]
+    number = numbers.find_number(message)
+    named = [view for view in waiting if view.number == number]
     meant = named or (waiting if len(waiting) == 1 else [])
     if not meant:
         return False

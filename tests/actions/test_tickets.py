@@ -947,23 +947,22 @@ async def test_other_opening_hours_and_suggestions_are_not_the_parcel_station(re
     assert reply.responses == ["utter_out_of_scope"]
 
 
-@pytest.mark.parametrize("message", ["门口的快递驿站几点关门", "菜鸟驿站周末开门吗"])
-async def test_asking_when_the_parcel_station_is_open_is_answered_not_recorded(resident, services, message):
+HOURS_NOT_KNOWN = ("驿站和快递柜的营业时间以门口贴的公告为准，我这里查不到🙏 也可以问物业服务中心，电话 0571-8888 6666。"
+                   "快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。")
+PLACE_NOT_KNOWN = ("快递驿站和快递柜的位置我这里查不到🙏 可以看看小区门口的公告，或者问物业服务中心，"
+                   "电话 0571-8888 6666。快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。")
+
+
+@pytest.mark.parametrize("message, told", [("门口的快递驿站几点关门", HOURS_NOT_KNOWN),
+                                           ("菜鸟驿站周末开门吗", HOURS_NOT_KNOWN),
+                                           ("你好，请问代收快递的地方在哪", PLACE_NOT_KNOWN),
+                                           ("丰巢柜在哪儿啊", PLACE_NOT_KNOWN), ("菜鸟驿站搬哪去了", PLACE_NOT_KNOWN)])
+async def test_the_parcel_station_not_in_the_compound_file_is_answered_and_not_recorded(resident, services,
+                                                                                       message, told):
     _no_parcel_station(services)
     reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
 
-    assert reply.texts == ["驿站和快递柜的营业时间以门口贴的公告为准，我这里查不到🙏 也可以问物业服务中心，电话 0571-8888 6666。"
-                           "快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。"]
-    assert services.tickets.mine("wx-li") == []
-
-
-@pytest.mark.parametrize("message", ["你好，请问代收快递的地方在哪", "丰巢柜在哪儿啊", "菜鸟驿站搬哪去了"])
-async def test_asking_where_the_parcel_station_is_is_answered_not_recorded(resident, services, message):
-    _no_parcel_station(services)
-    reply = await resident("wx-li").send(ActionStartTicket(), message, "parcel", confidence=1.0)
-
-    assert reply.texts == ["快递驿站和快递柜的位置我这里查不到🙏 可以看看小区门口的公告，或者问物业服务中心，"
-                           "电话 0571-8888 6666。快递丢了、拿错了、柜子打不开这类问题，直接跟我说，我帮您登记。"]
+    assert reply.texts == [told]
     assert services.tickets.mine("wx-li") == []
 
 
