@@ -152,6 +152,9 @@ class ActionStartTicket(Action):
             events.append(SlotSet("other_party", party))
         if emergency:
             events += self.emergency(dispatcher, tracker, services, request_type, message, place, facility)
+        elif not chosen and conversation.puts_off(message):
+            # 我家水龙头坏了 等会儿再说: kept, not submitted; the first question follows, to answer later
+            dispatcher.utter_message(response="utter_request_kept_waits")
         return events
 
     @staticmethod
@@ -217,7 +220,7 @@ class ActionStartTicket(Action):
         if len(message) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return []
-        message = conversation.without_greeting(message)
+        message = conversation.without_put_off(conversation.without_greeting(message))
         description, other = conversation.split_other_request(message, request_type)
         also_said = [SlotSet("also_said", other[1])] if other else []
         if conversation.meaningful_length(description) < 2 or conversation.is_generic_request(description):

@@ -504,6 +504,12 @@ def puts_off(text: str) -> bool:
     return bool(_LATER.search(text or "")) and not is_question(text) and not is_cancel(text)
 
 
+def without_put_off(text: str) -> str:
+    """The request without the words that put it off (我家水龙头坏了 等会儿再说 → 我家水龙头坏了)."""
+    rest = re.sub(rf"(?:{_LATER.pattern})[了吧啊哈呀哦]*", " ", text or "")
+    return re.sub(r"\s+", " ", rest).strip(" \t，,。.!！~～、;；")
+
+
 def compliments(text: str) -> bool:
     """你们效率真高, 辛苦了, 谢谢: a kind word, not more about the request."""
     return is_praise(text) or bool(_COMPLIMENT.search(text or ""))

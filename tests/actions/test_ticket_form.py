@@ -944,6 +944,27 @@ async def test_putting_the_request_off_at_a_question_is_not_the_answer(resident,
     assert len(reply.texts) == (1 if asked == "address" else 2)  # the question again, but for the address
 
 
+@pytest.mark.parametrize("message", ["我家水龙头坏了 等会儿再说", "我家水龙头坏了，我先去吃饭了"])
+async def test_a_request_put_off_in_its_first_message_is_kept_and_waits(resident, bound, ticket_row, message):
+    # 我家水龙头坏了 等会儿再说 lost what was broken: the form asked 请问具体是什么情况？ once the
+    # resident came back, and had said 好的，不着急 to nothing it had kept.
+    someone = resident("wx-li")
+
+    started = await someone.send(ActionStartTicket(), message, "repair")
+    asked = await someone.activate_form()
+
+    assert started.texts + asked.texts == [
+        "好的，不着急😊 先给您记下了，还没提交，24小时内接着说就行；不需要了就回复“取消”。", ASK_ADDRESS]
+    assert someone.slots["description"] == "我家水龙头坏了"
+    await someone.answer("3栋1单元301")
+    reply = await someone.answer("明天上午")
+    assert reply.texts == [REPAIR_SUMMARY.format(location="3栋1单元301", description="我家水龙头坏了",
+                                                 visit_time="明天上午")]
+    await someone.answer("确认", "affirm")
+    await someone.run(ActionSubmitTicket())
+    assert ticket_row("BX-20261121-0001").description == "我家水龙头坏了"
+
+
 @pytest.mark.parametrize("answer", ["你们效率真高", "今天天气不错"])
 async def test_a_kind_word_or_small_talk_at_the_summary_is_not_part_of_the_request(resident, bound, answer):
     # 你们效率真高 was added to the description; 今天天气不错 became the visit time (今天).
