@@ -954,6 +954,9 @@ class ActionCancelTicket(Action):
             # 对了是卫生间那个水管, read as cancel_ticket: nothing in it takes anything back
             from actions.fallback import not_understood  # (the fallback builds on this module)
             return not_understood(dispatcher, tracker)
+        if (conversation.says_fixed(message) and not conversation.is_withdrawal(message)
+                and (rate(dispatcher, tracker, only_if_waiting=True) or told_fixed(dispatcher, tracker))):
+            return []  # 已经修好了 (cancel_ticket 0.81): solved by whoever was sent, not taken back
         cancel(dispatcher, tracker)
         return []
 

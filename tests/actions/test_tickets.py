@@ -1220,13 +1220,17 @@ async def test_nothing_to_rate(resident, services):
     assert services.tickets.get(FIRST).status == "assigned"
 
 
-@pytest.mark.parametrize("message", ["师傅来过了 修好了", "灯已经亮了 谢谢你们"])
+@pytest.mark.parametrize("action, message, intent", [
+    (ActionRateTicket(), "师傅来过了 修好了", "rate_ticket"), (ActionRateTicket(), "灯已经亮了 谢谢你们", "rate_ticket"),
+    (ActionCancelTicket(), "已经修好了", "cancel_ticket"),  # as the model reads it: 您要撤销…吗？
+])
 async def test_fixed_said_before_the_ticket_is_resolved_tells_its_assignee(resident, services, outbox,
-                                                                           message):
-    """Said while the ticket was still open, it got 您目前没有待评价的工单, and the butler never heard."""
+                                                                           action, message, intent):
+    """Said while the ticket was still open, it got 您目前没有待评价的工单 (or, read as cancelling, the
+    question to withdraw it), and the butler never heard."""
     open_ticket(services, "wx-li")  # open, not resolved
 
-    reply = await resident("wx-li").send(ActionRateTicket(), message, "rate_ticket")
+    reply = await resident("wx-li").send(action, message, intent)
 
     assert reply.texts == [f"太好了😊 已告诉楼栋红管家王秀英，工单 {FIRST} 确认后就会结单，到时请您给个评价。"]
     assert services.tickets.get(FIRST).status == "assigned"  # the butler marks it resolved; then the rating
@@ -1250,6 +1254,23 @@ async def test_fixed_with_two_open_tickets_and_none_named_tells_no_one(resident,
 
     assert "utter_fixed_noted" not in reply.responses
     assert "detail_added" not in [kind for _, kind, _, _ in outbox()]
+
+
+async def test_fixed_read_as_cancelling_rates_a_resolved_ticket_and_withdraws_nothing(resident, services):
+    resolved_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), "已经修好了 谢谢", "cancel_ticket")
+
+    assert reply.texts == [f"请回复1到5的数字给{FIRST}打分（5分最满意）；没解决请回复“没修好”。"]
+    assert services.tickets.get(FIRST).status == "resolved"
+
+
+async def test_a_withdrawal_that_says_it_is_fixed_still_withdraws(resident, services):
+    open_ticket(services, "wx-li")
+
+    reply = await resident("wx-li").send(ActionCancelTicket(), "不用来了 我自己找人修好了", "cancel_ticket")
+
+    assert "utter_fixed_noted" not in reply.responses and reply.responses == ["utter_cancel_confirm"]
 
 
 async def test_an_answer_without_a_score_asks_for_one(resident, services):
