@@ -16,8 +16,8 @@ from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
 from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, answer_parcel_station,
-                             asked_after, cancel, offer_detail, offer_request, offered_choice, rate_aside,
-                             safety_or_choice, start_offered)
+                             asked_after, cancel, decline_offer, offer_detail, offer_request, offered_choice,
+                             rate_aside, safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -155,5 +155,8 @@ class ActionDeny(Action):
             dispatcher.utter_message(response="utter_detail_not_added",
                                      property_phone=common.services().compound_info().property_phone)
             return [SlotSet("pending_text", None)]
+        declined = decline_offer(dispatcher, tracker)  # 不用了 to the second request: the third offered
+        if declined is not None:
+            return declined
         dispatcher.utter_message(response="utter_deny_without_context")
         return []

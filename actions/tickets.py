@@ -447,7 +447,7 @@ class ActionSubmitTicket(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("emergency_ticket"):  # recorded at once; 另外快递也丢了 is offered now
             other = conversation.other_request(tracker.get_slot("also_said") or "", "repair")
-            return reset_form() + self._offer_other_request(dispatcher, other)
+            return reset_form() + self.offer_other_request(dispatcher, other)
         if tracker.get_slot("confirmed") in (FAILED, HANDLED):  # already answered
             return reset_form(keep=("pending_text",))  # offered back as a new request, if it is one
         if tracker.get_slot("confirmed") != "yes" or tracker.get_slot("request_type") not in REQUEST_TYPES:
@@ -458,7 +458,7 @@ class ActionSubmitTicket(Action):
                 return reset_form()
             # 算了先不说这个 我快递丢了: the request turned to is offered (another said first, too)
             dispatcher.utter_message(response="utter_request_cancelled_other")
-            return reset_form() + self._offer_other_request(dispatcher, other, cancelled=True)
+            return reset_form() + self.offer_other_request(dispatcher, other, cancelled=True)
         services = common.services()
         openid = common.sender(tracker)
         slot = tracker.get_slot
@@ -484,12 +484,12 @@ class ActionSubmitTicket(Action):
         # Taken out of the first message (ActionStartTicket._description), or said later in the form.
         kept = conversation.other_request(slot("also_said") or "", slot("request_type"))
         if kept:  # all that was kept goes with it: a third request (楼上太吵了) is offered after this one
-            return reset_form() + self._offer_other_request(dispatcher, kept, said=slot("also_said"))
+            return reset_form() + self.offer_other_request(dispatcher, kept, said=slot("also_said"))
         other = conversation.other_request(slot("description") or "", slot("request_type"))
-        return reset_form() + self._offer_other_request(dispatcher, other)
+        return reset_form() + self.offer_other_request(dispatcher, other)
 
     @staticmethod
-    def _offer_other_request(dispatcher: CollectingDispatcher, other: Optional[Tuple[str, str]],
+    def offer_other_request(dispatcher: CollectingDispatcher, other: Optional[Tuple[str, str]],
                              cancelled: bool = False, said: Optional[str] = None) -> List[Dict[Text, Any]]:
         """楼上漏水到我家了 另外快递也丢了, recorded as a parcel problem: the repair is offered too,
         with its own words as the next request's (nothing is recorded unless the resident says so);
@@ -527,6 +527,7 @@ STARTERS = ("action_start_ticket", "action_affirm")  # action_affirm: "好的" t
 OFFERS = ("utter_fallback_choices", "utter_choose_one", "utter_offer_repair", "utter_offer_request",
           "utter_offer_other_request", "utter_offer_said_request", "utter_offer_again",
           "utter_offer_still_open", "utter_fault_or_dispute")
+DECLINABLE = ("utter_offer_other_request", "utter_offer_said_request")  # one request offered, maybe another kept
 
 
 def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[Dict[Text, Any]]:
@@ -536,13 +537,17 @@ def start_offered(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str)
     return events + [FollowupAction("ticket_form")]
 
 
+def offered_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The buttons of our last message (none when it had none)."""
+    return ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
+
+
 def offered_choice(tracker: Tracker) -> Optional[str]:
     """The request a typed answer takes from the buttons just offered, as a tap would: 是的 when
     one request was offered, 第一个 / 2 by place, 报修 by name. None when it takes none."""
     if common.last_response(tracker) not in OFFERS or not tracker.get_slot("pending_text"):
         return None
-    buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
-    payloads = [(button.get("payload") or "").lstrip("/") for button in buttons]
+    payloads = [(button.get("payload") or "").lstrip("/") for button in offered_buttons(tracker)]
     kinds = [payload for payload in payloads if payload in REQUEST_TYPES]
     text = common.text(tracker)
     place = conversation.ordinal(text)
@@ -554,11 +559,30 @@ def offered_choice(tracker: Tracker) -> Optional[str]:
     return next(iter(named)) if len(named) == 1 else None
 
 
+def decline_offer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """不用了, to 您还提到：“快递也丢了”…也要帮您登记吗: that one is not recorded, and a request kept
+    with it (the third of 我家水龙头坏了 … 快递也丢了 … 楼上太吵了) is offered now; it was dropped
+    with the one declined. None when no request was offered, or none was kept with it."""
+    words = tracker.get_slot("pending_text")
+    if not words or common.last_response(tracker) not in DECLINABLE:
+        return None
+    payloads = [(button.get("payload") or "").lstrip("/") for button in offered_buttons(tracker)]
+    offered = [kind for kind in payloads if kind in REQUEST_TYPES]
+    if len(offered) != 1:
+        return None
+    declined, kept = conversation.split_other_request(words, offered[0])
+    if kept is None:
+        return None
+    rest = words.replace(declined, "", 1).strip("；; ")  # with a fourth request, its words go on too
+    dispatcher.utter_message(response="utter_offer_declined")
+    return ActionSubmitTicket.offer_other_request(dispatcher, kept, said=rest)
+
+
 def offer_still_open(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """The request buttons offered again, after an answer that took none of them and was dealt with
     (5栋1单元402, sent to 您是想：报修 / 快递问题): the words they were about are not dropped. False
     when no request was being offered."""
-    buttons = ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
+    buttons = offered_buttons(tracker)
     words = tracker.get_slot("pending_text")
     if common.last_response(tracker) not in OFFERS or not words or not buttons:
         return False
@@ -954,6 +978,9 @@ class ActionCancelTicket(Action):
             # 对了是卫生间那个水管, read as cancel_ticket: nothing in it takes anything back
             from actions.fallback import not_understood  # (the fallback builds on this module)
             return not_understood(dispatcher, tracker)
+        declined = decline_offer(dispatcher, tracker)  # 这个不用登记了, to 这件快递问题也要帮您登记吗
+        if declined is not None:
+            return declined
         if (conversation.says_fixed(message) and not conversation.is_withdrawal(message)
                 and (rate(dispatcher, tracker, only_if_waiting=True) or told_fixed(dispatcher, tracker))):
             return []  # 已经修好了 (cancel_ticket 0.81): solved by whoever was sent, not taken back

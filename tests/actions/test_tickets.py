@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
 from actions.household import ActionUpdateHousehold
-from actions.replies import ActionAffirm, ActionGreet, ActionOutOfScope
+from actions.replies import ActionAffirm, ActionDeny, ActionGreet, ActionOutOfScope
 from actions.ticket_form import ValidateTicketForm
 from actions.tickets import (FORM_SLOTS, ActionCancelTicket, ActionCheckTicket, ActionRateTicket,
                              ActionStartTicket, ActionSubmitTicket)
@@ -693,6 +693,25 @@ async def test_an_answer_with_another_request_beside_it_is_taken_and_the_other_k
     assert done.texts[-1] == "您还提到：“快递也丢了”。这件快递问题也要帮您登记吗？"
     parcel = await wu.send(ActionStartTicket(), "/parcel", "parcel")  # taken up: the third waits its turn
     assert (parcel.slots["description"], parcel.slots["also_said"]) == ("快递也丢了", "楼上太吵了")
+
+
+@pytest.mark.parametrize("no, intent", [("/deny", "deny"), ("这个不用登记了", "cancel_ticket")])
+async def test_declining_the_second_request_offers_the_third(resident, services, no, intent):
+    # 不用了 (the button) to the parcel dropped 楼上太吵了 too: 好的，没关系。有需要随时告诉我。
+    wu = await _faucet(resident)
+    for answer in ("3栋1单元301 另外快递也丢了", "明天上午 另外楼上太吵了", ("确认", "affirm")):
+        await wu.answer(*(answer if isinstance(answer, tuple) else (answer,)))
+    await wu.run(ActionSubmitTicket())
+
+    declined = await wu.send(ActionCancelTicket() if intent == "cancel_ticket" else ActionDeny(), no, intent)
+
+    assert declined.texts == ["好的，这件先不登记。", "您还提到：“楼上太吵了”。这件邻里调解也要帮您登记吗？"]
+    assert declined.messages[-1]["buttons"][0] == {"title": "好，也登记这件", "payload": "/noise_dispute"}
+    assert [view.request_type for view in services.tickets.mine("wx-wu")] == ["repair"]
+    dispute = await wu.send(ActionStartTicket(), "/noise_dispute", "noise_dispute")
+    assert (dispute.slots["description"], dispute.slots["also_said"]) == ("楼上太吵了", None)
+    again = await wu.send(ActionDeny(), "/deny", "deny")  # nothing more kept: as before
+    assert again.texts == ["好的，没关系。有需要随时告诉我。"]
 
 
 async def test_another_request_answered_to_the_summary_is_noted_under_it_and_offered(resident, services):
