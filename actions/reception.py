@@ -43,7 +43,8 @@ _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 # 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
 _WHO = re.compile(r"谁(?!都)|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
-        "utter_reception_appointment", "utter_reception_who", "utter_reception_complaint")
+        "utter_reception_appointment", "utter_reception_who", "utter_reception_complaint",
+        "utter_reception_complaint_forwarded")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -83,22 +84,23 @@ def say_if_past(dispatcher: CollectingDispatcher, text: str) -> bool:
     return True
 
 
-def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = None) -> None:
+def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = None, **values: Any) -> None:
     """The next two reception days after today (the services' clock, in the compound's time zone),
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
     next day; or (raise) that anything can be raised there, or now; or (appointment) that no
     appointment is needed, and it can be raised now; or (who) who receives residents there; or
-    (complaint) where a complaint with no request behind it goes: the property phone, or that day."""
+    (complaint) where a complaint with no request behind it goes: the property phone, or that day;
+    or (complaint_forwarded) that, besides ``who`` has it now."""
     today, cal = _today_and_calendar()
     following, after = reception.reception_days(cal, today, 2)
     where = f"，在{cal.place}" if cal.place else ""
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
-    elif part in ("raise", "appointment", "who", "complaint"):
+    elif part in ("raise", "appointment", "who", "complaint", "complaint_forwarded"):
         dispatcher.utter_message(response=f"utter_reception_{part}", place=cal.place or "现场",
                                  next_date=f"{day}{hours}",
-                                 property_phone=common.services().compound_info().property_phone)
+                                 property_phone=common.services().compound_info().property_phone, **values)
     elif part == "hours":
         dispatcher.utter_message(response="utter_reception_hours", hours=hours, next_date=f"{day}{where}")
     else:

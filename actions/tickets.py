@@ -666,15 +666,28 @@ class ActionCheckTicket(Action):
 
 
 def answer_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """我要投诉物业, 保安态度太差, with no request open to chase: where a complaint is heard (the
-    property phone, the next reception day and who is there). False when the words are not a
-    complaint, name a request's kind or a neighbour (投诉楼上: a dispute), or a request is open (the
-    complaint is a chase: progress)."""
+    """我要投诉 保安态度太差, with no request open to chase: the complaint goes to the duty manager
+    (ReviewService.forward_complaint), and the resident is told who has it and where else a
+    complaint is heard (the property phone, the next reception day). 我要投诉物业, saying nothing of
+    what: asked what it is; the answer, whatever the model read it as, is forwarded. False when the
+    words are not a complaint, name a request's kind or a neighbour (投诉楼上: a dispute), or a
+    request is open (the complaint is a chase: progress)."""
     message = common.text(tracker)
-    if (not conversation.is_complaint(message) or conversation.kinds_named(message)
+    answers = (common.last_response(tracker) == "utter_complaint_ask_what"  # 保安天天在岗亭睡觉, after 您想反映什么
+               and not conversation.is_question(message) and conversation.says_what_is_wrong(message))
+    if (not (conversation.is_complaint(message) or answers) or conversation.kinds_named(message)
             or conversation.names_the_other_side(message) or open_tickets(tracker)):
         return False
-    say_reception_days(dispatcher, "complaint")
+    services = common.services()
+    if not conversation.says_what_is_wrong(message):
+        dispatcher.utter_message(response="utter_complaint_ask_what",
+                                 property_phone=services.compound_info().property_phone)
+        return True
+    who = services.review.forward_complaint(common.sender(tracker), message)
+    if who is None:  # nobody to pass it to: where it is heard
+        say_reception_days(dispatcher, "complaint")
+    else:
+        say_reception_days(dispatcher, "complaint_forwarded", who=who)
     return True
 
 

@@ -371,6 +371,13 @@ def is_complaint(text: str) -> bool:
     return bool(_COMPLAINT.search(text or ""))
 
 
+def says_what_is_wrong(text: str) -> bool:
+    """A complaint that says what it is about (保安态度太差, 我要投诉 小区垃圾好几天没人清理), not
+    only that the resident wants to complain (我要投诉, 我要投诉物业)."""
+    rest = re.sub(r"(我|俺)?(要|想|想要)?投诉(一下|你们|你们的?|物业|小区)*|[啊呀吧！!。，,\s]", "", text or "")
+    return meaningful_length(rest) >= 4
+
+
 def is_withdrawal(text: str) -> bool:
     """The message takes back a request already made (撤销, 不用来了, 作废)."""
     return bool(_WITHDRAW.search(text or ""))

@@ -11,12 +11,14 @@ from typing import List, Optional, Sequence, Tuple
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import texts
 from bot.db.engine import transaction
-from bot.db.models import LowConfidenceMessage, MessageCount, Ticket
+from bot.db.models import Household, LowConfidenceMessage, MessageCount, Notification, Ticket
 from bot.services import common, outbox
 from bot.tickets import REQUEST_TYPES
 
 MAX_TEXT = 2000
+COMPLAINT_REPEAT = timedelta(hours=2)  # the same complaint again this soon is not forwarded again
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,37 @@ class ReviewService:
             if row is None:
                 return None
             compound = common.compound(session, self.services.settings.compound)
-            resident = common.resident(session, row.sender)
-            household = resident.household if resident else None
+            household = _household(session, row.sender)
             staff = (household.building.butler if household else None) or compound.duty_manager
             row.status = "handed_to_butler"
-            location = common.location(household.building.number, household.unit, household.room) \
-                if household else "住址未登记"
             outbox.to_staff(session, staff.id if staff else None, None, "handed_to_butler",
-                            location=location, text=row.text[:300])
+                            location=_where(household), text=row.text[:300])
             return staff.name if staff else None
+
+    def forward_complaint(self, sender: str, text: str) -> Optional[str]:
+        """A complaint with no request behind it (保安态度太差, 垃圾好几天没人清理) goes to the duty
+        manager, the compound's escalation point (else the resident's butler), with where the
+        resident lives and their phone when known; returns who has it, role and name
+        (值班物业经理赵志刚; None: nobody to send it to, nothing is sent). The same words from the
+        same resident within COMPLAINT_REPEAT (sent twice, or WeChat's retry after a slow answer)
+        are not sent again."""
+        with transaction(self.services.factory) as session:
+            resident = common.resident(session, sender)
+            household = resident.household if resident else None
+            staff = (common.compound(session, self.services.settings.compound).duty_manager
+                     or (household.building.butler if household else None))
+            if staff is None:
+                return None
+            phone = f"，电话{resident.phone}" if resident and resident.phone else ""
+            values = dict(location=_where(household) + phone, text=text[:300])
+            now = self.services.now()
+            repeated = session.execute(select(Notification.id).where(
+                Notification.recipient_kind == "staff", Notification.recipient_id == staff.id,
+                Notification.kind == "complaint_forwarded", Notification.created_at >= now - COMPLAINT_REPEAT,
+                Notification.text == texts.notification("complaint_forwarded", **values))).first()
+            if repeated is None:
+                outbox.to_staff(session, staff.id, None, "complaint_forwarded", at=now, **values)
+            return texts.label("roles", staff.role) + staff.name
 
     def pending(self, limit: int = 100) -> List[LowConfidenceMessage]:
         with transaction(self.services.factory) as session:
@@ -166,3 +190,15 @@ class ReviewService:
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
         return InboxItem(row.id, row.text, ranking, row.top_intent, row.confidence, row.label, row.status,
                          ticket.number if ticket else None, row.created_at)
+
+
+def _household(session, sender: str) -> Optional[Household]:
+    resident = common.resident(session, sender)
+    return resident.household if resident else None
+
+
+def _where(household: Optional[Household]) -> str:
+    """The household's address, as staff read it, or that none is on record."""
+    if household is None:
+        return "住址未登记"
+    return common.location(household.building.number, household.unit, household.room)

@@ -5,7 +5,7 @@ compound on a fresh database, and the clock at 2026-11-21 10:00 in Shanghai."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from actions.fallback import ActionHandleFallback, ActionHumanHandoff
 from actions.household import ActionUpdateHousehold
@@ -1044,9 +1044,11 @@ async def test_asking_how_for_someone_who_cannot_is_the_errand(resident, message
 
 
 # -- a complaint with nothing open ----------------------------------------------------------------
-COMPLAINT_CHANNELS = ("您反映的情况我们很重视🙏 可以直接打物业服务中心电话 0571-8888 6666 反映；也可以在业主接待日当面说，"
-                      "下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层），小区党支部、业委会和物业的负责人都在。"
-                      "如果是报修、邻里纠纷这类具体的事，直接跟我说，我马上登记交给负责人。")
+FORWARDED = ("您反映的情况已经转给值班物业经理赵志刚，会尽快跟进处理🙏 着急的话可以打物业服务中心电话 0571-8888 6666；"
+             "也可以在业主接待日当面说，下一次是12月3日（周四）9:00–11:30，在党群服务站（3号楼一层）。")
+COMPLAINT_REPLIES = {"utter_reception_complaint", "utter_reception_complaint_forwarded",
+                     "utter_complaint_ask_what"}
+ASK_WHAT = "您想反映什么情况？直接跟我说说具体的事，我转给负责人跟进🙏 着急的话也可以打物业服务中心电话 0571-8888 6666。"
 
 
 @pytest.mark.parametrize("action, message, intent", [
@@ -1055,14 +1057,50 @@ COMPLAINT_CHANNELS = ("您反映的情况我们很重视🙏 可以直接打物�
     (ActionCheckTicket, "我要投诉你们的师傅 说好的来了又没来", "check_ticket"),
     (ActionRateTicket, "投诉保安态度太差", "rate_ticket"),
 ])
-async def test_a_complaint_with_nothing_open_is_told_where_it_is_heard(resident, services, clock, action,
-                                                                       message, intent):
-    # With nothing to chase it got 这个问题我暂时帮不上忙, the request buttons, 您目前没有未完成的工单
-    # or 您目前没有需要评价的工单.
+async def test_a_complaint_with_nothing_open_goes_to_the_duty_manager(resident, services, clock, outbox,
+                                                                      bound, action, message, intent):
+    # With nothing to chase it was told only where complaints are heard (the property phone, the
+    # reception day): nobody heard it unless the resident called. (Before that: 这个问题我暂时帮不上忙.)
+    bound("wx-li", "3", "1", "301")
+
     reply = await resident("wx-li").send(action(), message, intent)
 
-    assert reply.texts == [COMPLAINT_CHANNELS]
+    assert reply.texts == [FORWARDED]
+    assert outbox() == [("zhao", "complaint_forwarded", False, f"居民意见（3栋1单元301）：{message} 请跟进处理，并回复居民。")]
     assert services.tickets.mine("wx-li") == []
+
+
+async def test_a_complaint_that_says_nothing_of_what_is_asked_and_the_answer_forwarded(resident, outbox):
+    li = resident("wx-li")
+
+    asked = await li.send(ActionOutOfScope(), "我要投诉物业", "out_of_scope")
+    assert asked.texts == [ASK_WHAT] and outbox() == []
+    answered = await li.send(ActionOutOfScope(), "保安天天在岗亭里睡觉 外人随便进", "out_of_scope")
+
+    assert answered.texts == [FORWARDED]
+    assert outbox()[-1][3] == "居民意见（住址未登记）：保安天天在岗亭里睡觉 外人随便进 请跟进处理，并回复居民。"
+
+
+async def test_the_same_complaint_twice_is_forwarded_once(resident, outbox):
+    li = resident("wx-li")
+
+    for _ in range(2):
+        reply = await li.send(ActionOutOfScope(), "投诉保安态度太差", "out_of_scope")
+        assert reply.texts == [FORWARDED]
+
+    assert [kind for _, kind, _, _ in outbox()] == ["complaint_forwarded"]
+
+
+async def test_without_a_duty_manager_the_butler_has_the_complaint(resident, services, outbox):
+    with transaction(services.factory) as session:
+        session.execute(update(Compound).values(duty_manager_id=None))
+    services.residents.bind("wx-li", building="3", unit="1", room="301", phone="13912345678")
+
+    reply = await resident("wx-li").send(ActionOutOfScope(), "投诉保安态度太差", "out_of_scope")
+
+    assert reply.texts == [FORWARDED.replace("值班物业经理赵志刚", "楼栋红管家王秀英")]
+    assert outbox() == [("wang", "complaint_forwarded", False,
+                         "居民意见（3栋1单元301，电话13912345678）：投诉保安态度太差 请跟进处理，并回复居民。")]
 
 
 async def test_a_complaint_the_model_was_unsure_of_is_still_kept_for_the_admins(resident, services, clock):
@@ -1075,7 +1113,7 @@ async def test_a_complaint_the_model_was_unsure_of_is_still_kept_for_the_admins(
 async def test_a_complaint_about_a_neighbour_or_a_fault_is_not_answered_as_one(resident, message):
     reply = await resident("wx-li").send(ActionOutOfScope(), message, "out_of_scope")
 
-    assert "utter_reception_complaint" not in reply.responses
+    assert not COMPLAINT_REPLIES & set(reply.responses)
 
 
 async def test_a_complaint_with_a_request_open_chases_it(resident, services, outbox):
@@ -1083,7 +1121,7 @@ async def test_a_complaint_with_a_request_open_chases_it(resident, services, out
 
     reply = await resident("wx-li").send(ActionOutOfScope(), "我要投诉 说好的上午来 到现在人也没来", "out_of_scope")
 
-    assert "utter_reception_complaint" not in reply.responses
+    assert not COMPLAINT_REPLIES & set(reply.responses)
     assert ("zhao", "ticket_complained") in [(to, kind) for to, kind, _, _ in outbox()]
 
 
