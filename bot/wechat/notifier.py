@@ -49,9 +49,11 @@ from bot.wechat.token_store import Clock
 FALLBACK_TO_TEMPLATE = frozenset({45015, 45047, 48001})
 PERMANENT = frozenset({40003, 40037, 43004, 43101, 47001, 47003}) | FALLBACK_TO_TEMPLATE
 QUOTA = 45009
-# Long texts (an agenda, a list to phone): a template shows 20 characters of them, so staff get
-# these as customer-service texts first, and the template (title and link) only as a fallback.
-LONG_TEXT_KINDS = frozenset({"reception_agenda", "reminder_unreachable"})
+# Long texts (an agenda, a list to phone) and a resident's words with no ticket to link to (a
+# message passed on, a complaint): a template shows 20 characters of them, so staff get these as
+# customer-service texts first, and the template (title and link) only as a fallback.
+LONG_TEXT_KINDS = frozenset({"reception_agenda", "reminder_unreachable", "handed_to_butler",
+                             "complaint_forwarded"})
 
 
 @dataclass(frozen=True)

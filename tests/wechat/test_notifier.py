@@ -225,6 +225,21 @@ def test_staff_get_a_template_with_fields_of_at_most_20_characters(services, fak
     assert all(0 < len(field["value"]) <= 20 for field in body["data"].values())
 
 
+def test_a_complaint_reaches_the_duty_manager_whole_as_a_customer_service_text(services, fake, config):
+    # As a template, the duty manager saw 20 characters of it (居民意见（3栋1单元101）：保安…) and
+    # had no ticket page to open.
+    resident(services)
+    words = "保安天天在岗亭里睡觉，外卖快递外人随便进出，晚上单元门也不关，老人孩子都不安全"
+    assert services.review.forward_complaint(ALICE, words) == "值班物业经理赵志刚"
+    zhao = give_openid(services, "zhao")
+
+    assert notifier_for(services, config).deliver_pending() == DeliveryCounts(claimed=1, sent=1)
+
+    assert fake.received(TEMPLATE) == []
+    assert [r.body["touser"] for r in fake.received(SEND)] == [zhao]
+    assert texts_sent(fake) == [f"居民意见（3栋1单元101）：{words} 请跟进处理，并回复居民。"]
+
+
 def test_staff_without_an_openid_are_recorded_as_undeliverable(services, fake, config):
     with transaction(services.factory) as session:  # the demo compound gives every staff member one
         session.execute(update(Staff).where(Staff.code == "wang").values(openid=None))
