@@ -94,7 +94,8 @@ class ReviewService:
             if row is None:
                 return None
             compound = common.compound(session, self.services.settings.compound)
-            household = _household(session, row.sender)
+            resident = common.resident(session, row.sender)
+            household = resident.household if resident else None
             staff = (household.building.butler if household else None) or compound.duty_manager
             row.status = "handed_to_butler"
             outbox.to_staff(session, staff.id if staff else None, None, "handed_to_butler",
@@ -190,11 +191,6 @@ class ReviewService:
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
         return InboxItem(row.id, row.text, ranking, row.top_intent, row.confidence, row.label, row.status,
                          ticket.number if ticket else None, row.created_at)
-
-
-def _household(session, sender: str) -> Optional[Household]:
-    resident = common.resident(session, sender)
-    return resident.household if resident else None
 
 
 def _where(household: Optional[Household]) -> str:
