@@ -471,7 +471,8 @@ class ActionSubmitTicket(Action):
             building=slot("building"), unit=slot("unit"), room=slot("room"), phone=slot("phone"),
             facility=slot("facility"), visit_time=slot("visit_time"), other_party=slot("other_party"),
             intent=slot("request_type"), confidence=started.get("confidence"), model_id=started.get("model_id")))
-        self._announce(dispatcher, view, services, slot("request_type"))
+        home = location(slot("building"), slot("unit"), slot("room")) if slot("room") else None
+        self._announce(dispatcher, view, services, slot("request_type"), home)
         if not view.joined_existing:  # from a message the model was unsure about: link it for the review
             services.review.link_ticket(openid, slot("request_type"), view.number)
         if not profile.bound:
@@ -506,9 +507,12 @@ class ActionSubmitTicket(Action):
         return [SlotSet("pending_text", said or words)]
 
     @staticmethod
-    def _announce(dispatcher: CollectingDispatcher, view: TicketView, services, request_type: str) -> None:
-        if view.joined_existing:
-            dispatcher.utter_message(response="utter_ticket_joined", number=view.number, **assignee_values(view))
+    def _announce(dispatcher: CollectingDispatcher, view: TicketView, services, request_type: str,
+                  home: Optional[str]) -> None:
+        """``home``: the flat the request is about (None for a lift, placed by its unit)."""
+        if view.joined_existing:  # a lift: a neighbour reported it; a tap at home: someone of the family
+            dispatcher.utter_message(response="utter_ticket_joined", number=view.number,
+                                     reporter="家里人" if view.location == home else "邻居", **assignee_values(view))
             return
         dispatcher.utter_message(response="utter_ticket_created", number=view.number,
                                  type=texts.label("request_types", view.request_type),

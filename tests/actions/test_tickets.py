@@ -21,6 +21,7 @@ from tests.actions.conftest import open_ticket
 FIRST = "BX-20261121-0001"
 SECOND = "BX-20261121-0002"
 LIFT = [("facility", "电梯")]
+TAP = [("facility", "水龙头")]
 
 
 def test_every_ticket_action_is_declared_in_the_domain(domain):
@@ -833,6 +834,20 @@ async def test_a_neighbour_reporting_the_same_lift_joins_the_open_ticket(residen
                           "处理好了会一起通知您。"]
     assert services.tickets.get(FIRST).reporters == 2
     assert [t.number for t in services.tickets.mine("wx-li")] == [FIRST]
+
+
+async def test_a_family_member_reporting_the_same_tap_is_not_told_a_neighbour_did(resident, bound, services):
+    # 这个问题邻居已经报过了, said to the daughter of the flat whose mother had reported the tap.
+    bound("wx-mum", "3", "2", "502")
+    bound("wx-daughter", "3", "2", "502")
+    await resident("wx-mum").request("水龙头关不紧一直滴水", "repair", ["随时", ("确认", "affirm")], entities=TAP)
+
+    *_, done = await resident("wx-daughter").request("家里水龙头坏了", "repair", ["明天上午", ("确认", "affirm")],
+                                                     entities=TAP)
+
+    assert done.texts[0] == (f"这个问题家里人已经报过了（工单 {FIRST}，楼栋红管家王秀英负责），已把您也记为反映人，"
+                             "处理好了会一起通知您。")
+    assert services.tickets.get(FIRST).reporters == 2
 
 
 async def test_the_lift_of_another_unit_gets_its_own_ticket(resident, bound, services):
