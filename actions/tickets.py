@@ -114,6 +114,10 @@ class ActionStartTicket(Action):
         if request_type == "parcel" and not chosen and answer_parcel_station(dispatcher, message):
             # 门口的快递驿站几点关门 (parcel 1.0), 代收快递的地方在哪 (parcel 0.7): no address asked for
             return reset_form() + [SlotSet("confirmed", HANDLED)]
+        if (not chosen and common.last_response(tracker) == "utter_complaint_ask_what"
+                and answer_complaint(dispatcher, tracker)):
+            # 保安天天在岗亭里睡觉 (noise_dispute 0.99), answered to 您想反映什么情况: the complaint, forwarded
+            return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
             buttons = [{"title": texts.label("request_types", kind), "payload": f"/{kind}"}

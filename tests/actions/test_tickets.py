@@ -1085,15 +1085,32 @@ async def test_a_complaint_with_nothing_open_goes_to_the_duty_manager(resident, 
     assert services.tickets.mine("wx-li") == []
 
 
-async def test_a_complaint_that_says_nothing_of_what_is_asked_and_the_answer_forwarded(resident, outbox):
+@pytest.mark.parametrize("first, first_intent, then, then_intent", [
+    (ActionOutOfScope, "out_of_scope", ActionOutOfScope, "out_of_scope"),
+    # as make run read them: 我要投诉物业 got the property phone and the address asked for, and the
+    # answer started a noise dispute
+    (ActionHumanHandoff, "human_handoff", ActionStartTicket, "noise_dispute"),
+])
+async def test_a_complaint_that_says_nothing_of_what_is_asked_and_the_answer_forwarded(
+        resident, services, outbox, first, first_intent, then, then_intent):
     li = resident("wx-li")
 
-    asked = await li.send(ActionOutOfScope(), "我要投诉物业", "out_of_scope")
+    asked = await li.send(first(), "我要投诉物业", first_intent)
     assert asked.texts == [ASK_WHAT] and outbox() == []
-    answered = await li.send(ActionOutOfScope(), "保安天天在岗亭里睡觉 外人随便进", "out_of_scope")
+    answered = await li.send(then(), "保安天天在岗亭里睡觉 外人随便进", then_intent)
 
     assert answered.texts == [FORWARDED]
     assert outbox()[-1][3] == "居民意见（住址未登记）：保安天天在岗亭里睡觉 外人随便进 请跟进处理，并回复居民。"
+    assert answered.slots.get("request_type") is None and services.tickets.mine("wx-li") == []
+
+
+async def test_a_dispute_answered_to_what_the_complaint_is_about_is_a_dispute(resident):
+    li = resident("wx-li")
+    await li.send(ActionOutOfScope(), "我要投诉物业", "out_of_scope")
+
+    started = await li.send(ActionStartTicket(), "楼上天天半夜蹦迪 吵得睡不着", "noise_dispute")
+
+    assert started.slots["request_type"] == "noise_dispute"
 
 
 async def test_the_same_complaint_twice_is_forwarded_once(resident, outbox):
