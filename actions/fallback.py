@@ -112,8 +112,9 @@ class ActionHumanHandoff(Action):
         if review_id is None and conversation.asks_if_bot(message):  # 你们是机器人吗: asked, not a request
             dispatcher.utter_message(response="utter_who_answers")
             return []
-        if review_id is None and not tracker.active_loop_name and tickets.answer_complaint(dispatcher, tracker):
-            return []  # 我要投诉物业 (human_handoff 0.93): what about, then to the duty manager
+        if review_id is None and not tracker.active_loop_name \
+                and tickets.answer_complaint(dispatcher, tracker):  # 我要投诉物业 (human_handoff 0.93)
+            return []  # what it is about, then to the duty manager
         if review_id is None:  # 转人工, 给我管家电话: the household's butler, whom they can call
             if not name_butler(dispatcher, services, common.sender(tracker)):
                 dispatcher.utter_message(response="utter_human_handoff",
