@@ -519,7 +519,7 @@ class ActionAskAddress(Action):
         building, unit, room = (tracker.get_slot(key) for key in ADDRESS_PARTS)
         facility = tracker.get_slot("facility")
         if not needs_room(tracker.get_slot("request_type"), facility) and not room:  # 电梯坏了: which lift
-            asked = f"{building}栋几单元" if building else "几栋几单元"
+            asked = f"{building}栋几单元" if building else f"几栋{unit}单元" if unit else "几栋几单元"
             dispatcher.utter_message(response="utter_ask_facility_place", asked=asked, facility=facility,
                                      example=location(building or "3", "2", None))
             return []

@@ -178,6 +178,19 @@ async def test_a_lift_is_placed_by_its_building_and_unit_and_no_visit_is_asked(r
     assert (row.building, row.unit, row.room, row.visit_time) == ("3", "2", None, None)
 
 
+async def test_a_lift_whose_unit_was_said_asks_only_the_building(resident, ticket_row):
+    # 2单元电梯停运好几天了 got 请问是几栋几单元的电梯？, the unit it had said asked again.
+    someone = resident("wx-li")
+    await someone.send(ActionStartTicket(), "2单元电梯停运好几天了 老人上不去", "repair",
+                       entities=LIFT + [("unit", "2")])
+
+    asked = await someone.activate_form()
+    summary = await someone.answer("5栋")
+
+    assert asked.texts == ["请问是几栋2单元的电梯？比如“3栋2单元”。"]
+    assert summary.texts[0].startswith("请确认：\n类型：报修\n地址：5栋2单元\n")
+
+
 async def test_a_lift_reported_by_a_known_household_is_at_their_unit_and_its_place_can_be_corrected(
         resident, bound, ticket_row):
     bound("wx-li", "3", "1", "301")
