@@ -195,6 +195,16 @@ async def test_more_about_the_ticket_read_as_cancel_ticket_withdraws_nothing(res
     assert services.tickets.get(FIRST).status == "assigned"
 
 
+async def test_not_to_record_it_after_all_asks_to_withdraw_the_ticket_just_recorded(resident, services):
+    # 这个不用登记了 (nlu_fallback) was offered as more about the ticket: 这句要补充到您刚登记的工单…里吗？
+    li = await reported(resident)
+
+    reply = await li.send(ActionHandleFallback(), "这个不用登记了", **unsure(("cancel_ticket", 0.45), ("deny", 0.39)))
+
+    assert reply.responses == ["utter_cancel_confirm"]
+    assert services.tickets.get(FIRST).status == "assigned"
+
+
 @pytest.mark.parametrize("message", ["单子删了吧 我用开水冲通了", "别让师傅白跑一趟了", "撤销吧"])
 async def test_taking_back_in_other_words_still_asks_to_withdraw(resident, message):
     li = await reported(resident)

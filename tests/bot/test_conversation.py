@@ -101,13 +101,13 @@ def test_asking_calmly_or_a_new_request_is_not_chasing(text):
 @pytest.mark.parametrize("text", [
     "报修的那个不用来了 我自己弄好了", "认证那个单子撤了吧 孩子帮着刷过了", "快递找到了 之前报的作废",
     "噪音那事先不用了 我们自己谈", "别派人了 灯又亮了", "算了不要了 快递找到了", "包裹也找到了", "水管自己又好了",
-    "算了 我不想调解了", "不想麻烦你们了 我自己跟他说"])
+    "算了 我不想调解了", "不想麻烦你们了 我自己跟他说", "这个不用登记了", "刚才那个不用报了"])
 def test_withdrawing_a_request(text):
     assert is_withdrawal(text)
 
 
 @pytest.mark.parametrize("text", ["我家灯不亮了", "快递被人拿错了", "楼上装修吵死了", "找到了漏水的地方 在楼上卫生间",
-                                  "旧柜子我不要了 能放楼道吗", "不想再等了 今天必须来修",
+                                  "旧柜子我不要了 能放楼道吗", "不想再等了 今天必须来修", "不用报警吧 就是有点烟味",
                                   "", None])
 def test_a_new_request_is_not_a_withdrawal(text):
     assert not is_withdrawal(text)
