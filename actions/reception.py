@@ -27,7 +27,8 @@ class ActionReceptionDay(Action):
             return []
         # 接待日要预约吗, 我想在接待日反映一下电梯的问题 需要预约吗: no appointment, and the offer to record it now
         say_reception_days(dispatcher, "appointment" if _APPOINTMENT.search(text) else
-                           "raise" if _RAISE.search(text) else "who" if _WHO.search(text) else None)
+                           "anyone" if _WHO_MAY_COME.search(text) else "raise" if _RAISE.search(text) else
+                           "who" if _WHO.search(text) else None)
         return []
 
 
@@ -38,13 +39,16 @@ _WHICH_DAY = re.compile(r"哪天|哪一天|下个?月|下次|下回|几号|\d{1,
 _WHERE = re.compile(r"哪[里儿个]?(?!天)|地点|地方|位置")
 _HOURS = re.compile(r"几点|时间|多久|开始|结束")
 _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^，,。]{0,4}(反映|反应|说说?|提|讲|投诉|问)")
+# 可以带孩子去吗, 租户能去吗, 让我儿子替我去行吗: who may come
+_WHO_MAY_COME = re.compile(r"带(上|着)?(孩子|小孩|家人|家里人|邻居|老人|朋友|老伴|儿子|女儿|几个|别人)|替我|代我|"
+                           r"谁都(能|可以)|租户|租房|租客|家属|(儿子|女儿|老伴|孩子)[^，,。]{0,3}(去|来)")
 _THIS_MONTHS_DAY = re.compile(r"(这个月|这月|本月)的?(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 # 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
 _WHO = re.compile(r"谁(?!都)|书记|主任|领导|干部|业委会|物业的?(人|经理|负责人)")
 TOLD = ("utter_reception_days", "utter_reception_place", "utter_reception_hours", "utter_reception_raise",
-        "utter_reception_appointment", "utter_reception_who", "utter_reception_complaint",
-        "utter_reception_complaint_forwarded")
+        "utter_reception_appointment", "utter_reception_who", "utter_reception_anyone",
+        "utter_reception_complaint", "utter_reception_complaint_forwarded")
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -52,10 +56,13 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     where (在哪) gets the place, what time (几点开始) the hours, each with the next day; a question
     about the day (下个月呢, 那15号几点到几点) the whole answer again; whether something can be raised
     there (我能去反映楼上噪音的事吗) a yes, and the offer to record it now; who is there (那天书记在吗)
-    who receives residents. False for anything else."""
+    who receives residents; who may come (可以带孩子去吗) that anyone may. False for anything else."""
     text = common.text(tracker)
     if common.last_response(tracker) not in TOLD or tracker.active_loop_name or len(text) > 20:
         return False
+    if _WHO_MAY_COME.search(text):  # 可以带孩子去吗 (out of scope): any resident may come
+        say_reception_days(dispatcher, "anyone")
+        return True
     if _RAISE.search(text):  # 我能去反映楼上噪音的事吗 (read as a check): yes, or tell us now
         say_reception_days(dispatcher, "raise")
         return True
@@ -89,6 +96,7 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     with the hours and the place of the first; or only the ``part`` asked (place, hours), with the
     next day; or (raise) that anything can be raised there, or now; or (appointment) that no
     appointment is needed, and it can be raised now; or (who) who receives residents there; or
+    (anyone) that any resident may come, family and tenants too; or
     (complaint) where a complaint with no request behind it goes: the property phone, or that day;
     or (complaint_forwarded) that, besides ``who`` has it now."""
     today, cal = _today_and_calendar()
@@ -97,7 +105,7 @@ def say_reception_days(dispatcher: CollectingDispatcher, part: Optional[str] = N
     day, hours = _day(following, today), reception.describe_hours(cal.hours)
     if part == "place" and cal.place:
         dispatcher.utter_message(response="utter_reception_place", place=cal.place, next_date=f"{day}{hours}")
-    elif part in ("raise", "appointment", "who", "complaint", "complaint_forwarded"):
+    elif part in ("raise", "appointment", "who", "anyone", "complaint", "complaint_forwarded"):
         dispatcher.utter_message(response=f"utter_reception_{part}", place=cal.place or "现场",
                                  next_date=f"{day}{hours}",
                                  property_phone=common.services().compound_info().property_phone, **values)
