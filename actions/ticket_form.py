@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import guarded
 from actions.reception import say_reception_days
-from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, VISITED, corrected_description,
+from actions.tickets import (ADDRESS_PARTS, FAILED, HANDLED, VISITED, answer_complaint, corrected_description,
                              emergency_first, needs_room, only_unit, room_on_floor, say_address_problem,
                              say_only_unit)
 from bot import conversation, texts
@@ -81,6 +81,9 @@ class ValidateTicketForm(FormValidationAction):
         if handled is None and asked and self._aside(tracker):  # 对了物业费在哪交: answered, then on
             dispatcher.utter_message(response="utter_aside_out_of_scope",
                                      property_phone=common.services().compound_info().property_phone)
+            return [SlotSet(asked, None)]
+        if (handled is None and asked and asked != "description" and self._complains(tracker)
+                and answer_complaint(dispatcher, tracker)):  # 投诉保安态度太差: forwarded, then on
             return [SlotSet(asked, None)]
         kept: List[Dict[Text, Any]] = []
         if handled is None and asked and asked != "description":
@@ -157,6 +160,14 @@ class ValidateTicketForm(FormValidationAction):
                 and not conversation.names_a_time(message) and not address_parser.extract(message)
                 and not conversation.describes_a_person(message)
                 and not conversation.describes_a_parcel(message))
+
+    @staticmethod
+    def _complains(tracker: Tracker) -> bool:
+        """A complaint about something else in the middle of the request (投诉保安态度太差 at the
+        address question), saying what it is about; not one about the other side of a dispute."""
+        message = common.text(tracker)
+        return (conversation.is_complaint(message) and conversation.says_what_is_wrong(message)
+                and not message.startswith("/"))
 
     @staticmethod
     def _only_a_phone(message: str) -> Optional[str]:

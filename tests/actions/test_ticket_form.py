@@ -978,6 +978,26 @@ async def test_a_request_put_off_in_its_first_message_is_kept_and_waits(resident
     assert ticket_row("BX-20261121-0001").description == "我家水龙头坏了"
 
 
+async def test_a_complaint_at_a_question_is_forwarded_and_the_question_asked_again(resident, outbox):
+    # 投诉保安态度太差, at the address question, was taken as the address and the question asked again.
+    someone = await started(resident, None, "卫生间马桶堵了", "repair")
+
+    reply = await someone.answer("投诉保安态度太差", "rate_ticket")
+
+    assert reply.texts[0].startswith("您反映的情况已经转给值班物业经理赵志刚") and reply.texts[1:] == [ASK_ADDRESS]
+    assert someone.asked == "address" and someone.slots["description"] == "卫生间马桶堵了"
+    assert [(to, kind) for to, kind, _, _ in outbox()] == [("zhao", "complaint_forwarded")]
+
+
+async def test_a_complaint_about_the_other_side_of_a_dispute_is_not_forwarded(resident, outbox):
+    someone = await started(resident, None, "楼上天天半夜拖椅子", "noise_dispute")
+    assert someone.asked == "address"
+
+    await someone.answer("我要投诉楼上 他家天天半夜吵", "noise_dispute")
+
+    assert outbox() == []
+
+
 @pytest.mark.parametrize("answer", ["你们效率真高", "今天天气不错"])
 async def test_a_kind_word_or_small_talk_at_the_summary_is_not_part_of_the_request(resident, bound, answer):
     # 你们效率真高 was added to the description; 今天天气不错 became the visit time (今天).
