@@ -164,7 +164,8 @@ class ValidateTicketForm(FormValidationAction):
     @staticmethod
     def _complains(tracker: Tracker) -> bool:
         """A complaint about something else in the middle of the request (投诉保安态度太差 at the
-        address question), saying what it is about; not one about the other side of a dispute."""
+        address question), saying what it is about. (answer_complaint leaves out one that names a
+        neighbour or a request's kind: 我要投诉楼上 is the dispute itself.)"""
         message = common.text(tracker)
         return (conversation.is_complaint(message) and conversation.says_what_is_wrong(message)
                 and not message.startswith("/"))

@@ -1081,7 +1081,7 @@ async def test_a_complaint_with_nothing_open_goes_to_the_duty_manager(resident, 
     reply = await resident("wx-li").send(action(), message, intent)
 
     assert reply.texts == [FORWARDED]
-    assert outbox() == [("zhao", "complaint_forwarded", False, f"居民意见（3栋1单元301）：{message} 请跟进处理，并回复居民。")]
+    assert outbox() == [("zhao", "complaint_forwarded", False, f"居民意见（3栋1单元301）：{message} 请跟进处理。")]
     assert services.tickets.mine("wx-li") == []
 
 
@@ -1100,7 +1100,7 @@ async def test_a_complaint_that_says_nothing_of_what_is_asked_and_the_answer_for
     answered = await li.send(then(), "保安天天在岗亭里睡觉 外人随便进", then_intent)
 
     assert answered.texts == [FORWARDED]
-    assert outbox()[-1][3] == "居民意见（住址未登记）：保安天天在岗亭里睡觉 外人随便进 请跟进处理，并回复居民。"
+    assert outbox()[-1][3] == "居民意见（住址未登记）：保安天天在岗亭里睡觉 外人随便进 请跟进处理。"
     assert answered.slots.get("request_type") is None and services.tickets.mine("wx-li") == []
 
 
@@ -1132,7 +1132,7 @@ async def test_without_a_duty_manager_the_butler_has_the_complaint(resident, ser
 
     assert reply.texts == [FORWARDED.replace("值班物业经理赵志刚", "楼栋红管家王秀英")]
     assert outbox() == [("wang", "complaint_forwarded", False,
-                         "居民意见（3栋1单元301，电话13912345678）：投诉保安态度太差 请跟进处理，并回复居民。")]
+                         "居民意见（3栋1单元301，电话13912345678）：投诉保安态度太差 请跟进处理。")]
 
 
 async def test_a_complaint_the_model_was_unsure_of_is_still_kept_for_the_admins(resident, services, clock):

@@ -237,7 +237,7 @@ def test_a_complaint_reaches_the_duty_manager_whole_as_a_customer_service_text(s
 
     assert fake.received(TEMPLATE) == []
     assert [r.body["touser"] for r in fake.received(SEND)] == [zhao]
-    assert texts_sent(fake) == [f"居民意见（3栋1单元101）：{words} 请跟进处理，并回复居民。"]
+    assert texts_sent(fake) == [f"居民意见（3栋1单元101）：{words} 请跟进处理。"]
 
 
 def test_staff_without_an_openid_are_recorded_as_undeliverable(services, fake, config):
