@@ -42,6 +42,7 @@ _RAISE = re.compile(r"(能|可以|能不能|可不可以|让不让|行不行)[^�
 # 可以带孩子去吗, 租户能去吗, 让我儿子替我去行吗: who may come
 _WHO_MAY_COME = re.compile(r"带(上|着)?(孩子|小孩|家人|家里人|邻居|老人|朋友|老伴|儿子|女儿|几个|别人)|替我|代我|"
                            r"谁都(能|可以)|租户|租房|租客|家属|(儿子|女儿|老伴|孩子)[^，,。]{0,3}(去|来)")
+_THIS_MONTH = re.compile(r"(这个月|这月|本月)")
 _THIS_MONTHS_DAY = re.compile(r"(这个月|这月|本月)的?(?P<day>\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 _APPOINTMENT = re.compile(r"预约|提前约|要约|挂号|排号|报名")
 # 那天书记在吗, 接待日都有谁在, 物业的人来不来: who receives residents there
@@ -79,12 +80,19 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
 
 def say_if_past(dispatcher: CollectingDispatcher, text: str) -> bool:
     """本月15日的接待日已经过了, when the message asks about a reception day of this month (这个月15号,
-    本月三号) that is past; False, and nothing said, otherwise."""
-    asked = _THIS_MONTHS_DAY.search(text or "")
-    if asked is None:
+    本月三号) that is past; 本月的接待日（3日和15日）都已经过了, when it asks about this month's
+    (这个月的接待日是几号) and all are past. False, and nothing said, otherwise."""
+    if not _THIS_MONTH.search(text or ""):
         return False
-    day = address.chinese_number(asked.group("day"))
     today, cal = _today_and_calendar()
+    asked = _THIS_MONTHS_DAY.search(text)
+    if asked is None:  # this month's, no day named
+        if not cal.days_of_month or max(cal.days_of_month) >= today.day:
+            return False
+        dispatcher.utter_message(response="utter_reception_month_past",
+                                 days=reception.describe_days(cal.days_of_month))
+        return True
+    day = address.chinese_number(asked.group("day"))
     if not (day < today.day and day in cal.days_of_month):
         return False
     dispatcher.utter_message(response="utter_reception_day_past", day=day)

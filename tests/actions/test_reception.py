@@ -93,6 +93,15 @@ async def test_a_reception_day_of_this_month_already_past_is_said_to_be(ask, tex
     assert reply.texts[-1].startswith("业主接待日是每月3日和15日。下一次是12月3日（周四）")
 
 
+@pytest.mark.parametrize("today, past", [(date(2026, 11, 24), True), (date(2026, 11, 10), False)])
+async def test_this_months_reception_days_all_past_are_said_to_be(ask, today, past):
+    # 这个月的接待日是几号, on the 24th, got December's days as if they were this month's answer.
+    reply = await ask(today, "这个月的接待日是几号")
+
+    assert (reply.texts[0] == "本月的接待日（3日和15日）都已经过了。") is past
+    assert reply.texts[-1].startswith("业主接待日是每月3日和15日。")
+
+
 async def test_a_reception_day_today_is_said_to_be_today(ask):
     reply = await ask(date(2026, 12, 3))
 
@@ -131,7 +140,8 @@ async def test_which_day_asked_right_after_the_reception_days_gets_them_again(re
 
     reply = await wu.send(action(), question, intent)
 
-    assert reply.texts == told.texts  # the hours and the place again, not 这个问题我暂时帮不上忙
+    assert told.texts[0] == "本月的接待日（3日和15日）都已经过了。"  # on the 21st
+    assert reply.texts == told.texts[1:]  # the hours and the place again, not 这个问题我暂时帮不上忙
     if intent == "nlu_fallback":  # still shown to the admins, to teach the model
         assert [item.text for item in services.review.pending()] == [question]
 
