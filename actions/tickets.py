@@ -550,12 +550,17 @@ def offered_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
     return ((common.last_said(tracker) or {}).get("data") or {}).get("buttons") or []
 
 
+def offered_payloads(tracker: Tracker) -> List[str]:
+    """What each of those buttons sends, without its slash (repair, deny …)."""
+    return [(button.get("payload") or "").lstrip("/") for button in offered_buttons(tracker)]
+
+
 def offered_choice(tracker: Tracker) -> Optional[str]:
     """The request a typed answer takes from the buttons just offered, as a tap would: 是的 when
     one request was offered, 第一个 / 2 by place, 报修 by name. None when it takes none."""
     if common.last_response(tracker) not in OFFERS or not tracker.get_slot("pending_text"):
         return None
-    payloads = [(button.get("payload") or "").lstrip("/") for button in offered_buttons(tracker)]
+    payloads = offered_payloads(tracker)
     kinds = [payload for payload in payloads if payload in REQUEST_TYPES]
     text = common.text(tracker)
     place = conversation.ordinal(text)
@@ -574,8 +579,7 @@ def decline_offer(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optiona
     words = tracker.get_slot("pending_text")
     if not words or common.last_response(tracker) not in DECLINABLE:
         return None
-    payloads = [(button.get("payload") or "").lstrip("/") for button in offered_buttons(tracker)]
-    offered = [kind for kind in payloads if kind in REQUEST_TYPES]
+    offered = [kind for kind in offered_payloads(tracker) if kind in REQUEST_TYPES]
     if len(offered) != 1:
         return None
     declined, kept = conversation.split_other_request(words, offered[0])
@@ -756,7 +760,7 @@ def told_fixed(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     resolved), and the resident that a rating will be asked for then. False unless the words say it
     is solved and one open ticket is meant (the only one, or the one named); 找了个师傅修好了 withdraws."""
     message = common.text(tracker)
-    if not conversation.says_fixed(message) or conversation.is_withdrawal(message):
+    if not conversation.says_fixed(message):
         return False
     services = common.services()
     waiting = open_tickets(tracker, services)
@@ -1002,8 +1006,8 @@ class ActionCancelTicket(Action):
         declined = decline_offer(dispatcher, tracker)  # 这个不用登记了, to 这件快递问题也要帮您登记吗
         if declined is not None:
             return declined
-        if (conversation.says_fixed(message) and not conversation.is_withdrawal(message)
-                and (rate(dispatcher, tracker, only_if_waiting=True) or told_fixed(dispatcher, tracker))):
+        if conversation.says_fixed(message) and (rate(dispatcher, tracker, only_if_waiting=True)
+                                                 or told_fixed(dispatcher, tracker)):
             return []  # 已经修好了 (cancel_ticket 0.81): solved by whoever was sent, not taken back
         cancel(dispatcher, tracker)
         return []

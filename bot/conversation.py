@@ -621,10 +621,11 @@ def is_generic_request(text: str) -> bool:
 
 
 def says_fixed(text: str) -> bool:
-    """师傅来过了 修好了, 灯已经亮了: the resident says the problem is solved (not 还没修好, not 修好了吗)."""
+    """师傅来过了 修好了, 灯已经亮了: the resident says the problem is solved by whoever was sent (not
+    还没修好, not 修好了吗, not 找了个师傅修好了 or 不用来了 已经修好了, which take the request back)."""
     text = text or ""
     return (bool(_FIXED.search(text)) and not _NOT_FIXED.search(text) and not is_question(text)
-            and not re.search(r"(没|没有|还没|未|不)\s*(修|弄|搞|整|处理|解决)?好", text))
+            and not re.search(r"(没|没有|还没|未|不)\s*(修|弄|搞|整|处理|解决)?好", text) and not is_withdrawal(text))
 
 
 def parse_rating(text: str) -> Tuple[Optional[int], bool]:
@@ -654,22 +655,30 @@ def other_party(text: str, own_room: Optional[str], building: Optional[str] = No
     """Who a dispute is with: "3栋602", "楼下401" (named with where it is), or "楼上（602）" worked
     out from the resident's room, or "楼下（不确定哪一户）" when the resident says they cannot tell which flat."""
     text = text or ""
+    said = _relation_said(text)
     if building or room:  # 就是楼下401: 楼下401 (named, so not worked out again: _relation)
         where = f"{building + '栋' if building else ''}{room or ''}"
-        word = next((word for word in _RELATIONS for m in re.finditer(word, text)
-                     if not _NEGATED.search(text[:m.start()])), None)
-        return f"{word}{where}" if word else where
-    for word, offset in _RELATIONS.items():
-        said = [m.start() for m in re.finditer(word, text) if not _NEGATED.search(text[:m.start()])]
-        if said:  # 不是楼下 是对门: 对门
-            shop = _SHOP.match(text, said[0] + len(word))
-            if shop:
-                return f"{word}{shop.group('shop')}"
-            if unsure_which(text):
-                return f"{word}（{UNSURE_FLAT}）"
-            if offset and own_room and own_room.isdigit():
-                return f"{word}（{int(own_room) + offset}）"
-            return word
+        return f"{said[0]}{where}" if said else where
+    if said is None:
+        return None
+    word, start = said
+    shop = _SHOP.match(text, start + len(word))
+    if shop:
+        return f"{word}{shop.group('shop')}"
+    if unsure_which(text):
+        return f"{word}（{UNSURE_FLAT}）"
+    offset = _RELATIONS[word]
+    if offset and own_room and own_room.isdigit():
+        return f"{word}（{int(own_room) + offset}）"
+    return word
+
+
+def _relation_said(text: str) -> Optional[Tuple[str, int]]:
+    """The first of _RELATIONS the text says and does not deny (不是楼下 是对门: 对门), and where."""
+    for word in _RELATIONS:
+        for found in re.finditer(word, text):
+            if not _NEGATED.search(text[:found.start()]):
+                return word, found.start()
     return None
 
 
