@@ -16,8 +16,8 @@ from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
 from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, answer_parcel_station,
-                             asked_after, cancel, decline_offer, offer_detail, offer_request, offered_choice,
-                             rate_aside, safety_or_choice, start_offered)
+                             asked_after, cancel, decline_offer, move_visit, offer_detail, offer_request,
+                             offered_choice, rate_aside, safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -36,7 +36,7 @@ class _UnlessRating(Action, ABC):
         first = safety_or_choice(dispatcher, tracker)  # 谢谢 燃气味好大; 第一个, answered to the buttons
         if first is not None:
             return first
-        if not rate_aside(dispatcher, tracker):
+        if not rate_aside(dispatcher, tracker) and not move_visit(dispatcher, tracker):  # 推迟一天吧 (rating)
             dispatcher.utter_message(response=self.response)
         return []
 
@@ -56,6 +56,8 @@ class ActionGreet(Action):
         first = safety_or_choice(dispatcher, tracker)  # 你好 燃气味好大: safety first; 第一个 to buttons
         if first is not None:
             return first
+        if move_visit(dispatcher, tracker):  # 改下午吧 (greet 0.84), with a visit arranged
+            return []
         detail = None if common.sure(tracker) else offer_detail(dispatcher, tracker)  # not 早上好
         return detail or offer_request(dispatcher, tracker, otherwise="utter_greet")
 
@@ -132,6 +134,8 @@ class ActionAffirm(Action):
             buttons = (said.get("data") or {}).get("buttons")
             dispatcher.utter_message(response="utter_choose_one", buttons=buttons)  # 是的 to 报修 / 快递问题
             return []
+        if move_visit(dispatcher, tracker):  # 好的 那就改到周六上午吧, with a visit arranged
+            return []
         # 好嘞, with a ticket open: how to follow it; 好的 with none: what we can do
         if not acknowledge(dispatcher, tracker, otherwise="utter_affirm_without_context"):
             dispatcher.utter_message(response="utter_affirm_without_context")
@@ -158,5 +162,7 @@ class ActionDeny(Action):
         declined = decline_offer(dispatcher, tracker)  # 不用了 to the second request: the third offered
         if declined is not None:
             return declined
+        if move_visit(dispatcher, tracker):  # 不行 明天上午不在家 改下午吧
+            return []
         dispatcher.utter_message(response="utter_deny_without_context")
         return []

@@ -124,6 +124,8 @@ class ActionStartTicket(Action):
                        for kind in ("repair", "noise_dispute")]
             dispatcher.utter_message(response="utter_fault_or_dispute", buttons=buttons)
             return reset_form() + [SlotSet("confirmed", HANDLED), SlotSet("pending_text", message)]
+        if not emergency and not chosen and move_visit(dispatcher, tracker):
+            return reset_form() + [SlotSet("confirmed", HANDLED)]  # 明天我不在家 能不能换个时间 (parcel 0.98)
         if not emergency and not chosen:
             # 补充一下 已经漏到楼下了, right after a ticket: more about it, else maybe about an open one
             adds = conversation.adds_more(message, request_type)
@@ -658,6 +660,8 @@ class ActionCheckTicket(Action):
         if costs:  # 师傅说要换零件 要收钱吗: what it costs, not the progress
             say_charges(dispatcher, costs, offer=not open_tickets(tracker))
             return []
+        if move_visit(dispatcher, tracker):  # 师傅别今天来了 我不在家 明天上午来吧 (check_ticket 0.69)
+            return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
         if not tickets and tracker.active_loop_name:  # 你们到底管不管, asked before submitting the first
@@ -777,6 +781,36 @@ def told_fixed(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     return True
 
 
+def move_visit(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """上门时间能改到周六上午吗, 明天上午家里没人 改下午, 明天我不在家 能不能换个时间 (read as out of
+    scope, a parcel problem, a check …), said while a visit is arranged for an open ticket: the
+    visit is moved (or the assignee asked to arrange another), and the resident told so. The
+    ticket is the one the words name (by number or kind), else the newest with a visit. False when
+    the words move no visit, or no visit is arranged."""
+    message = common.text(tracker)
+    if tracker.active_loop_name or conversation.visit_moved(message) is None:
+        return False
+    services = common.services()
+    visits = [view for view in open_tickets(tracker, services)
+              if view.request_type in VISITED and view.visit_time]
+    if not visits:
+        return False
+    view = asked_about(visits, message)[0]
+    # 改下午吧: the day it was, when that was said today (明天 said yesterday is today)
+    said_today = view.created_at.date() == services.now().astimezone(view.created_at.tzinfo).date()
+    when = conversation.visit_moved(message, before=view.visit_time if said_today else "")
+    outcome = services.tickets.move_visit(common.sender(tracker), view.number, when, message)
+    if outcome.result not in ("moved", "unchanged"):
+        return False
+    if when:
+        dispatcher.utter_message(response="utter_visit_moved", number=view.number, time=when,
+                                 **assignee_values(view))
+    else:
+        dispatcher.utter_message(response="utter_visit_not_suitable", number=view.number,
+                                 **assignee_values(view))
+    return True
+
+
 def open_tickets(tracker: Tracker, services=None) -> List[TicketView]:
     """The resident's open tickets (not those waiting for a rating), newest first."""
     mine = (services or common.services()).tickets.mine(common.sender(tracker))
@@ -790,6 +824,8 @@ def asked_after(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     tickets the words name, when there are such). False when there is none, or the words do not
     ask after one. A complaint (我要投诉 说好的上午来 人也没来) asks after it too: chased, and the duty
     manager told."""
+    if move_visit(dispatcher, tracker):  # 明天上午家里没人 改下午 (out of scope 1.0): the visit moved
+        return True
     message = common.text(tracker)
     complains = conversation.is_complaint(message) and not conversation.names_the_other_side(message)
     if tracker.active_loop_name or not (conversation.is_follow_up(message) or complains):
@@ -999,6 +1035,8 @@ class ActionCancelTicket(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         message = common.text(tracker)
+        if move_visit(dispatcher, tracker):  # 今天别来了 改天吧: the visit moved, not the request taken back
+            return []
         if not conversation.takes_back(message) and not numbers.find_number(message):
             # 对了是卫生间那个水管, read as cancel_ticket: nothing in it takes anything back
             from actions.fallback import not_understood  # (the fallback builds on this module)

@@ -216,6 +216,21 @@ _TIME_FILLER = re.compile(r"以后|之后|以前|之前|左右|前后|比较|最
                           r"一天|下周|这周|本周|[前后点分半到至或和都来吧呀啊的了再]")
 _DENIAL_LEAD = re.compile(r"^\s*((上门)?时间)?\s*(不对|错了|有误|说错了|写错了|不正确)[了啊呀哦的]*\s*")
 _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
+# Moving a visit already arranged: a word of changing its time (上门时间能改到周六吗, 改下午, 推迟一天), or
+# of not being in (明天上午家里没人, 临时有事, 别今天来了) said with a day or an hour. Not 协调一下时间 (a
+# mediation), 改天再聊, 是不是推迟了 (a pension), nor a question of when (换到哪天了).
+_MOVE = re.compile(r"时间.{0,4}(改|换|挪|推迟|提前|延后)|(改|换|挪)(个|一下|下)?时间|"
+                   r"(改|换|挪|推|提前)(成|到|为|在)?(?=\s*(" + _WHEN.pattern + r"))|"
+                   r"(推迟|延后|往后推|往后挪|晚)(一|两|几)(天|下)")
+_NOT_IN = re.compile(r"(不|没)在家|家里?没人|没人在家|有(点|些)?事(?![找问想要说跟和请])|"
+                     r"别(今天|明天|今晚|上午|下午|晚上|现在|这会儿?)?来")
+_ANOTHER_DAY = re.compile(r"改天(再)?(来|上门|约|修)|改天吧|换个(时间|日子)|另(外)?约(个)?时间|再约(个)?时间")
+# Not a visit moved: a question of when, the reception days, a mediation, a delivery.
+_MOVE_ASKED = re.compile(r"哪天|哪一天|什么时候|啥时候|几点|几号(?!楼)|接待|调解|协调|快递|包裹|顺丰|京东|到货|代收|签收")
+_DAY = re.compile(r"今天|明天|后天|大后天|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|\d{1,2}\s*号")
+# Around the new time in its part: 那就/改成 before it, 来吧/行不/可以吗 after it.
+_MOVED_TO = re.compile(r"^.*(改|换|调|挪|推|提前)(成|到|为|在)?|^\s*(师傅|那就|那|就|请|麻烦)+")
+_MOVED_TAIL = re.compile(r"(再|过)?(来|上门|过来)?(吧|呗|行不行|行不|行吗|可以吗|可以不|好吗|好不好|成吗|吗|呢)?[。！!？?～~.]*$")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面": 0}
@@ -426,6 +441,33 @@ def availability(text: str) -> Optional[str]:
             return visit_time(re.sub(r"^(我|俺|我们|我家)(一般)?", "", said))
         lead = part + " " if _WHEN.search(part) and len(part) <= 4 else ""
     return None
+
+
+def visit_moved(text: str, before: str = "") -> Optional[str]:
+    """A visit already arranged, moved (上门时间能改到周六上午吗, 明天上午家里没人 改下午, 明天我不在家): the
+    new time as visit_time writes it, with the day of another part when only an hour is given
+    (不好意思 明天上午临时有事 师傅下午来行不 → 明天下午), else the day of the time ``before`` (明天上午,
+    then 改下午吧 → 明天下午); "" when the words only say when the resident cannot (明天我不在家
+    能不能换个时间). None when they move no visit."""
+    text = text or ""
+    if not (_MOVE.search(text) or _ANOTHER_DAY.search(text) or (_NOT_IN.search(text) and _WHEN.search(text))):
+        return None
+    taken_back = is_withdrawal(text) and not _ANOTHER_DAY.search(text)
+    if (_MOVE_ASKED.search(text) or taken_back or _FAULT.search(text)
+            or kinds_named(text) - {"repair", "pension_certification"}):
+        return None  # 换到哪天了, 别来了 已经修好了, 暖气一点都不热 孩子不在家, 今天有快递到 我不在家
+    parts = [text[start:end] for start, end in _parts_of_message(text)]
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if not names_a_day_or_hour(part) or _NOT_IN.search(part) or _PAST.search(part):
+            continue
+        when = _MOVED_TAIL.sub("", _MOVED_TO.sub("", part)).strip()
+        if not when or not names_a_day_or_hour(when) or not _mostly_a_time(when):
+            continue
+        day = next((found.group() for earlier in reversed(parts[:index] + [before or ""])
+                    for found in [_DAY.search(earlier)] if found), "")
+        return visit_time(when if _DAY.search(when) or not day else day + when)
+    return ""
 
 
 def time_given(text: str) -> Optional[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple, Union
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ COMPLAINT_TOLD = "居民投诉，已告知值班经理："  # a complaint the du
 # offered as more about it (已经找过他们了 没用); one tap adds it to the ticket.
 DETAIL_WINDOW = timedelta(hours=1)
 DETAIL_REASON = "居民补充："
+VISIT_REASON = "居民改上门时间："
 # 又不行了 this long after a ticket was closed (rated, or closed unrated by the scheduler): that
 # request is offered again, with the earlier ticket named.
 RECENTLY_CLOSED = timedelta(days=30)
@@ -77,6 +78,7 @@ class TicketView:
     routing_note: str = ""
     rating: Optional[int] = None
     reporters: int = 1
+    visit_time: str = ""  # when the resident said a visit suits (repairs, the errand)
     joined_existing: bool = False  # this report joined a ticket someone else opened
     # An emergency reported again while its ticket is open: "alerted" (the staff were alerted
     # again) or "recently_alerted" (they were, less than REALERT_AFTER ago). None otherwise.
@@ -271,13 +273,9 @@ class TicketService:
         to its description and its events, and its assignee told. "not_open" when it is closed or
         withdrawn by now, "not_found" when it is not theirs."""
         with transaction(self.services.factory) as session:
-            resident = common.resident(session, openid)
-            ticket = next((t for t in (self._tickets_of(session, resident) if resident else [])
-                           if t.number == number), None)
-            if ticket is None:
-                return Outcome("not_found")
-            if Status(ticket.status) not in lifecycle.OPEN:
-                return Outcome("not_open", (self._view(ticket),))
+            ticket = self._own_open(session, openid, number)
+            if isinstance(ticket, Outcome):
+                return ticket
             text = text.strip()[:conversation.MAX_DESCRIPTION]
             if text not in ticket.description:
                 ticket.description = f"{ticket.description}；{DETAIL_REASON}{text}"
@@ -288,6 +286,45 @@ class TicketService:
                                 type=texts.label("request_types", ticket.request_type), text=text[:200],
                                 location=common.location(ticket.building, ticket.unit, ticket.room))
             return Outcome("added", (self._view(ticket),))
+
+    def _own_open(self, session: Session, openid: str, number: str) -> Union[Ticket, Outcome]:
+        """The resident's ticket ``number`` if it is open; else why not: "not_found" (not theirs),
+        "not_open" (closed or withdrawn by now)."""
+        resident = common.resident(session, openid)
+        ticket = next((t for t in (self._tickets_of(session, resident) if resident else [])
+                       if t.number == number), None)
+        if ticket is None:
+            return Outcome("not_found")
+        if Status(ticket.status) not in lifecycle.OPEN:
+            return Outcome("not_open", (self._view(ticket),))
+        return ticket
+
+    def move_visit(self, openid: str, number: str, when: str, words: str) -> Outcome:
+        """The resident moves the visit of an open ticket they reported: to ``when`` (改成明天下午: the
+        ticket's visit time is that now), or, with ``when`` empty, away from a time that no longer
+        suits (明天我不在家: the assignee is to arrange another). Their words are an event, and the
+        assignee is told. "unchanged" when ``when`` is the visit time already (said twice),
+        "not_open" when the ticket is no longer open, "not_found" when it is not theirs."""
+        with transaction(self.services.factory) as session:
+            ticket = self._own_open(session, openid, number)
+            if isinstance(ticket, Outcome):
+                return ticket
+            when, words = when.strip()[:100], words.strip()[:200]
+            if when and when == ticket.visit_time:
+                return Outcome("unchanged", (self._view(ticket),))
+            if when:
+                ticket.visit_time = when
+            ticket.updated_at = self.services.now()
+            session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                    actor=f"resident:{openid}", at=ticket.updated_at,
+                                    reason=(VISIT_REASON + words)[:500]))
+            values = dict(number=ticket.number, type=texts.label("request_types", ticket.request_type),
+                          text=words, location=common.location(ticket.building, ticket.unit, ticket.room))
+            if when:
+                outbox.to_staff(session, ticket.assignee_id, ticket, "visit_moved", time=when, **values)
+            else:
+                outbox.to_staff(session, ticket.assignee_id, ticket, "visit_not_suitable", **values)
+            return Outcome("moved", (self._view(ticket),))
 
     def complete_location(self, openid: str, *, building: str, unit: Optional[str], room: Optional[str],
                           within: timedelta = timedelta(hours=1)) -> List[str]:
@@ -695,7 +732,7 @@ class TicketService:
             due_at=ticket.due_at.astimezone(self.tz) if ticket.due_at else None,
             created_at=ticket.created_at.astimezone(self.tz), emergency=ticket.emergency,
             home_visit=ticket.home_visit, routing_note=ticket.routing_note, rating=ticket.rating,
-            reporters=len(ticket.reporters))
+            reporters=len(ticket.reporters), visit_time=ticket.visit_time or "")
 
 
 def _reopen_reason(score: Optional[int], comment: str) -> str:

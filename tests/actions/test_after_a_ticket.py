@@ -8,7 +8,8 @@ import pytest
 
 from actions.fallback import ActionHandleFallback
 from actions.replies import ActionAffirm, ActionDeny, ActionGreet, ActionOutOfScope
-from actions.tickets import ActionCancelTicket, ActionRateTicket, ActionStartTicket, ActionSubmitTicket
+from actions.tickets import (ActionCancelTicket, ActionCheckTicket, ActionRateTicket, ActionStartTicket,
+                             ActionSubmitTicket)
 from bot.tickets.lifecycle import Status
 from tests.actions.conftest import open_ticket
 
@@ -345,3 +346,76 @@ async def test_a_score_with_nothing_to_rate_is_still_told_so(resident):
     reply = await resident("wx-li").send(ActionRateTicket(), "5分", "rate_ticket")
 
     assert reply.responses == ["utter_nothing_to_rate"]
+
+
+# -- moving the visit arranged ----------------------------------------------------------------
+# Each reading is the shipped model's, met talking to `make run`: none of these is a request of its own.
+@pytest.mark.parametrize("action, message, intent, confidence, when", [
+    (ActionOutOfScope(), "不好意思 明天上午临时有事 师傅下午来行不", "out_of_scope", 1.0, "明天下午"),
+    (ActionCheckTicket(), "师傅别明天来了 我不在家 后天上午来吧", "check_ticket", 0.69, "后天上午"),
+    (ActionGreet(), "改下午吧", "greet", 0.84, "明天下午"),  # the day of the time said before
+    (ActionRateTicket(), "上门时间能改到周六上午吗", "rate_ticket", 0.74, "周六上午"),
+])
+async def test_a_new_time_for_the_visit_moves_it_and_tells_the_assignee(resident, services, outbox, action,
+                                                                       message, intent, confidence, when):
+    li = await reported(resident)
+
+    reply = await li.send(action, message, intent, confidence=confidence)
+
+    assert reply.texts == [f"好的，{FIRST}的上门时间改为{when}，已告诉楼栋红管家王秀英。"]
+    assert services.tickets.get(FIRST).visit_time == when
+    assert services.tickets.events(FIRST)[-1].reason == f"居民改上门时间：{message}"
+    assert outbox()[-1] == ("wang", "visit_moved", False,
+                            f"居民把工单 {FIRST}（报修）的上门时间改为{when}。原话：{message} 地址：3栋1单元301。")
+
+
+@pytest.mark.parametrize("action, message, parse", [
+    (ActionStartTicket(), "明天我不在家 能不能换个时间", dict(intent="parcel", confidence=0.98)),  # no parcel
+    (ActionCancelTicket(), "今天别来了 改天吧", dict(intent="cancel_ticket", confidence=0.9)),  # not taken back
+    (ActionHandleFallback(), "约的时间我去不了了 不好意思换个时间吧",
+     unsure(("cancel_ticket", 0.38), ("check_ticket", 0.27))),
+])
+async def test_a_time_that_no_longer_suits_asks_the_assignee_to_arrange_another(resident, services, outbox,
+                                                                               action, message, parse):
+    li = await reported(resident)
+
+    reply = await li.send(action, message, **parse)
+
+    assert reply.texts == [f"好的，已告诉楼栋红管家王秀英原定的时间您不方便，会和您另约上门时间（{FIRST}）。"
+                           "您要是想好了哪天方便，直接告诉我就行，比如“改成周六上午”。"]
+    ticket = services.tickets.get(FIRST)
+    assert (ticket.status, ticket.visit_time) == ("assigned", "明天上午")
+    assert li.slots.get("request_type") is None  # no form begun
+    assert outbox()[-1] == ("wang", "visit_not_suitable", False,
+                            f"工单 {FIRST}（报修）原定的上门时间居民不方便：{message} 请联系居民另约时间，地址：3栋1单元301。")
+
+
+async def test_the_same_time_said_twice_tells_the_assignee_once(resident, services, outbox):
+    li = await reported(resident)
+    await li.send(ActionOutOfScope(), "明天上午家里没人 改下午", "out_of_scope", confidence=1.0)
+
+    again = await li.send(ActionOutOfScope(), "明天上午家里没人 改下午", "out_of_scope", confidence=1.0)
+
+    assert again.texts == [f"好的，{FIRST}的上门时间改为明天下午，已告诉楼栋红管家王秀英。"]
+    assert [kind for _, kind, _, _ in outbox()].count("visit_moved") == 1
+
+
+async def test_with_no_visit_arranged_the_words_move_nothing(resident, services, outbox):
+    alone = await resident("wx-li").send(ActionOutOfScope(), "明天上午家里没人 改下午", "out_of_scope",
+                                         confidence=1.0)
+    open_ticket(services, "wx-li", "楼上天天半夜跺脚", "noise_dispute")  # a mediation: no visit time
+    mediated = await resident("wx-li").send(ActionOutOfScope(), "明天上午家里没人 改下午", "out_of_scope",
+                                            confidence=1.0)
+
+    assert alone.responses == ["utter_out_of_scope"]
+    assert mediated.responses == ["utter_offer_detail"]  # more about the dispute just reported?
+    assert not [kind for _, kind, _, _ in outbox() if kind.startswith("visit_")]
+
+
+async def test_a_delivery_while_out_is_not_the_visit_moved(resident, services, outbox):
+    li = await reported(resident)
+
+    reply = await li.send(ActionStartTicket(), "今天有个顺丰要到 我不在家 管家能帮签一下吗", "parcel", confidence=0.9)
+
+    assert "utter_visit_not_suitable" not in reply.responses and li.slots["request_type"] == "parcel"
+    assert services.tickets.get(FIRST).visit_time == "明天上午"

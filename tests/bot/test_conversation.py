@@ -9,7 +9,7 @@ from bot import conversation
 from bot.conversation import (correction_part, is_cancel, is_chasing, is_follow_up, is_generic_request, is_no,
                               is_withdrawal, is_yes, kind_meant, kinds_named, meaningful_length, names_a_time,
                               other_party, other_request, parse_rating, rating_aside, relative_party,
-                              split_other_request, time_given, visit_time, without_greeting)
+                              split_other_request, time_given, visit_moved, visit_time, without_greeting)
 
 
 # -- ratings -------------------------------------------------------------------------------------
@@ -207,6 +207,31 @@ def test_a_new_time_is_kept_without_the_words_around_it(text, kept):
 ])
 def test_a_corrected_time_is_the_new_time(text, kept):
     assert time_given(text) == kept
+
+
+@pytest.mark.parametrize("text, before, moved", [
+    ("师傅明天能来吗 我明天上午不在家 改成明天下午吧", "", "明天下午"),
+    ("上门时间能改到周六上午吗", "", "周六上午"),
+    ("不好意思 明天上午临时有事 师傅下午来行不", "", "明天下午"),  # the day of another part
+    ("改下午吧", "明天上午", "明天下午"), ("改下午吧", "随时", "下午"),  # the day of the time before
+    ("修水管的时间改一下 改成后天", "", "后天"), ("认证的时间改到周六", "", "周六"),
+    ("明天我不在家 能不能换个时间", "", ""), ("推迟一天吧", "", ""), ("今天别来了 改天吧", "", ""),
+])
+def test_a_visit_moved(text, before, moved):
+    assert visit_moved(text, before) == moved
+
+
+@pytest.mark.parametrize("text", [
+    "师傅明天能来吗", "厨房水管漏了 明天上午在家", "明天上午在家吗",  # asked, or a new request
+    "我明天有事找你们", "改天再聊", "改成3栋2单元502", "电话改成13912345678",
+    "上次认证没成功说换个时间再来 换到哪天了",  # asks when
+    "隔壁装修电锤一响根本睡不了 能不能帮忙协调一下时间",  # a mediation
+    "今天有个顺丰要到 我不在家 管家能帮签一下吗",  # a delivery
+    "老两口住一楼 暖气一点都不热 孩子不在家 求帮忙看看",  # a fault
+    "上门认证先撤了 老人回老家了 下个月回来再约",  # taken back
+])
+def test_no_visit_moved(text):
+    assert visit_moved(text) is None
 
 
 @pytest.mark.parametrize("text", [

@@ -478,6 +478,24 @@ def test_more_said_after_the_ticket_is_added_to_it_and_nothing_is_withdrawn_by_i
     assert [n.kind for n in stored.notifications][-1] == "detail_added"
 
 
+def test_the_visit_moved_after_the_ticket_is_recorded_on_it_and_no_request_begins(assistant, db):
+    """明天我不在家 能不能换个时间 (read as a parcel problem, 0.98) began a parcel request; a new time
+    said after the ticket (out of scope, 1.0) was answered with the ticket's progress and lost."""
+    sender = "rest-visit-moved"
+    number = _number(_conversation(assistant, sender, "厨房水龙头关不紧 一直滴水 2栋2单元602", "明天上午",
+                                   "确认")[-1])
+
+    moved = _say(assistant, sender, "不好意思 明天上午临时有事 师傅下午来行不")
+    cannot = _say(assistant, sender, "明天我不在家 能不能换个时间")
+
+    assert moved == f"好的，{number}的上门时间改为明天下午，已告诉楼栋红管家刘建华。"
+    assert cannot.startswith(f"好的，已告诉楼栋红管家刘建华原定的时间您不方便，会和您另约上门时间（{number}）。")
+    stored = _recorded(db, number)
+    assert (stored.ticket.status, stored.ticket.visit_time) == ("assigned", "明天下午")
+    assert [n.kind for n in stored.notifications][-2:] == ["visit_moved", "visit_not_suitable"]
+    assert _say(assistant, sender, "查询工单").startswith(f"{number}（报修）")  # still the only ticket
+
+
 def test_in_the_middle_of_a_repair_a_pause_an_aside_and_who_lives_there(assistant, db):
     """At the address question: 等我问问我儿子 got the question again at once, 对了物业费在哪交 the
     question again as if unsaid, 家里就我一个老太太 腿脚不好 was dropped. Then 转人工 gave no name."""

@@ -588,6 +588,23 @@ def test_a_detail_only_for_one_s_own_open_ticket(any_db_services, clock):
     assert services.tickets.just_reported("wx-1") is None
 
 
+def test_a_visit_moved_only_on_one_s_own_open_ticket_and_the_row_keeps_the_new_time(any_db_services, clock):
+    services = any_db_services
+    number = services.tickets.submit(repair("wx-1", visit_time="明天上午")).number
+
+    assert services.tickets.move_visit("wx-2", number, "明天下午", "改下午").result == "not_found"
+    assert services.tickets.move_visit("wx-1", number, "明天下午", "改下午").result == "moved"
+    assert services.tickets.move_visit("wx-1", number, "明天下午", "改下午吧").result == "unchanged"
+    assert services.tickets.move_visit("wx-1", number, "", "明天我不在家").result == "moved"
+
+    assert ticket_row(services, number).visit_time == "明天下午"  # not knowing when is not a time
+    assert [kind for _, kind, _, _ in staff_notifications(services) if kind.startswith("visit_")] == [
+        "visit_moved", "visit_not_suitable"]
+    services.tickets.cancel("wx-1", number)
+    assert services.tickets.move_visit("wx-1", number, "周六上午", "改周六上午").result == "not_open"
+    assert ticket_row(services, number).visit_time == "明天下午"
+
+
 def test_only_a_ticket_reported_within_the_hour_is_just_reported(any_db_services, clock):
     services = any_db_services
     services.tickets.submit(repair("wx-1"))
