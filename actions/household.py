@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, rate_aside,
-                             only_unit, say_address_problem, say_missing, say_only_unit)
+from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, only_unit, phone_given,
+                             rate_aside, say_address_problem, say_missing, say_only_unit)
 from bot import conversation
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
@@ -53,9 +53,8 @@ class ActionUpdateHousehold(Action):
             for number in placed:
                 dispatcher.utter_message(response="utter_emergency_location_added", number=number,
                                          location=location(building, unit, None))  # the lift's place
-            if phone:  # "我电话13812345678": nothing else to ask
-                services.residents.set_phone(openid, phone)
-                dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+            if phone:  # "我电话13812345678": nothing else to ask; the assignees of open tickets told
+                phone_given(dispatcher, tracker, phone)
                 offer_still_open(dispatcher, tracker)
                 return []
             if placed:

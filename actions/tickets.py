@@ -226,7 +226,8 @@ class ActionStartTicket(Action):
         if len(message) > conversation.MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long")
             return []
-        message = conversation.without_put_off(conversation.without_greeting(message))
+        message = conversation.without_introduction(conversation.without_greeting(message))  # 我是5栋301的
+        message = conversation.without_put_off(message)
         description, other = conversation.split_other_request(message, request_type)
         also_said = [SlotSet("also_said", other[1])] if other else []
         if conversation.meaningful_length(description) < 2 or conversation.is_generic_request(description):
@@ -662,6 +663,10 @@ class ActionCheckTicket(Action):
             return []
         if move_visit(dispatcher, tracker):  # 师傅别今天来了 我不在家 明天上午来吧 (check_ticket 0.69)
             return []
+        phone = common.entity(tracker, "phone")
+        if phone and not tracker.active_loop_name:  # 代办员来之前能先打个电话吗 我电话138… (check_ticket 0.82)
+            phone_given(dispatcher, tracker, phone)
+            return []
         services = common.services()
         tickets = services.tickets.mine(common.sender(tracker))
         if not tickets and tracker.active_loop_name:  # 你们到底管不管, asked before submitting the first
@@ -809,6 +814,21 @@ def move_visit(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         dispatcher.utter_message(response="utter_visit_not_suitable", number=view.number,
                                  **assignee_values(view))
     return True
+
+
+def phone_given(dispatcher: CollectingDispatcher, tracker: Tracker, phone: str) -> None:
+    """我电话13855556666 outside a request: kept as the resident's phone (staff see it with each of
+    their tickets); with tickets open, the words go on each (代办员来之前能先打个电话吗 我电话138…),
+    and their assignees are told."""
+    services, openid = common.services(), common.sender(tracker)
+    services.residents.set_phone(openid, phone)
+    told = [view for view in open_tickets(tracker, services)
+            if services.tickets.add_detail(openid, view.number, common.text(tracker)).result == "added"]
+    if not told:
+        dispatcher.utter_message(response="utter_phone_saved", phone=phone)
+        return
+    people = dict.fromkeys("{role}{assignee}".format(**assignee_values(view)) for view in told)
+    dispatcher.utter_message(response="utter_phone_told", phone=phone, who="、".join(people))
 
 
 def open_tickets(tracker: Tracker, services=None) -> List[TicketView]:

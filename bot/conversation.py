@@ -176,6 +176,12 @@ _PERSON = re.compile(rf"(叫|名字(是|叫)?|姓名(是)?)\s*[:：]?\s*[{_SURNA
 _PARCEL = re.compile(r"取件码|取货码|提货码|单号|中通|申通|圆通|韵达|顺丰|京东快递|邮政|EMS|极兔|德邦|丰巢|菜鸟", re.IGNORECASE)
 _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不在|在么|哈喽|哈啰|hello(?![a-z])|hi(?![a-z])|嗨|喂|打扰了|打扰一下)"
                        r"[啊呀哈吖呢]*[\s，,。.！!？?~～、]*)+", re.IGNORECASE)
+# Who is writing, by their address alone (我是5栋1单元301的, 俺家住3-2-502): the ticket has the address.
+_N = r"[\d一二三四五六七八九十两零〇幺]"
+_INTRODUCTION = re.compile(rf"^\s*(我|俺|咱|我们|我家|俺家|咱家)(是|住|住在|家住|家在|在)?\s*{_N}+\s*(栋|幢|号楼|座|#|-)"
+                           rf"[\d一二三四五六七八九十两零〇幺栋幢号楼座单元室#\-\s]*?(的)?(住户|业主|居民|租户)?"
+                           r"\s*[，,。\s]+")
+_ANOTHER_ADDRESS = re.compile(rf"{_N}+\s*(栋|幢|号楼|单元|室)|(?<!\d)\d{{3,4}}(?!\d)|\d+-\d+")
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
 # Where a part was taken out of a message: a run of separators becomes its first, none at the ends.
 _SEPARATORS = re.compile(r"[，,。；;！!？?\s]{2,}")
@@ -271,6 +277,17 @@ def without_greeting(text: str) -> str:
     """The request without the greeting before it (你好 我家水管漏了 → 我家水管漏了), as staff read it."""
     rest = _GREETING.sub("", text or "").strip()
     return rest if meaningful_length(rest) >= 2 else (text or "").strip()
+
+
+def without_introduction(text: str) -> str:
+    """The request without the address that introduces its writer (我是5栋1单元301的 我妈85了… →
+    我妈85了…): the ticket shows the address. Unchanged when little else is said, or the address is
+    part of the request (5栋1单元301漏水了), or a name follows it (我是3号楼的老张), or another address
+    does (the ticket's is then another flat's)."""
+    rest = _INTRODUCTION.sub("", text or "", count=1)
+    if meaningful_length(rest) < 2 or _ANOTHER_ADDRESS.search(rest):
+        return text or ""  # 我住3栋1单元101 帮我妈报个修 她家在5栋1单元301: whose flat it is stays said
+    return rest
 
 
 def is_acknowledgement(text: str) -> bool:

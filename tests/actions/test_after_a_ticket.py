@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from actions.fallback import ActionHandleFallback
+from actions.household import ActionUpdateHousehold
 from actions.replies import ActionAffirm, ActionDeny, ActionGreet, ActionOutOfScope
 from actions.tickets import (ActionCancelTicket, ActionCheckTicket, ActionRateTicket, ActionStartTicket,
                              ActionSubmitTicket)
@@ -419,3 +420,26 @@ async def test_a_delivery_while_out_is_not_the_visit_moved(resident, services, o
 
     assert "utter_visit_not_suitable" not in reply.responses and li.slots["request_type"] == "parcel"
     assert services.tickets.get(FIRST).visit_time == "明天上午"
+
+
+# -- a phone number given after the ticket ------------------------------------------------------
+async def test_a_phone_number_after_the_ticket_is_kept_and_goes_to_its_assignee_with_the_words(resident, services,
+                                                                                             outbox):
+    li = await reported(resident)
+    message = "师傅来之前能先打个电话吗 我电话13855556666"
+
+    reply = await li.send(ActionCheckTicket(), message, "check_ticket", confidence=0.82)  # the model's reading
+
+    assert reply.texts == ["好的，已记下您的电话13855556666，也转告了楼栋红管家王秀英，会用这个号码联系您。"]
+    assert services.residents.profile("wx-li").phone == "13855556666"
+    assert services.tickets.get(FIRST).description.endswith(f"；居民补充：{message}")
+    assert outbox()[-1] == ("wang", "detail_added", False,
+                            f"居民补充了工单 {FIRST}（报修）的情况：{message} 地址：3栋1单元301。")
+
+
+async def test_a_phone_number_with_nothing_open_is_kept(resident, services, outbox):
+    reply = await resident("wx-li").send(ActionUpdateHousehold(), "我的电话是13912345678 有事打这个", "inform")
+
+    assert reply.texts == ["好的，已记下您的电话13912345678，工作人员上门前会先联系您。"]
+    assert services.residents.profile("wx-li").phone == "13912345678"
+    assert outbox() == []

@@ -209,6 +209,21 @@ def test_a_corrected_time_is_the_new_time(text, kept):
     assert time_given(text) == kept
 
 
+@pytest.mark.parametrize("text, kept", [
+    ("我是5栋1单元301的 我妈今年85了 腿脚不好", "我妈今年85了 腿脚不好"),
+    ("我是3栋2单元502的业主，厨房水管漏水", "厨房水管漏水"), ("我家3-2-502 马桶堵了", "马桶堵了"),
+    ("我们是18栋1单元1802的住户 电梯坏了", "电梯坏了"),
+    ("5栋1单元301漏水了", "5栋1单元301漏水了"),  # the address is in the request's words
+    ("我是3号楼的老张 俺家厕所堵了", "我是3号楼的老张 俺家厕所堵了"),  # who, by name
+    ("我是3栋2单元502的", "我是3栋2单元502的"),  # nothing else said
+    ("我住3栋1单元101 帮我妈报个修 她家在5栋1单元301 马桶堵了",  # the ticket is at another flat
+     "我住3栋1单元101 帮我妈报个修 她家在5栋1单元301 马桶堵了"),
+    ("我住3栋502 楼上602天天跺脚", "我住3栋502 楼上602天天跺脚"),  # the other party's flat follows
+])
+def test_the_address_that_introduces_the_writer_is_left_out_of_the_description(text, kept):
+    assert conversation.without_introduction(text) == kept
+
+
 @pytest.mark.parametrize("text, before, moved", [
     ("师傅明天能来吗 我明天上午不在家 改成明天下午吧", "", "明天下午"),
     ("上门时间能改到周六上午吗", "", "周六上午"),
