@@ -423,12 +423,11 @@ async def test_a_delivery_while_out_is_not_the_visit_moved(resident, services, o
 
 
 # -- a phone number given after the ticket ------------------------------------------------------
-async def test_a_phone_number_after_the_ticket_is_kept_and_goes_to_its_assignee_with_the_words(resident, services,
-                                                                                             outbox):
+async def test_a_phone_number_after_the_ticket_is_kept_and_goes_to_its_assignee(resident, services, outbox):
     li = await reported(resident)
     message = "师傅来之前能先打个电话吗 我电话13855556666"
 
-    reply = await li.send(ActionCheckTicket(), message, "check_ticket", confidence=0.82)  # the model's reading
+    reply = await li.send(ActionCheckTicket(), message, "check_ticket", confidence=0.82)  # the model's
 
     assert reply.texts == ["好的，已记下您的电话13855556666，也转告了楼栋红管家王秀英，会用这个号码联系您。"]
     assert services.residents.profile("wx-li").phone == "13855556666"

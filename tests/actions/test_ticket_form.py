@@ -1174,7 +1174,7 @@ async def test_other_addresses_in_the_words_are_left_as_written(resident, messag
     assert wu.slots["description"] == message
 
 
-async def test_the_address_that_introduces_the_resident_is_the_ticket_s_and_not_repeated_in_its_words(resident):
+async def test_the_address_introducing_the_resident_is_the_ticket_s_and_not_repeated_in_its_words(resident):
     wu = resident("wx-wu")
 
     await wu.send(ActionStartTicket(), "你好 我是5栋1单元301的 我妈今年85了 腿脚不好 养老金认证还没做 能来家里帮忙吗",
