@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.common import guarded
-from actions.tickets import (ActionStartTicket, emergency_first, offer_still_open, only_unit, phone_given,
-                             rate_aside, say_address_problem, say_missing, say_only_unit)
+from actions.tickets import (ActionStartTicket, emergency_first, offer_detail, offer_still_open, only_unit,
+                             phone_given, rate_aside, say_address_problem, say_missing, say_only_unit)
 from bot import conversation
 from bot.nlu.address import ENTITIES as ADDRESS_ENTITIES
 from bot.services.common import location
@@ -46,6 +46,9 @@ class ActionUpdateHousehold(Action):
                 return []
         services = common.services()
         openid = common.sender(tracker)
+        about_them = neighbour_after_dispute(dispatcher, tracker, services)  # 他们家是501, after a dispute
+        if about_them is not None:
+            return about_them
         if not (building and room):
             # "8栋2单元" after 电梯困人: a lift needs no room, and this is where it is
             placed = services.tickets.complete_location(openid, building=building, unit=unit, room=None) \
@@ -91,6 +94,19 @@ class ActionUpdateHousehold(Action):
             name_butler(dispatcher, services, openid)
         offer_still_open(dispatcher, tracker)  # the address, sent to 您是想：报修 / 快递问题: asked again
         return []
+
+
+def neighbour_after_dispute(dispatcher: CollectingDispatcher, tracker: Tracker,
+                            services) -> Optional[List[Dict[Text, Any]]]:
+    """他们家是501, 对方住501 (read as an address) right after a dispute was reported: the other
+    side's flat, not the resident's, offered as more about the dispute (offer_detail). None otherwise."""
+    message = common.text(tracker)
+    if tracker.active_loop_name or not conversation.names_the_other_side(message):
+        return None
+    reported = services.tickets.just_reported(common.sender(tracker))
+    if reported is None or reported.request_type != "noise_dispute":
+        return None
+    return offer_detail(dispatcher, tracker)
 
 
 def request_beside(tracker: Tracker) -> Optional[str]:

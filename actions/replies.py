@@ -15,9 +15,10 @@ from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
 from actions.reception import answer_follow_up
-from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint, answer_parcel_station,
-                             asked_after, cancel, decline_offer, move_visit, offer_detail, offer_request,
-                             offered_choice, rate_aside, safety_or_choice, start_offered)
+from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint,
+                             answer_confidentiality, answer_parcel_station, asked_after, cancel, decline_offer,
+                             move_visit, offer_detail, offer_request, offered_choice, rate_aside,
+                             safety_or_choice, start_offered)
 from bot import conversation
 
 
@@ -98,8 +99,8 @@ class ActionOutOfScope(_UnlessRating):
             return []
         if asked_after(dispatcher, tracker):  # 锁匠啥时候到, 今天能来吗, with a ticket open
             return []
-        if answer_complaint(dispatcher, tracker):  # 我要投诉 小区垃圾好几天没人清理
-            return []
+        if answer_complaint(dispatcher, tracker) or answer_confidentiality(dispatcher, tracker):
+            return []  # 我要投诉 小区垃圾好几天没人清理; 我反映的事能保密吗
         detail = offer_detail(dispatcher, tracker)  # 他家孩子特别能跑, right after a noise dispute
         if detail is not None:
             return detail

@@ -243,6 +243,9 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 # Words that put something right (不是对面 是楼上, 对方应该是3栋602, 是楼上): at the summary, a neighbour
 # named with them is the other party now; without them (隔壁也吵) the words are more about it.
 _PUTS_RIGHT = re.compile(r"不是|对方|应该是|搞错|弄错|说错|写错|改成|改为|^\s*(是|就是)")
+# Whether the other side will learn who complained (别让他们知道是我反映的, 能保密吗, 千万别说是我说的).
+_CONFIDENTIAL = re.compile(r"(别|不要|不想|不让|会不会|能不能|可不可以|能否)[^，,。？?]{0,8}(知道|晓得|发现|告诉|透露)"
+                           r"[^，,。？?]{0,6}是我|保密|匿名|别(说|讲|提)[^，,。？?]{0,3}是我")
 _OTHER_SIDE = re.compile(rf"{'|'.join(_RELATIONS)}|对方|他家|她家|他们家|那家|那户|邻居")
 # A dispute's words: noise, mediation, or someone on the other side (none in 窗户关不严实 一刮风就呜呜的叫).
 _PRONOUN = re.compile(r"他|她|人家")
@@ -739,6 +742,12 @@ def _relation_said(text: str) -> Optional[Tuple[str, int]]:
             if not _NEGATED.search(text[:found.start()]):
                 return word, found.start()
     return None
+
+
+def asks_confidentiality(text: str) -> bool:
+    """能不能别让他们知道是我反映的, 会不会告诉楼上是我举报的, 我反映的事能保密吗: whether the other side
+    will learn who complained."""
+    return bool(_CONFIDENTIAL.search(text or ""))
 
 
 def names_the_other_side(text: str) -> bool:

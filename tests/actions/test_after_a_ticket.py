@@ -442,3 +442,39 @@ async def test_a_phone_number_with_nothing_open_is_kept(resident, services, outb
     assert reply.texts == ["好的，已记下您的电话13912345678，工作人员上门前会先联系您。"]
     assert services.residents.profile("wx-li").phone == "13912345678"
     assert outbox() == []
+
+
+# -- after a dispute --------------------------------------------------------------------------------
+DISPUTE = ("楼上那家天天晚上十一点多还在拖椅子 咣咣的 6栋2单元401", "noise_dispute", [("确认", "affirm")])
+MEDIATION = "ZY-20261121-0001"
+
+
+async def test_the_other_side_s_flat_said_after_a_dispute_is_offered_for_it_not_taken_as_one_s_home(resident,
+                                                                                                   services):
+    wu = resident("wx-wu")
+    text, intent, answers = DISPUTE
+    assert (await wu.request(text, intent, answers))[-1].responses[0] == "utter_ticket_created"
+
+    offered = await wu.send(ActionUpdateHousehold(), "他们家是501", "inform", confidence=0.99)
+    added = await wu.send(ActionAffirm(), "是", "affirm")
+
+    assert offered.texts == [f"这句要补充到您刚登记的工单 {MEDIATION}（邻里调解）里吗？“他们家是501”"]
+    assert added.responses == ["utter_detail_added"]
+    assert services.tickets.get(MEDIATION).description.endswith("；居民补充：他们家是501")
+    assert services.residents.profile("wx-wu").room == "401"  # still the resident's own flat
+
+
+@pytest.mark.parametrize("action, message, parse", [
+    (ActionHandleFallback(), "能不能别让他们知道是我反映的", unsure(("affirm", 0.27), ("parcel", 0.16))),
+    (ActionCheckTicket(), "会不会告诉楼上是我举报的", dict(intent="check_ticket", confidence=1.0)),
+    (ActionOutOfScope(), "我反映的事能保密吗", dict(intent="out_of_scope", confidence=0.9)),
+])
+async def test_whether_the_other_side_learns_who_complained_is_answered(resident, services, outbox, action,
+                                                                        message, parse):
+    open_ticket(services, "wx-wu", "楼上天天半夜跺脚", "noise_dispute")
+
+    reply = await resident("wx-wu").send(action, message, **parse)
+
+    assert reply.texts == ["放心，调解员会先了解情况，不会向对方透露是您反映的。"]
+    assert services.tickets.get(MEDIATION).description == "楼上天天半夜跺脚"
+    assert [kind for _, kind, _, _ in outbox()] == ["ticket_assigned"]
