@@ -17,9 +17,10 @@ from actions.fallback import not_understood
 from actions.reception import answer_follow_up
 from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint,
                              answer_confidentiality, answer_parcel_station, asked_after, cancel, decline_offer,
-                             move_visit, offer_detail, offer_request, offered_choice, rate_aside,
-                             safety_or_choice, start_offered)
+                             move_visit, offer_detail, offer_request, offered_choice, offered_payloads,
+                             rate_aside, safety_or_choice, start_offered)
 from bot import conversation
+from bot.tickets import REQUEST_TYPES
 
 
 class _UnlessRating(Action, ABC):
@@ -157,6 +158,9 @@ class ActionDeny(Action):
         if first is not None:
             return first
         if common.last_response(tracker) == "utter_offer_detail":
+            kind = next((payload for payload in offered_payloads(tracker) if payload in REQUEST_TYPES), None)
+            if kind and tracker.get_slot("pending_text"):  # 不是, to 丰巢的 柜子在3栋门口 offered as more
+                return start_offered(dispatcher, tracker, kind)  # a request of its own, as the model read it
             dispatcher.utter_message(response="utter_detail_not_added",
                                      property_phone=common.services().compound_info().property_phone)
             return [SlotSet("pending_text", None)]

@@ -128,8 +128,12 @@ class ActionStartTicket(Action):
             return reset_form() + [SlotSet("confirmed", HANDLED)]  # 明天我不在家 能不能换个时间 (parcel 0.98)
         if not emergency and not chosen:
             # 补充一下 已经漏到楼下了, right after a ticket: more about it, else maybe about an open one
-            adds = conversation.adds_more(message, request_type)
-            answered = offer_detail(dispatcher, tracker) if adds else None
+            adds, answered = conversation.adds_more(message, request_type), None
+            if adds or not conversation.states_the_request(message, request_type):
+                # 丰巢的 柜子在3栋门口 (parcel), right after a parcel problem: more about it, or a new one?
+                answered = offer_detail(dispatcher, tracker, kind=request_type)
+            if answered is None and adds:  # 补充一下 …, read as another kind than the ticket's
+                answered = offer_detail(dispatcher, tracker)
             if answered is None:
                 answered = self._about_open_ticket(dispatcher, tracker, services, request_type, message)
             if answered is not None:
@@ -977,29 +981,37 @@ def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise:
     return [SlotSet("pending_text", message)]
 
 
-def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 kind: Optional[str] = None) -> Optional[List[Dict[Text, Any]]]:
     """已经找过他们了 没用, 来的时候带个扳手: a message the assistant did not understand, soon after
     the resident reported a ticket (services.tickets.DETAIL_WINDOW), offered as more about it, with
-    a button (nothing is added on a guess). None when the message is something else: a question, a
-    follow-up, a withdrawal, praise, a request of its own, or there is no such ticket."""
+    a button (nothing is added on a guess). With ``kind`` (the model read a request of that kind:
+    丰巢的 柜子在3栋门口 right after a parcel problem), only a ticket of that kind, and the second
+    button records it as a new request instead. None when the message is something else: a
+    question, a follow-up, a withdrawal, praise, a request of its own (快递里少东西了: a problem
+    said), or there is no such ticket."""
     message = conversation.without_greeting(common.text(tracker)).strip()
     if (tracker.active_loop_name or message.startswith("/") or conversation.meaningful_length(message) < 3
             or conversation.only_a_greeting(message) or conversation.is_acknowledgement(message)
             or conversation.is_question(message)
             or conversation.is_follow_up(message) or conversation.is_withdrawal(message)
-            or conversation.is_praise(message) or conversation.request_named(message)):
+            or conversation.is_praise(message)):
         return None
     view = common.services().tickets.just_reported(common.sender(tracker))
-    if view is None:
+    if view is None or (kind is not None and view.request_type != kind):
+        return None
+    named = conversation.request_named(message)
+    if named and (named != view.request_type or conversation.states_the_request(message, named)):
         return None
     pending = tracker.get_slot("pending_text")
     if common.last_response(tracker) == "utter_offer_detail" and pending:
         message = f"{pending}；{message}"  # more, said before answering the offer
     message = message[:conversation.MAX_DESCRIPTION]
+    other = ({"title": texts.label("choices", "new_request"), "payload": f"/{kind}"} if kind
+             else {"title": texts.label("choices", "not_a_detail"), "payload": "/deny"})
     dispatcher.utter_message(response="utter_offer_detail", number=view.number, words=message[:60],
                              type=texts.label("request_types", view.request_type),
-                             buttons=[{"title": texts.label("choices", "add_detail"), "payload": "/affirm"},
-                                      {"title": texts.label("choices", "not_a_detail"), "payload": "/deny"}])
+                             buttons=[{"title": texts.label("choices", "add_detail"), "payload": "/affirm"}, other])
     return [SlotSet("pending_text", message)]
 
 

@@ -383,12 +383,14 @@ def asks_how_to_certify(text: str) -> bool:
 
 def states_the_request(text: str, kind: str) -> bool:
     """Beside a question (要收钱吗), the message says what is wanted: what is broken (楼道灯坏了),
-    whom an errand is for (我妈82了), what the neighbours do (楼上天天吵)."""
+    whom an errand is for (我妈82了), what the neighbours do (楼上天天吵), what befell a parcel (丢了)."""
     text = text or ""
     if kind == "repair":
         return bool(_FAULT.search(text))
     if kind == "pension_certification":
         return bool(_PERSON.search(text) or _FOR_RELATIVE.search(text))
+    if kind == "parcel":
+        return bool(_PARCEL_TROUBLE.search(text))  # 快递丢了; not 丰巢的 柜子在3栋门口
     return kind == "noise_dispute" and bool(_DISPUTED.search(text) or _OTHER_SIDE.search(text))
 
 

@@ -478,3 +478,52 @@ async def test_whether_the_other_side_learns_who_complained_is_answered(resident
     assert reply.texts == ["放心，调解员会先了解情况，不会向对方透露是您反映的。"]
     assert services.tickets.get(MEDIATION).description == "楼上天天半夜跺脚"
     assert [kind for _, kind, _, _ in outbox()] == ["ticket_assigned"]
+
+
+# -- a message of the ticket's kind right after it ---------------------------------------------------
+LOCKER = ("快递柜里的快递取不出来 取件码输了没反应 3栋2单元301", "parcel", [("确认", "affirm")])
+PARCEL = "KD-20261121-0001"
+
+
+async def parcel_reported(resident):
+    wu = resident("wx-wu")
+    text, intent, answers = LOCKER
+    assert (await wu.request(text, intent, answers))[-1].responses[0] == "utter_ticket_created"
+    return wu
+
+
+async def test_words_of_the_same_kind_with_no_problem_in_them_are_offered_as_more_about_the_ticket(resident,
+                                                                                                 services):
+    wu = await parcel_reported(resident)
+
+    offered = await wu.send(ActionStartTicket(), "丰巢的 柜子在3栋门口", "parcel", confidence=0.9)  # make run's
+    added = await wu.send(ActionAffirm(), "/affirm", "affirm", confidence=1.0)
+
+    assert offered.texts == [f"这句要补充到您刚登记的工单 {PARCEL}（快递问题）里吗？“丰巢的 柜子在3栋门口”"]
+    assert offered.messages[0]["buttons"] == [{"title": "补充到工单", "payload": "/affirm"},
+                                              {"title": "是另一件事，帮我登记", "payload": "/parcel"}]
+    assert offered.slots["request_type"] is None  # no second request begun on a guess
+    assert added.responses == ["utter_detail_added"]
+    assert services.tickets.get(PARCEL).description.endswith("；居民补充：丰巢的 柜子在3栋门口")
+
+
+@pytest.mark.parametrize("action, answer, intent", [(ActionStartTicket(), "/parcel", "parcel"),  # the button
+                                                    (ActionDeny(), "不是", "deny")])
+async def test_a_no_to_that_offer_begins_the_request_with_those_words(resident, services, action, answer, intent):
+    wu = await parcel_reported(resident)
+    await wu.send(ActionStartTicket(), "还有个中通的 单号尾号3345", "parcel", confidence=0.95)
+
+    begun = await wu.send(action, answer, intent, confidence=1.0)
+
+    assert wu.slots["request_type"] == "parcel" and wu.slots["description"] == "还有个中通的 单号尾号3345"
+    assert "utter_detail_not_added" not in begun.responses
+    assert services.tickets.get(PARCEL).description == "快递柜里的快递取不出来 取件码输了没反应 3栋2单元301"
+
+
+async def test_a_new_problem_of_the_same_kind_is_a_request_of_its_own(resident, services):
+    wu = await parcel_reported(resident)
+
+    reply = await wu.send(ActionStartTicket(), "还有一个快递显示签收了但我没收到", "parcel", confidence=0.99)
+
+    assert "utter_offer_detail" not in reply.responses
+    assert wu.slots["request_type"] == "parcel" and wu.slots["description"] == "还有一个快递显示签收了但我没收到"
