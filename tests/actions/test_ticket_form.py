@@ -590,6 +590,18 @@ async def test_a_time_in_the_residents_own_words_is_kept(resident, bound, answer
     assert someone.slots["visit_time"] == answer and someone.asked == "confirmed"
 
 
+@pytest.mark.parametrize("answer, intent", [("我家", "inform"), ("嗯嗯", "affirm")])
+async def test_too_little_to_be_a_time_asks_the_time_again(resident, bound, answer, intent):
+    # 我家 was kept: 上门时间：我家.
+    someone = await started(resident, bound, "卫生间的灯不亮了", "repair", where=("3", "1", "301"))
+
+    await someone.answer(answer, intent, confidence=0.6)
+
+    assert someone.slots["visit_time"] is None and someone.asked == "visit_time"
+    await someone.answer("晚点", "out_of_scope", confidence=0.6)  # short, and still a time
+    assert someone.slots["visit_time"] == "晚点" and someone.asked == "confirmed"
+
+
 @pytest.mark.parametrize("answer, intent", [("就卧室那个不热 其他还行", "out_of_scope"),
                                            ("水还在往下滴 盆都接满了", "repair")])
 async def test_what_is_wrong_said_at_the_visit_time_question_is_a_detail_not_the_time(resident, bound, answer,
