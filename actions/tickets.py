@@ -532,6 +532,8 @@ class ActionSubmitTicket(Action):
             dispatcher.utter_message(response="utter_ticket_routed_to_manager")
         if view.home_visit and request_type != "noise_dispute":
             dispatcher.utter_message(response="utter_ticket_home_visit")
+        elif view.priority == "high" and request_type == "repair":  # 家里有90岁老人: said, not tagged
+            dispatcher.utter_message(response="utter_ticket_priority_said")
         if request_type == "noise_dispute":
             dispatcher.utter_message(response="utter_noise_privacy")
 

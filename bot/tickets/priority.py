@@ -3,7 +3,8 @@
 Emergencies (电梯困人, 燃气味, 漏电/冒火花, 水管爆裂, 着火) are urgent whatever the model said
 about confidence: the resident gets safety instructions at once and the assignee is alerted
 at once. Households with elderly people living alone or disabled members get priority and a
-home visit. Each request type has a time limit to accept, per compound ("水电维修限时达").
+home visit; so does a repair that names someone frail (家里有90岁老人), without the visit. Each
+request type has a time limit to accept, per compound ("水电维修限时达").
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ _NOT_EMERGENCY = re.compile(r"(打|点)(火)?(不|没)着(火)?|(打|点)(得)?�
                             r"|(燃气|煤气|天然气)味(已经|都|也)?(没了|散了|没有了|消了)"
                             r"|(上次|上回|之前|以前|那次|去年)[^，。,]{0,4}(困人|被困|着火|起火)")
 VULNERABLE_TAGS = frozenset({"elderly_alone", "disabled"})
+# Someone frail named in a repair (家里有90岁老人, 老两口住一楼, 我爸坐轮椅, 楼上好多老人): the fault
+# weighs more on them, and the ticket gets priority; the home visit stays with tagged households.
+_FRAIL_SAID = re.compile(r"[七八九]十(多|几)?岁|(?<!\d)[789]\d岁|老人|老太太|老爷子|老头子?|老两口|孕妇|婴儿|"
+                         r"坐月子|瘫痪|残疾|轮椅|卧床|行动不便|腿脚不(好|便|利索|方便)")
 
 
 def detect_emergency(text: str) -> Optional[Emergency]:
@@ -85,9 +90,10 @@ def assess(request_type: str, text: str, household_tags: Iterable[str] = ()) -> 
     """Priority of a new request from what it says and who it is for."""
     emergency = detect_emergency(text) if request_type == "repair" else None
     vulnerable = bool(VULNERABLE_TAGS & set(household_tags))
+    frail_said = request_type == "repair" and bool(_FRAIL_SAID.search(text or ""))
     if emergency:
         priority = Priority.URGENT
-    elif vulnerable:
+    elif vulnerable or frail_said:
         priority = Priority.HIGH
     else:
         priority = Priority.NORMAL

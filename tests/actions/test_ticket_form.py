@@ -1194,3 +1194,13 @@ async def test_the_address_introducing_the_resident_is_the_ticket_s_and_not_repe
 
     assert wu.slots["description"] == "我妈今年85了 腿脚不好 养老金认证还没做 能来家里帮忙吗"
     assert (wu.slots["building"], wu.slots["unit"], wu.slots["room"]) == ("5", "1", "301")
+
+
+async def test_a_repair_that_names_someone_frail_is_told_it_has_priority(resident, services):
+    jin = resident("wx-jin")
+
+    replies = await jin.request("我们家暖气片不热 摸着冰凉的 家里有90岁老人 17栋1单元1203", "repair",
+                                ["今天下午", ("确认", "affirm")])
+
+    assert replies[-1].texts[1] == "考虑到有老人或行动不便的人，已为您标为优先处理。"
+    assert services.tickets.list()[0].priority == "high"

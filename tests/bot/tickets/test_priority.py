@@ -62,6 +62,15 @@ def test_an_emergency_repair_is_urgent_and_a_vulnerable_household_gets_priority_
     assert assess("repair", "马桶堵了", ["party_member"]).priority is Priority.NORMAL
 
 
+@pytest.mark.parametrize("text", ["我们家暖气片不热 摸着冰凉的 家里有90岁老人", "老两口住一楼 暖气一点都不热",
+                                  "无障碍坡道的扶手掉了 我爸坐轮椅出门很不方便", "我妈八十多岁了 马桶堵了"])
+def test_a_repair_that_names_someone_frail_gets_priority_without_a_visit(text):
+    said = assess("repair", text)
+    assert (said.priority, said.home_visit) == (Priority.HIGH, False)
+    assert assess("repair", "厨房水管漏水 3栋1单元301").priority is Priority.NORMAL
+    assert assess("parcel", "快递丢了 老人等着吃药").priority is Priority.NORMAL  # a repair's fault only
+
+
 def test_emergency_words_outside_a_repair_do_not_make_it_urgent():
     assert assess("noise_dispute", "楼上天天吵 我都要着火了").priority is Priority.NORMAL
 
