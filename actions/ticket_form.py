@@ -36,8 +36,8 @@ ASIDE_CONFIDENCE = 0.9  # how sure the model must be that a question in the midd
 # A question about the question asked (什么意思, 门牌号咋写, 填什么): not an aside.
 _ABOUT_THE_QUESTION = re.compile(r"意思|怎么(写|填|说|回答?)|咋(写|填|说)|填什么|写什么|说什么|是啥|是什么|啥是|什么是|"
                                  r"格式|例子|比如|门牌|几栋|几单元|楼号|地址|房号|单元|时间")
-# Short answers to 什么时间上门方便 that still say when, in words the time patterns lack (晚点, 早些, 饭后).
-_TIME_ISH = re.compile(r"[点晚早后前空天时周]|饭|月底|月初")
+# Short answers to 什么时间上门方便 that still say when, in words the time patterns lack (晚点, 现在, 饭后).
+_TIME_ISH = re.compile(r"[点晚早后前空天时周快]|饭|月底|月初|现在|立即|立刻|赶紧")
 # What may stand around a phone number given on its own: 我的电话是13912345678, 手机：139…, and
 # a number put right (电话写错了 是139…, 手机号改成139…).
 _PHONE_WORDS = re.compile(r"我的|我|的|手机号码|手机号|手机|电话号码|电话|号码|联系方式|联系|是|打|这个|[-－—]|"
@@ -195,8 +195,11 @@ class ValidateTicketForm(FormValidationAction):
 
     @staticmethod
     def _placed_by_unit(tracker: Tracker) -> bool:
-        """A lift repair (placed by its building and unit): nobody's home to visit, so no visit time
-        is asked, also when the resident's flat is known."""
+        """A lift repair (placed by its building and unit), or one of a common area (道闸, 路灯):
+        nobody's home to visit, so no visit time is asked, also when the resident's flat is known."""
+        if tracker.get_slot("request_type") == "repair" and conversation.common_area(
+                tracker.get_slot("description") or ""):
+            return True
         return (not needs_room(tracker.get_slot("request_type"), tracker.get_slot("facility"))
                 and tracker.get_slot("address") == "ok")
 

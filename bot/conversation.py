@@ -95,6 +95,10 @@ _KINDS = (
 )
 # A shared facility in words the facility lookup does not hold (楼道里的灯坏了, 楼梯灯不亮): its
 # canonical name, as the lookup's synonyms give it, so the repair is placed by building and unit.
+# A part of the compound nobody lives in (小区门口那个道闸坏了, 路灯不亮, 健身器材坏了): no flat to visit.
+_COMMON_AREA = re.compile(r"道闸|挡车杆|栏杆机|(小区|南|北|东|西)(大)?门(口)?(那个|的)?(门禁|闸|栏杆|自动门|伸缩门)|伸缩门|"
+                          r"路灯|充电桩|充电棚|车棚|健身器材|(地下)?(车库|地库)|垃圾(站|房|桶|箱)|井盖|"
+                          r"(小区|花园|广场)(里|的)?(灯|路|长椅|座椅|凉亭|喷泉)|凉亭|喷泉|儿童(乐园|滑梯|游乐)")
 _SHARED_IN_WORDS = (
     ("楼道灯", re.compile(r"(楼道|楼梯间?|过道|走廊)(里|上|内|口)?(面)?的?(灯|照明|声控灯|感应灯)")),
 )
@@ -392,6 +396,12 @@ def states_the_request(text: str, kind: str) -> bool:
     if kind == "parcel":
         return bool(_PARCEL_TROUBLE.search(text))  # 快递丢了; not 丰巢的 柜子在3栋门口
     return kind == "noise_dispute" and bool(_DISPUTED.search(text) or _OTHER_SIDE.search(text))
+
+
+def common_area(text: str) -> bool:
+    """道闸坏了 车出不去, 路灯不亮, 健身器材坏了: a repair of a part of the compound nobody lives in,
+    so no visit to a flat is arranged."""
+    return bool(_COMMON_AREA.search(text or ""))
 
 
 def shared_facility(text: str) -> Optional[str]:

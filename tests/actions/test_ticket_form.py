@@ -602,6 +602,23 @@ async def test_too_little_to_be_a_time_asks_the_time_again(resident, bound, answ
     assert someone.slots["visit_time"] == "晚点" and someone.asked == "confirmed"
 
 
+async def test_now_is_a_time(resident, bound):
+    someone = await started(resident, bound, "卫生间的灯不亮了", "repair", where=("3", "1", "301"))
+
+    await someone.answer("现在", "out_of_scope", confidence=0.6)
+
+    assert someone.slots["visit_time"] == "现在" and someone.asked == "confirmed"
+
+
+@pytest.mark.parametrize("message", ["喂 小区门口那个道闸坏了 车出不去 堵了一排", "小区路灯从东门到5号楼那段全都不亮",
+                                     "小区的健身器材坏了 那个单杠松了 会伤到人"])
+async def test_a_repair_of_a_common_area_asks_no_visit_time(resident, bound, message):
+    # 道闸 asked 师傅什么时间上门方便, and took neither 现在 nor 确认 for an answer.
+    someone = await started(resident, bound, message, "repair", where=("1", "2", "301"))
+
+    assert someone.asked == "confirmed" and someone.slots["visit_time"] is None
+
+
 @pytest.mark.parametrize("answer, intent", [("就卧室那个不热 其他还行", "out_of_scope"),
                                            ("水还在往下滴 盆都接满了", "repair")])
 async def test_what_is_wrong_said_at_the_visit_time_question_is_a_detail_not_the_time(resident, bound, answer,
