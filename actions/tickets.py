@@ -530,6 +530,11 @@ class ActionSubmitTicket(Action):
                                  due=due_text(view, services), **assignee_values(view))
         if view.assignee_role == "duty_manager":
             dispatcher.utter_message(response="utter_ticket_routed_to_manager")
+        if request_type == "repair" and not view.emergency and view.due_at and (
+                view.due_at.date() > services.now().astimezone(view.due_at.tzinfo).date()):
+            # 楼上漏水 漏到我家卫生间了 at 22:40: nobody comes before the morning; whom to call till then
+            dispatcher.utter_message(response="utter_ticket_overnight",
+                                     property_phone=services.compound_info().property_phone)
         if view.home_visit and request_type != "noise_dispute":
             dispatcher.utter_message(response="utter_ticket_home_visit")
         elif view.priority == "high" and request_type == "repair":  # 家里有90岁老人: said, not tagged

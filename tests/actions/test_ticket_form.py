@@ -1221,3 +1221,21 @@ async def test_a_repair_that_names_someone_frail_is_told_it_has_priority(residen
 
     assert replies[-1].texts[1] == "考虑到有老人或行动不便的人，已为您标为优先处理。"
     assert services.tickets.list()[0].priority == "high"
+
+
+async def test_a_repair_reported_at_night_says_whom_to_call_before_the_butler_does(resident, services, clock):
+    clock.advance(hours=12, minutes=40)  # 22:40: nobody is due before 08:30
+    wang = resident("wx-wang")
+
+    replies = await wang.request("那我家楼上漏水 漏到我家卫生间了 咋办 3栋2单元402", "repair",
+                                 ["今天晚上", ("对", "affirm")])
+
+    created, overnight = replies[-1].texts[:2]
+    assert created.endswith("会在明天 08:30前联系您。发“查询工单”可随时看进度。")
+    assert overnight == "在此之前如果情况变急（比如漏水止不住、整屋停电），请拨打物业服务中心电话 0571-8888 6666。"
+
+
+async def test_a_repair_reported_in_working_hours_has_no_such_note(resident, services):
+    replies = await resident("wx-wang").request("厨房水管漏水 3栋2单元402", "repair", ["今天下午", ("对", "affirm")])
+
+    assert "utter_ticket_overnight" not in replies[-1].responses
