@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tickets
 from actions.common import guarded
-from actions.household import name_butler
+from actions.household import answer_who_is_butler, name_butler
 from actions.reception import answer_follow_up
 from actions.ticket_form import ValidateTicketForm
 from bot import conversation, texts
@@ -63,8 +63,8 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return []
     if tickets.move_visit(dispatcher, tracker):  # 约的时间我去不了了 改周日吧: the visit moved
         return []
-    if tickets.answer_confidentiality(dispatcher, tracker):  # 能不能别让他们知道是我反映的
-        return []
+    if tickets.answer_confidentiality(dispatcher, tracker) or answer_who_is_butler(dispatcher, tracker):
+        return []  # 能不能别让他们知道是我反映的; 网格员是哪位
     if (conversation.is_withdrawal(message) and not tracker.active_loop_name
             and tickets.open_tickets(tracker, services)):
         # 算了不要了 快递找到了: taking back a request made; the usual question (which one, sure?)

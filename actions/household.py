@@ -32,6 +32,8 @@ class ActionUpdateHousehold(Action):
         emergency = emergency_first(dispatcher, tracker)  # 我家煤气泄漏了 在3栋1单元301
         if emergency is not None:
             return emergency
+        if answer_who_is_butler(dispatcher, tracker):  # 3栋的楼长是谁啊, read as an address
+            return []
         building, unit, room = (common.entity(tracker, key) for key in ("building", "unit", "room"))
         phone = common.entity(tracker, "phone")
         request = request_beside(tracker) if (building or room or phone) else None
@@ -127,10 +129,26 @@ def request_beside(tracker: Tracker) -> Optional[str]:
     return likeliest if common.ranked(tracker, likeliest) >= REQUEST_BESIDE_LIKELIHOOD else None
 
 
-def name_butler(dispatcher: CollectingDispatcher, services, openid: str) -> bool:
-    """转人工: the household's butler and phone; False (nothing said) when there is none to name."""
-    butler = services.residents.butler(openid)
+def answer_who_is_butler(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """我们楼的楼栋长是谁 (out of scope 1.0), 3栋的楼长是谁啊 (an address, 0.95): the butler of the
+    building named, else of the resident's; without either, the property phone and the address
+    asked for, as 转人工 does. False when the words do not ask it."""
+    if tracker.active_loop_name or not conversation.asks_for_butler(common.text(tracker)):
+        return False
+    services = common.services()
+    if not name_butler(dispatcher, services, common.sender(tracker), common.entity(tracker, "building")):
+        dispatcher.utter_message(response="utter_human_handoff",
+                                 property_phone=services.compound_info().property_phone)
+    return True
+
+
+def name_butler(dispatcher: CollectingDispatcher, services, openid: str,
+                building: Optional[str] = None) -> bool:
+    """转人工: the household's butler (or ``building``'s) and phone; False (nothing said) when there
+    is none to name."""
+    butler = services.residents.butler(openid, building)
     if butler:
-        dispatcher.utter_message(response="utter_human_handoff_butler", name=butler.name,
-                                 phone=butler.phone, building=butler.building)
+        response = "utter_butler_of_building" if building else "utter_human_handoff_butler"
+        dispatcher.utter_message(response=response, name=butler.name, phone=butler.phone,
+                                 building=butler.building)
     return butler is not None

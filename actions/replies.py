@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 from actions.common import guarded
 from actions.fallback import not_understood
+from actions.household import answer_who_is_butler
 from actions.reception import answer_follow_up
 from actions.tickets import (acknowledge, add_detail, answer_charges, answer_complaint,
                              answer_confidentiality, answer_parcel_station, asked_after, cancel, decline_offer,
@@ -100,8 +101,9 @@ class ActionOutOfScope(_UnlessRating):
             return []
         if asked_after(dispatcher, tracker):  # 锁匠啥时候到, 今天能来吗, with a ticket open
             return []
-        if answer_complaint(dispatcher, tracker) or answer_confidentiality(dispatcher, tracker):
-            return []  # 我要投诉 小区垃圾好几天没人清理; 我反映的事能保密吗
+        if (answer_complaint(dispatcher, tracker) or answer_confidentiality(dispatcher, tracker)
+                or answer_who_is_butler(dispatcher, tracker)):
+            return []  # 我要投诉 小区垃圾好几天没人清理; 我反映的事能保密吗; 我们楼的楼栋长是谁
         detail = offer_detail(dispatcher, tracker)  # 他家孩子特别能跑, right after a noise dispute
         if detail is not None:
             return detail

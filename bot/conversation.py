@@ -247,6 +247,10 @@ _RELATIONS = {"楼上": 100, "楼下": -100, "隔壁": 0, "对门": 0, "对面":
 # Words that put something right (不是对面 是楼上, 对方应该是3栋602, 是楼上): at the summary, a neighbour
 # named with them is the other party now; without them (隔壁也吵) the words are more about it.
 _PUTS_RIGHT = re.compile(r"不是|对方|应该是|搞错|弄错|说错|写错|改成|改为|^\s*(是|就是)")
+# Who a building's butler is (楼栋长是谁, 管家叫啥, 网格员是哪位, 怎么联系我们楼的红管家).
+_BUTLER_WORD = r"(楼栋长|楼长|楼栋管家|红管家|管家|网格员|楼道长)"
+_WHO_IS_BUTLER = re.compile(rf"{_BUTLER_WORD}(是谁|是哪位|是哪个|叫(什么|啥)|姓(什么|啥)|的?(电话|手机|联系方式|微信)|在哪)|"
+                            rf"(谁是|怎么联系|咋联系|如何联系).{{0,8}}{_BUTLER_WORD}")
 # Whether the other side will learn who complained (别让他们知道是我反映的, 能保密吗, 千万别说是我说的).
 _CONFIDENTIAL = re.compile(r"(别|不要|不想|不让|会不会|能不能|可不可以|能否)[^，,。？?]{0,8}(知道|晓得|发现|告诉|透露)"
                            r"[^，,。？?]{0,6}是我|保密|匿名|别(说|讲|提)[^，,。？?]{0,3}是我")
@@ -760,6 +764,11 @@ def asks_confidentiality(text: str) -> bool:
     """能不能别让他们知道是我反映的, 会不会告诉楼上是我举报的, 我反映的事能保密吗: whether the other side
     will learn who complained."""
     return bool(_CONFIDENTIAL.search(text or ""))
+
+
+def asks_for_butler(text: str) -> bool:
+    """我们楼的楼栋长是谁, 楼栋长电话多少, 怎么联系我们楼的红管家: who the building's butler is."""
+    return bool(_WHO_IS_BUTLER.search(text or ""))
 
 
 def names_the_other_side(text: str) -> bool:

@@ -55,18 +55,24 @@ class ResidentService:
             resident = common.resident(session, openid)
             return _profile(openid, resident)
 
-    def butler(self, openid: str) -> Optional[Contact]:
-        """The butler of the resident's building, if the resident is bound to a household whose
-        building has an active one with a phone number (routing's rule: inactive staff are left out)."""
+    def butler(self, openid: str, building: Optional[str] = None) -> Optional[Contact]:
+        """The butler of the resident's building (or of ``building``, when they ask about one: 3栋的楼长是谁),
+        if the resident is bound to a household (or the compound has that building) whose building has
+        an active one with a phone number (routing's rule: inactive staff are left out)."""
         with transaction(self.services.factory) as session:
-            resident = common.resident(session, openid)
-            household = resident.household if resident else None
-            if household is None:
+            if building is not None:
+                compound = common.compound(session, self.services.settings.compound)
+                place = session.execute(select(Building).where(
+                    Building.compound_id == compound.id, Building.number == building)).scalar_one_or_none()
+            else:
+                resident = common.resident(session, openid)
+                place = resident.household.building if resident and resident.household else None
+            if place is None:
                 return None
-            butler = household.building.butler
+            butler = place.butler
             if butler is None or not butler.active or not butler.phone:
                 return None
-            return Contact(butler.name, butler.phone, household.building.number)
+            return Contact(butler.name, butler.phone, place.number)
 
     def check_address(self, building: str, unit: Optional[str], room: Optional[str],
                       room_needed: bool = True) -> Optional[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from actions.fallback import ActionHandleFallback
 from actions.household import ActionUpdateHousehold
+from actions.replies import ActionOutOfScope
 from actions.tickets import ActionStartTicket
 from bot.tickets.lifecycle import Status
 
@@ -208,3 +210,29 @@ async def test_an_emergency_long_past_is_not_completed(resident, services, clock
 
     assert reply.responses == ["utter_household_remembered"]
     assert services.tickets.get(number).location == "地址未知"
+
+
+# -- who the butler is ---------------------------------------------------------------------------
+@pytest.mark.parametrize("action, message, intent", [
+    (ActionOutOfScope(), "我们楼的楼栋长是谁", "out_of_scope"),  # the shipped model's readings
+    (ActionHandleFallback(), "网格员是哪位", "nlu_fallback"),
+])
+async def test_who_the_butler_is_names_the_household_s_butler(resident, bound, action, message, intent):
+    bound("wx-zhang", "3", "2", "502")
+
+    reply = await resident("wx-zhang").send(action, message, intent, confidence=0.9)
+
+    assert reply.texts == ["好的，您3栋的红管家是王秀英，电话 13800001001，可以直接打给王秀英。有什么事也可以发给我，我帮您登记，"
+                           "王秀英会收到。"]
+
+
+async def test_the_butler_of_a_building_named_is_given_to_anyone(resident):
+    reply = await resident("wx-new").send(ActionUpdateHousehold(), "17栋的楼长是谁啊", "inform", confidence=0.95)
+
+    assert reply.texts == ["17栋的红管家是金国强，电话 13800001004。有什么事也可以发给我，我帮您登记，金国强会收到。"]
+
+
+async def test_who_the_butler_is_with_no_address_known_gives_the_property_phone_and_asks_it(resident):
+    reply = await resident("wx-new").send(ActionOutOfScope(), "怎么联系我们楼的红管家", "out_of_scope", confidence=1.0)
+
+    assert reply.responses == ["utter_human_handoff"]
