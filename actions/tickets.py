@@ -773,8 +773,12 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
             late = view.due_at <= services.now()
             key = "overdue" if late else "upcoming_emergency" if view.emergency else "upcoming"
             due = texts.text("ticket_due", key, due=due_text(view, services))
+        # 师傅几点来啊, once the assignee has it: the time they are to come, as the resident last said
+        accepted = view.status in ("accepted", "in_progress")
+        visit = texts.text("ticket_due", "visit", time=view.visit_time) if accepted and view.visit_time else ""
         dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
-                                 status=texts.label("statuses", view.status), due=due, **assignee_values(view))
+                                 status=texts.label("statuses", view.status), due=due, visit=visit,
+                                 **assignee_values(view))
 
 
 def progress(dispatcher: CollectingDispatcher, tracker: Tracker, services, tickets: List[TicketView],

@@ -231,12 +231,13 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 # mediation), 改天再聊, 是不是推迟了 (a pension), nor a question of when (换到哪天了).
 _MOVE = re.compile(r"时间.{0,4}(改|换|挪|推迟|提前|延后)|(改|换|挪)(个|一下|下)?时间|"
                    r"(改|换|挪|推|提前)(成|到|为|在)?(?=\s*(" + _WHEN.pattern + r"))|"
-                   r"(推迟|延后|往后推|往后挪|晚)(一|两|几)(天|下)")
+                   r"(推迟|延后|往后推|往后挪|晚)(一|两|几)(天|下)|(早|晚)一?(点|些)[^，,。]{0,8}(来|到|上门)")
 _NOT_IN = re.compile(r"(不|没)在家|家里?没人|没人在家|有(点|些)?事(?![找问想要说跟和请])|"
                      r"别(今天|明天|今晚|上午|下午|晚上|现在|这会儿?)?来")
 _ANOTHER_DAY = re.compile(r"改天(再)?(来|上门|约|修)|改天吧|换个(时间|日子)|另(外)?约(个)?时间|再约(个)?时间")
 # Not a visit moved: a question of when, the reception days, a mediation, a delivery.
-_MOVE_ASKED = re.compile(r"哪天|哪一天|什么时候|啥时候|几点|几号(?!楼)|接待|调解|协调|快递|包裹|顺丰|京东|到货|代收|签收")
+_MOVE_ASKED = re.compile(r"哪天|哪一天|什么时候|啥时候|几点|几号(?!楼)|接待|调解|协调|快递|包裹|顺丰|京东|到货|代收|签收|"
+                         r"下次|下回")  # 下次能早点来就更好了: a wish with a rating
 _DAY = re.compile(r"今天|明天|后天|大后天|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|\d{1,2}\s*号")
 # Around the new time in its part: 那就/改成 before it, 来吧/行不/可以吗 after it.
 _MOVED_TO = re.compile(r"^.*(改|换|调|挪|推|提前)(成|到|为|在)?|^\s*(师傅|那就|那|就|请|麻烦)+")
@@ -489,9 +490,9 @@ def visit_moved(text: str, before: str = "") -> Optional[str]:
     if not (_MOVE.search(text) or _ANOTHER_DAY.search(text) or (_NOT_IN.search(text) and _WHEN.search(text))):
         return None
     taken_back = is_withdrawal(text) and not _ANOTHER_DAY.search(text)
-    if (_MOVE_ASKED.search(text) or taken_back or _FAULT.search(text)
+    if (_MOVE_ASKED.search(text) or taken_back or _FAULT.search(text) or _FIXED.search(text)
             or kinds_named(text) - {"repair", "pension_certification"}):
-        return None  # 换到哪天了, 别来了 已经修好了, 暖气一点都不热 孩子不在家, 今天有快递到 我不在家
+        return None  # 换到哪天了, 别来了 已经修好了, 暖气一点都不热 孩子不在家, 今天有快递到 我不在家, 修好了
     parts = [text[start:end] for start, end in _parts_of_message(text)]
     for index in range(len(parts) - 1, -1, -1):
         part = parts[index]

@@ -527,3 +527,14 @@ async def test_a_new_problem_of_the_same_kind_is_a_request_of_its_own(resident, 
 
     assert "utter_offer_detail" not in reply.responses
     assert wu.slots["request_type"] == "parcel" and wu.slots["description"] == "还有一个快递显示签收了但我没收到"
+
+
+async def test_once_accepted_the_progress_says_when_the_visit_is_and_it_can_still_be_moved(resident, services):
+    li = await reported(resident)
+    services.tickets.step(FIRST, Status.ACCEPTED, staff_code="wang")
+
+    asked = await li.send(ActionCheckTicket(), "师傅几点来啊", "check_ticket", confidence=0.99)
+    moved = await li.send(ActionRateTicket(), "能不能早点 8点前来", "rate_ticket", confidence=0.7)  # make run's
+
+    assert asked.texts == [f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英，上门时间：明天上午"]
+    assert moved.texts == [f"好的，{FIRST}的上门时间改为明天8点前，已告诉楼栋红管家王秀英。"]

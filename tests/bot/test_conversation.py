@@ -231,6 +231,7 @@ def test_the_address_that_introduces_the_writer_is_left_out_of_the_description(t
     ("改下午吧", "明天上午", "明天下午"), ("改下午吧", "随时", "下午"),  # the day of the time before
     ("修水管的时间改一下 改成后天", "", "后天"), ("认证的时间改到周六", "", "周六"),
     ("明天我不在家 能不能换个时间", "", ""), ("推迟一天吧", "", ""), ("今天别来了 改天吧", "", ""),
+    ("能不能早点 8点前来", "明天上午", "明天8点前"),
 ])
 def test_a_visit_moved(text, before, moved):
     assert visit_moved(text, before) == moved
@@ -244,6 +245,7 @@ def test_a_visit_moved(text, before, moved):
     "今天有个顺丰要到 我不在家 管家能帮签一下吗",  # a delivery
     "老两口住一楼 暖气一点都不热 孩子不在家 求帮忙看看",  # a fault
     "上门认证先撤了 老人回老家了 下个月回来再约",  # taken back
+    "修好了 打个4分 下回早点来", "快递晚点到",  # a rating's wish; a delivery
 ])
 def test_no_visit_moved(text):
     assert visit_moved(text) is None
