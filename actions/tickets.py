@@ -775,7 +775,8 @@ def say_status(dispatcher: CollectingDispatcher, tickets: List[TicketView], serv
             due = texts.text("ticket_due", key, due=due_text(view, services))
         # 师傅几点来啊, once the assignee has it: the time they are to come, as the resident last said
         accepted = view.status in ("accepted", "in_progress")
-        visit = texts.text("ticket_due", "visit", time=view.visit_time) if accepted and view.visit_time else ""
+        visit = (texts.text("ticket_due", "visit", time=view.visit_time) if accepted and view.visit_time
+                 else "")
         dispatcher.utter_message(response="utter_ticket_status", number=view.number, type=kind,
                                  status=texts.label("statuses", view.status), due=due, visit=visit,
                                  **assignee_values(view))

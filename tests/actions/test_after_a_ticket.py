@@ -529,7 +529,7 @@ async def test_a_new_problem_of_the_same_kind_is_a_request_of_its_own(resident, 
     assert wu.slots["request_type"] == "parcel" and wu.slots["description"] == "还有一个快递显示签收了但我没收到"
 
 
-async def test_once_accepted_the_progress_says_when_the_visit_is_and_it_can_still_be_moved(resident, services):
+async def test_once_accepted_the_progress_says_when_the_visit_is_and_it_may_be_moved(resident, services):
     li = await reported(resident)
     services.tickets.step(FIRST, Status.ACCEPTED, staff_code="wang")
 
