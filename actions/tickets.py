@@ -44,8 +44,7 @@ ADDRESS_PARTS = ("building", "unit", "room")
 _ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
-CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found",
-                  "not_yours": "utter_cancel_not_yours"}
+CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found"}
 
 
 def is_open(view: TicketView) -> bool:
@@ -1125,5 +1124,7 @@ def cancel(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
                           for view in outcome.tickets)
         dispatcher.utter_message(response="utter_cancel_choose", count=len(outcome.tickets), numbers=listed,
                                  example=outcome.tickets[0].number)
+    elif outcome.result == "left":  # 撤销吧 我家人已经报过了, of a lift a neighbour reported first
+        dispatcher.utter_message(response="utter_cancel_left", number=outcome.tickets[0].number)
     else:
         dispatcher.utter_message(response=CANCEL_REPLIES[outcome.result])

@@ -34,6 +34,7 @@ COMPLAINT_TOLD = "居民投诉，已告知值班经理："  # a complaint the du
 DETAIL_WINDOW = timedelta(hours=1)
 DETAIL_REASON = "居民补充："
 VISIT_REASON = "居民改上门时间："
+LEFT_REASON = "同一问题的另一位反映人撤回了反映，不再接收进度通知"
 # 又不行了 this long after a ticket was closed (rated, or closed unrated by the scheduler): that
 # request is offered again, with the earlier ticket named.
 RECENTLY_CLOSED = timedelta(days=30)
@@ -155,7 +156,9 @@ class TicketService:
 
     def cancel(self, openid: str, number: Optional[str] = None, kinds: Iterable[str] = ()) -> Outcome:
         """Cancel the resident's ticket named by its number; without one, say which to name:
-        among the open tickets of the ``kinds`` the message names (不用修了: the repairs), if any."""
+        among the open tickets of the ``kinds`` the message names (不用修了: the repairs), if any.
+        A ticket a neighbour reported first, which the resident joined, goes on for the others: the
+        resident only leaves it ("left": no longer told of its progress)."""
         with transaction(self.services.factory) as session:
             resident = common.resident(session, openid)
             mine = [t for t in self._tickets_of(session, resident) if Status(t.status) in lifecycle.OPEN] \
@@ -171,8 +174,13 @@ class TicketService:
             if len(mine) > 1:
                 return Outcome("choose", tuple(self._view(t) for t in mine))
             ticket = mine[0]
-            if ticket.resident_id != resident.id:
-                return Outcome("not_yours", (self._view(ticket),))
+            if ticket.resident_id != resident.id:  # a neighbour's ticket they joined: they leave it
+                joined = next(r for r in ticket.reporters if r.resident_id == resident.id)
+                ticket.reporters.remove(joined)
+                session.delete(joined)
+                session.add(TicketEvent(ticket_id=ticket.id, from_status=ticket.status, to_status=ticket.status,
+                                        actor=f"resident:{openid}", at=self.services.now(), reason=LEFT_REASON))
+                return Outcome("left", (self._view(ticket),))
             if not number:  # cancelling is final: the resident names the ticket to confirm it
                 return Outcome("confirm", (self._view(ticket),))
             self.change_status(session, ticket, Status.CANCELLED, f"resident:{openid}", "居民撤销")

@@ -538,3 +538,16 @@ async def test_once_accepted_the_progress_says_when_the_visit_is_and_it_may_be_m
 
     assert asked.texts == [f"{FIRST}（报修）：负责人已接单，负责人 楼栋红管家王秀英，上门时间：明天上午"]
     assert moved.texts == [f"好的，{FIRST}的上门时间改为明天8点前，已告诉楼栋红管家王秀英。"]
+
+
+async def test_a_neighbour_who_joined_a_lift_ticket_withdraws_only_their_own_report(resident, services):
+    first = open_ticket(services, "wx-li", "3栋1单元的电梯又坏了", facility="电梯", room=None)
+    joined = await resident("wx-zhao").request("3栋1单元电梯不动了", "repair", [("确认", "affirm")],
+                                               entities=[("facility", "电梯")])
+    assert joined[-1].responses[0] == "utter_ticket_joined"
+
+    reply = await resident("wx-zhao").send(ActionCancelTicket(), "撤销吧 我家人已经报过了", "cancel_ticket",
+                                           confidence=0.95)
+
+    assert reply.texts == [f"好的，已撤回您的反映。工单 {first} 是邻居先报的，会照常处理，之后不再给您发进度通知。"]
+    assert services.tickets.get(first).status == "assigned" and services.tickets.get(first).reporters == 1

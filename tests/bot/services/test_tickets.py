@@ -690,12 +690,17 @@ def test_cancel_says_when_there_is_nothing_to_cancel(any_db_services):
     assert ticket_row(any_db_services, view.number).status == "assigned"
 
 
-def test_a_neighbour_who_joined_a_ticket_cannot_cancel_it(any_db_services):
+def test_a_neighbour_who_joined_a_ticket_leaves_it_and_it_goes_on_for_the_first(any_db_services):
     first = any_db_services.tickets.submit(lift("r-101"))
     any_db_services.tickets.submit(lift("r-203", room="203"))
 
-    assert any_db_services.tickets.cancel("r-203").result == "not_yours"
+    assert any_db_services.tickets.cancel("r-203").result == "left"
     assert ticket_row(any_db_services, first.number).status == "assigned"
+    assert any_db_services.tickets.mine("r-203") == [] and len(any_db_services.tickets.mine("r-101")) == 1
+    assert events_of(any_db_services, first.number)[-1].reason == "同一问题的另一位反映人撤回了反映，不再接收进度通知"
+    any_db_services.tickets.step(first.number, Status.ACCEPTED, staff_code="wang")
+    told = resident_notifications(any_db_services, "status_changed")
+    assert [n.recipient_id for n in told] == [ticket_row(any_db_services, first.number).resident_id]
 
 
 # -- staff steps ----------------------------------------------------------------------------------
