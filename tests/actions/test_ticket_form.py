@@ -1232,7 +1232,8 @@ async def test_a_repair_reported_at_night_says_whom_to_call_before_the_butler_do
 
     created, overnight = replies[-1].texts[:2]
     assert created.endswith("会在明天 08:30前联系您。发“查询工单”可随时看进度。")
-    assert overnight == "在此之前如果情况变急（比如漏水止不住、整屋停电），请拨打物业服务中心电话 0571-8888 6666。"
+    assert overnight == ("在此之前如果情况变急，请拨打物业服务中心电话 0571-8888 6666；闻到燃气味、有人被困这类危险，"
+                         "直接告诉我，会马上通知值班人员。")
 
 
 async def test_a_repair_reported_in_working_hours_has_no_such_note(resident, services):
