@@ -103,10 +103,11 @@ class ActionStartTicket(Action):
             say_charges(dispatcher, costs, offer=not goes_on)
             if not goes_on:  # 认证要收费吗 (pension 1.0): answered, nothing to record
                 return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if (request_type == "pension_certification" and not chosen
-                and conversation.asks_how_to_certify(message)):
-            # 养老金认证在哪个app上弄 (pension 1.0): how to do it oneself, and the errand offered
-            dispatcher.utter_message(response="utter_certify_yourself",
+        if request_type == "pension_certification" and not chosen and (
+                conversation.asks_how_to_certify(message) or conversation.asks_if_certification_due(message)):
+            # 养老金认证在哪个app上弄, 今年还要认证吗 (pension 1.0): answered, and the errand offered
+            how = conversation.asks_how_to_certify(message)
+            dispatcher.utter_message(response="utter_certify_yourself" if how else "utter_certify_when",
                                      buttons=[{"title": texts.label("request_types", request_type),
                                                "payload": f"/{request_type}"}])
             return reset_form() + [SlotSet("confirmed", HANDLED)]

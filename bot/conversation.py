@@ -211,11 +211,16 @@ _HOW = re.compile(r"怎么(弄|做|认证|办|操作|搞|认)|咋(弄|办|做|�
                   r"哪个(app|APP|软件|程序|平台)|什么(app|APP|软件|平台)|手机上(怎么|咋|能)|自己(弄|做|认证|操作)")
 _ERRAND_ASKED = re.compile(r"帮|代办|上门|来家|到家|不会|不识字|弄不来|搞不定|看不清|腿|卧床|住院|瘫|中风|走不|疤|"
                            rf"老人|老爷子|老太|我({_RELATIVES}|娘)|俺(爹|娘|妈|爸)|\d{{2}}岁")
+# Whether the certification is due (今年还要认证吗, 多久认证一次, 每年都要认证吗).
+_CERTIFICATION_DUE = re.compile(r"(还要|还得|还需要|要不要|需不需要|每年都要|每年都得|是不是每年)[^，,。]{0,4}(认证|验证|刷脸)|"
+                                r"(认证|验证)[^，,。]{0,4}(多久|多长时间|几个月|几年)[^，,。]{0,3}(一次|认证)|"
+                                r"多久[^，,。]{0,3}(认证|验证)一次|(认证|验证)[^，,。]{0,4}每年")
+_CANNOT_CERTIFY = re.compile(r"帮|代办|上门|来家|到家|弄不来|不会|糊涂|痴呆|不认人|卧床|瘫|住院|中风|不识字|看不清|走不")
 # A neighbour's doing that troubles others (堆在楼道里, 电动车推进楼道充电, 狗不牵绳): a dispute, also
 # without a noise word.
 _NUISANCE = re.compile(r"堆(了|着|满)?[^，,。]{0,6}(楼道|门口|过道|走廊|楼梯)|在(楼道|门口|过道|走廊|楼梯)[^，,。]{0,4}堆|"
                        r"占(用|着|了)|(电动车|电瓶车|电瓶)[^，,。]{0,10}充电|飞线|油烟[^，,。]{0,6}(呛|熏|受不了|全)|"
-                       r"臭|狗[^，,。]{0,4}(叫|拉屎|撒尿)|不牵绳|乱扔|扔垃圾|抛物")
+                       r"臭|狗[^，,。]{0,4}(叫|拉屎|撒尿)|(不|没)(拴|栓|牵)(狗)?绳|乱扔|扔垃圾|抛物")
 _DISPUTED = re.compile(r"噪音|噪声|燥音|躁音|吵|扰民")
 # Being in or free for a visit (明天上午在家, 周六有空), not a fault's start or a visit gone by.
 _AVAILABLE = re.compile(r"(?<!不)在家|家里有人|有人在|有空|(?<!不)方便|(可以|能|再)?(上门|过来|来修|来看|来一趟)")
@@ -388,6 +393,14 @@ def asks_how_to_certify(text: str) -> bool:
     text = text or ""
     return (bool(_HOW.search(text)) and bool(_CERTIFICATION.search(text) or re.search(r"资格|生存", text))
             and not _ERRAND_ASKED.search(text) and not states_the_request(text, "pension_certification"))
+
+
+def asks_if_certification_due(text: str) -> bool:
+    """我爸去年认证过了 今年还要认证吗, 养老金认证多久做一次: whether (or how often) it must be done,
+    not asking for the errand, nor saying why they cannot (人都糊涂了还要认证吗: the errand)."""
+    text = text or ""
+    asked = is_question(text) or bool(re.search(r"是不是|要不要|需不需要", text))
+    return bool(_CERTIFICATION_DUE.search(text)) and asked and not _CANNOT_CERTIFY.search(text)
 
 
 def states_the_request(text: str, kind: str) -> bool:

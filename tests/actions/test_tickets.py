@@ -1013,7 +1013,8 @@ async def test_a_parcel_problem_with_the_stations_hours_in_it_is_recorded(reside
     assert reply.slots["request_type"] == "parcel" and reply.slots["confirmed"] is None
 
 
-@pytest.mark.parametrize("message", ["对面邻居把电动车推到楼道里充电", "邻居在楼道里堆了好多纸箱"])
+@pytest.mark.parametrize("message", ["对面邻居把电动车推到楼道里充电", "邻居在楼道里堆了好多纸箱",
+                                     "小区里有人遛狗不拴绳 吓到我家孩子了"])
 async def test_a_neighbours_nuisance_read_as_out_of_scope_is_offered_as_a_dispute(resident, services,
                                                                                    message):
     # Read as out of scope (1.0) with no noise word: 这个问题我暂时帮不上忙.
@@ -1048,6 +1049,27 @@ async def test_asking_how_to_certify_oneself_is_told_how_and_offered_the_errand(
     assert services.tickets.mine("wx-li") == [] and li.slots.get("request_type") is None
     taken = await li.send(ActionStartTicket(), "/pension_certification", "pension_certification")
     assert taken.slots["request_type"] == "pension_certification"  # the button starts the errand
+
+
+@pytest.mark.parametrize("message", ["我爸去年认证过了 今年还要认证吗", "生存认证是不是每年都要做"])
+async def test_asking_whether_the_certification_is_due_is_answered_and_offered_the_errand(resident, services,
+                                                                                          message):
+    # Read as the errand (pension), it asked for an address.
+    li = resident("wx-li")
+
+    reply = await li.send(ActionStartTicket(), message, "pension_certification", confidence=1.0)
+
+    assert reply.texts == ["养老金领取资格认证一般每12个月做一次，离上次认证快满一年时就该再做了，到期前社保部门通常会发短信提醒。"
+                           "自己弄不来的话，点下面的按钮，代办员可以上门帮忙😊"]
+    assert reply.messages[0]["buttons"] == [{"title": "生存认证代办", "payload": "/pension_certification"}]
+    assert services.tickets.mine("wx-li") == [] and li.slots.get("request_type") is None
+
+
+async def test_asking_whether_it_is_due_for_someone_who_cannot_is_the_errand(resident):
+    reply = await resident("wx-li").send(ActionStartTicket(), "人都糊涂了还要认证吗 我妈老年痴呆不认人了",
+                                         "pension_certification")
+
+    assert reply.slots["request_type"] == "pension_certification"
 
 
 @pytest.mark.parametrize("message", ["俺娘不识字 也没有手机 养老金认证咋弄", "帮我妈做个生存认证 在哪弄"])
