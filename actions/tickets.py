@@ -114,9 +114,10 @@ class ActionStartTicket(Action):
         if request_type == "parcel" and not chosen and answer_parcel_station(dispatcher, message):
             # 门口的快递驿站几点关门 (parcel 1.0), 代收快递的地方在哪 (parcel 0.7): no address asked for
             return reset_form() + [SlotSet("confirmed", HANDLED)]
-        if (not chosen and common.last_response(tracker) == "utter_complaint_ask_what"
+        asked_what = common.last_response(tracker) == "utter_complaint_ask_what"
+        if (not chosen and (asked_what or conversation.faults_property_staff(message))
                 and answer_complaint(dispatcher, tracker)):
-            # 保安天天在岗亭里睡觉 (noise_dispute 0.99), answered to 您想反映什么情况: the complaint, forwarded
+            # 保安天天在岗亭里睡觉 (noise_dispute 0.99), answered to 您想反映什么情况 or said first: forwarded
             return reset_form() + [SlotSet("confirmed", HANDLED)]
         if request_type == "noise_dispute" and not chosen and conversation.a_fault_not_a_dispute(message):
             # 窗户关不严实 一刮风就呜呜的叫 (noise_dispute 0.78): a repair or a dispute? asked, not guessed
@@ -707,8 +708,9 @@ def answer_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     message = common.text(tracker)
     answers = (common.last_response(tracker) == "utter_complaint_ask_what"  # 保安天天在岗亭睡觉, after 您想反映什么
                and not conversation.is_question(message) and conversation.says_what_is_wrong(message))
-    if (not (conversation.is_complaint(message) or answers) or conversation.kinds_named(message)
-            or conversation.names_the_other_side(message) or open_tickets(tracker)):
+    staff = conversation.faults_property_staff(message)  # 保安晚上睡觉: about staff, not a request open
+    if (not (conversation.is_complaint(message) or answers or staff) or conversation.kinds_named(message)
+            or conversation.names_the_other_side(message) or (open_tickets(tracker) and not staff)):
         return False
     services = common.services()
     if not conversation.says_what_is_wrong(message):

@@ -63,6 +63,8 @@ _CHASE = re.compile(r"催|(怎么|咋|为啥|为什么)还没|还没(人|来|派
 # wait chased, and the duty manager, the escalation point, told as well.
 _COMPLAINT = re.compile(r"投诉|(说好|约好|讲好|答应)(了|的)[^，,。？?]{0,12}(没来|不来|没到|没人|没修|没管|没联系)"
                         r"|放(我)?鸽子|爽约|态度(太|很|真|特别|非常)?(差|恶劣|不好|蛮横)")
+_STAFF_FAULT = re.compile(r"(保安|门卫|门岗|保洁|物业(公司|的人|人员|工作人员)?|客服)[^，,。]{0,8}"
+                          r"(睡觉|打瞌睡|不管|不在岗|玩手机|偷懒|骂人|凶|态度|不作为|不干活|乱收费)")
 # Words that add to what was said (补充一下 已经漏到楼下了, 对了是卫生间那个, 还有 水很大).
 _MORE = re.compile(r"^\s*(补充(一下|下|说明|说)?|对了|还有|另外|再说一下|忘了说|顺便(说|提)一?下?|而且)")
 # The resident goes to find the answer (等我问问我儿子, 稍等 我找找房本, 门牌号记不清了).
@@ -430,6 +432,12 @@ def shared_facility(text: str) -> Optional[str]:
 def is_chasing(text: str) -> bool:
     """The message asks after a request impatiently (催一下, 怎么还没人来, 等了三天了), or complains."""
     return bool(_CHASE.search(text or "")) or is_complaint(text)
+
+
+def faults_property_staff(text: str) -> bool:
+    """保安晚上睡觉 门口谁都能进, 物业的人态度太差了: a complaint about the property company's own
+    staff, whatever the model read it as (a dispute, 1.0): for the duty manager, not the mediators."""
+    return bool(_STAFF_FAULT.search(text or ""))
 
 
 def is_complaint(text: str) -> bool:

@@ -1126,6 +1126,18 @@ async def test_a_complaint_that_says_nothing_of_what_is_asked_and_the_answer_for
     assert answered.slots.get("request_type") is None and services.tickets.mine("wx-li") == []
 
 
+async def test_a_complaint_about_property_staff_read_as_a_dispute_is_forwarded_also_with_a_request_open(
+        resident, services, outbox):
+    open_ticket(services, "wx-li")  # a repair open: the complaint is not about it
+    message = "保安晚上睡觉 门口谁都能进"
+
+    reply = await resident("wx-li").send(ActionStartTicket(), message, "noise_dispute", confidence=1.0)  # make run's
+
+    assert reply.texts == [FORWARDED]
+    assert outbox()[-1][:2] == ("zhao", "complaint_forwarded") and message in outbox()[-1][3]
+    assert reply.slots.get("request_type") is None and len(services.tickets.mine("wx-li")) == 1
+
+
 async def test_a_dispute_answered_to_what_the_complaint_is_about_is_a_dispute(resident):
     li = resident("wx-li")
     await li.send(ActionOutOfScope(), "我要投诉物业", "out_of_scope")
