@@ -237,8 +237,9 @@ _INSTEAD = re.compile(r"(而)?(应该)?是|改成|改到|改为|换成|换到")
 # of not being in (明天上午家里没人, 临时有事, 别今天来了) said with a day or an hour. Not 协调一下时间 (a
 # mediation), 改天再聊, 是不是推迟了 (a pension), nor a question of when (换到哪天了).
 _MOVE = re.compile(r"时间.{0,4}(改|换|挪|推迟|提前|延后)|(改|换|挪)(个|一下|下)?时间|"
-                   r"(改|换|挪|推|提前)(成|到|为|在)?(?=\s*(" + _WHEN.pattern + r"))|"
                    r"(推迟|延后|往后推|往后挪|晚)(一|两|几)(天|下)|(早|晚)一?(点|些)[^，,。]{0,8}(来|到|上门)")
+# 改下午, 换到周六, 提前到今天下午: a visit moved only when what follows is a time (not 改一点东西).
+_MOVE_TO = re.compile(r"(改|换|挪|推|提前)(成|到|为|在)?(?=\s*(" + _WHEN.pattern + r"))")
 _NOT_IN = re.compile(r"(不|没)在家|家里?没人|没人在家|有(点|些)?事(?![找问想要说跟和请])|"
                      r"别(今天|明天|今晚|上午|下午|晚上|现在|这会儿?)?来")
 _ANOTHER_DAY = re.compile(r"改天(再)?(来|上门|约|修)|改天吧|换个(时间|日子)|另(外)?约(个)?时间|再约(个)?时间")
@@ -508,7 +509,9 @@ def visit_moved(text: str, before: str = "") -> Optional[str]:
     then 改下午吧 → 明天下午); "" when the words only say when the resident cannot (明天我不在家
     能不能换个时间). None when they move no visit."""
     text = text or ""
-    if not (_MOVE.search(text) or _ANOTHER_DAY.search(text) or (_NOT_IN.search(text) and _WHEN.search(text))):
+    not_in = bool(_NOT_IN.search(text) and _WHEN.search(text))  # 明天上午家里没人
+    said = bool(_MOVE.search(text) or _ANOTHER_DAY.search(text) or not_in)
+    if not (said or _MOVE_TO.search(text)):
         return None
     taken_back = is_withdrawal(text) and not _ANOTHER_DAY.search(text)
     if (_MOVE_ASKED.search(text) or taken_back or _FAULT.search(text) or _FIXED.search(text)
@@ -520,12 +523,13 @@ def visit_moved(text: str, before: str = "") -> Optional[str]:
         if not names_a_day_or_hour(part) or _NOT_IN.search(part) or _PAST.search(part):
             continue
         when = _MOVED_TAIL.sub("", _MOVED_TO.sub("", part)).strip()
-        if not when or not names_a_day_or_hour(when) or not _mostly_a_time(when):
-            continue
+        rest = _TIME_FILLER.sub("", _TIME.sub("", when))
+        if not when or not names_a_day_or_hour(when) or meaningful_length(rest):
+            continue  # only a time: not 能不能改一点东西
         day = next((found.group() for earlier in reversed(parts[:index] + [before or ""])
                     for found in [_DAY.search(earlier)] if found), "")
         return visit_time(when if _DAY.search(when) or not day else day + when)
-    return ""
+    return "" if said else None
 
 
 def time_given(text: str) -> Optional[str]:
