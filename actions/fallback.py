@@ -88,6 +88,10 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     if named and named not in choices:
         choices = [named] + choices[:1]
     buttons = [{"title": texts.label("request_types", name), "payload": f"/{name}"} for name in choices]
+    if not buttons:  # 师傅几点能到 with nothing on record: no request to offer, only the butler
+        dispatcher.utter_message(response="utter_fallback_rephrase", buttons=[
+            {"title": texts.label("choices", "to_butler"), "payload": "/human_handoff"}])
+        return [SlotSet("pending_text", message), SlotSet("pending_review", float(review_id))]
     buttons.append({"title": texts.label("choices", "none_of_these"), "payload": "/human_handoff"})
     dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
     return [SlotSet("pending_text", message), SlotSet("pending_review", float(review_id))]

@@ -49,7 +49,7 @@ _NOT_FIXED = re.compile(r"没修好|没有修好|没弄好|没解决|没有解�
 _FOLLOW_UP = re.compile(
     r"催|进展|进度|(怎么|咋|怎)样了|如何了|有(结果|消息|回音|下文)[了吗没么]|处理(了)?没|有人(管|跟|理)[没吗么]"
     r"|谁在(跟|管|负责)|(什么|啥|哪)(时候|天|时)(能|会|才|可以)?(来|到|上门|派|修|处理|安排|有人|过来)"
-    r"|几(时|点|号)(来|到|上门)|排(到|上)|还要(排|等)多久|等了(好|一|两|三|四|五|几|半|十|大半)"
+    r"|几(时|点|号)(能|会|才|可以)?(来|到|上门)|排(到|上)|还要(排|等)多久|等了(好|一|两|三|四|五|几|半|十|大半)"
     r"|(还|咋还|怎么还|到现在(也|还)?|一直)(没|没有)(人|来|见|派|修|处理|消息|动静|回|联系|下文|动)"
     r"|(修|派|联系|找|问|说|办|处理|调|沟通|安排|查|回复|反映|报|登记|约|跟|管|收)[^\s，,。？?]{0,4}?"
     r"(了|好|完|上|到|回来|出来|过)(没有?|么|吗|嘛|没)"
@@ -187,6 +187,8 @@ _N = r"[\d一二三四五六七八九十两零〇幺]"
 _INTRODUCTION = re.compile(rf"^\s*(我|俺|咱|我们|我家|俺家|咱家)(是|住|住在|家住|家在|在)?\s*{_N}+\s*(栋|幢|号楼|座|#|-)"
                            rf"[\d一二三四五六七八九十两零〇幺栋幢号楼座单元室#\-\s]*?(的)?(住户|业主|居民|租户)?"
                            r"\s*[，,。\s]+")
+# The flat said apart, after the building (我是17栋1单元的 我家住1502 …).
+_ROOM_INTRODUCTION = re.compile(r"^\s*(我|俺|咱)?(家|们家)?(住|在|是|住在)\s*\d{3,4}\s*(室|号)?(的)?\s*[，,。\s]+")
 _ANOTHER_ADDRESS = re.compile(rf"{_N}+\s*(栋|幢|号楼|单元|室)|(?<!\d)\d{{3,4}}(?!\d)|\d+-\d+")
 _PARTS_OF_MESSAGE = re.compile(r"[，,。；;！!？?\s]+|(?=另外|还有|顺便|对了|再就是|而且|并且)")
 # Where a part was taken out of a message: a run of separators becomes its first, none at the ends.
@@ -305,6 +307,8 @@ def without_introduction(text: str) -> str:
     part of the request (5栋1单元301漏水了), or a name follows it (我是3号楼的老张), or another address
     does (the ticket's is then another flat's)."""
     rest = _INTRODUCTION.sub("", text or "", count=1)
+    if rest != (text or ""):
+        rest = _ROOM_INTRODUCTION.sub("", rest, count=1)  # 我家住1502, after 我是17栋1单元的
     if meaningful_length(rest) < 2 or _ANOTHER_ADDRESS.search(rest):
         return text or ""  # 我住3栋1单元101 帮我妈报个修 她家在5栋1单元301: whose flat it is stays said
     return rest

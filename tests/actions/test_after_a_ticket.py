@@ -224,8 +224,8 @@ async def test_a_yes_the_model_is_unsure_of_does_not_take_a_request_offered(resi
     reply = await li.send(ActionAffirm(), "上次也是这样", "affirm", confidence=confidence)
 
     assert (li.slots.get("request_type") == "repair") is taken
-    if not taken:  # answered as a message not understood: the choices again, with these words
-        assert reply.responses == ["utter_fallback_choices"] and li.slots["pending_text"] == "上次也是这样"
+    if not taken:  # answered as a message not understood (no request in it: say it again), with these words
+        assert reply.responses == ["utter_fallback_rephrase"] and li.slots["pending_text"] == "上次也是这样"
 
 
 # -- a phone number answered to a question ------------------------------------------------------
@@ -551,3 +551,12 @@ async def test_a_neighbour_who_joined_a_lift_ticket_withdraws_only_their_own_rep
 
     assert reply.texts == [f"好的，已撤回您的反映。工单 {first} 是邻居先报的，会照常处理，之后不再给您发进度通知。"]
     assert services.tickets.get(first).status == "assigned" and services.tickets.get(first).reporters == 1
+
+
+async def test_when_the_visit_comes_asked_in_words_the_model_does_not_know_gives_the_progress(resident):
+    li = await reported(resident)
+
+    # make run's: a fallback with no request to offer (您是想： and only 都不是，转给红管家)
+    reply = await li.send(ActionHandleFallback(), "师傅几点能到", **unsure(("rate_ticket", 0.3)))
+
+    assert reply.responses == ["utter_ticket_status"] and reply.texts[0].startswith(f"{FIRST}（报修）")

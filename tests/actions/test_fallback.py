@@ -77,11 +77,15 @@ async def test_taking_back_with_nothing_open_offers_the_choices(resident):
     assert reply.messages[0]["buttons"] == [{"title": "快递问题", "payload": "/parcel"}, HANDOFF_BUTTON]
 
 
-async def test_only_likely_requests_become_choices(resident):
+async def test_only_likely_requests_become_choices_and_with_none_it_asks_to_say_it_again(resident, services):
     reply = await not_understood(resident("wx-ma"), "今天天气怎么样啊",
                                  [("nlu_fallback", 0.55), ("greet", 0.5), ("parcel", 0.04)])
 
-    assert reply.messages[0]["buttons"] == [HANDOFF_BUTTON]
+    # It said 您是想： with 都不是，转给红管家 alone.
+    assert reply.texts == ["不好意思，我没太看明白😅 可以换个说法再说一次，比如“厨房水管漏水”“查询工单”；也可以点下面的按钮，"
+                           "把这句话转给红管家。"]
+    assert reply.messages[0]["buttons"] == [{"title": "转给红管家", "payload": "/human_handoff"}]
+    assert [row.text for row in services.review.pending()] == ["今天天气怎么样啊"]  # kept for the admins
 
 
 @pytest.mark.parametrize("text, ranking, offered", [
