@@ -4,7 +4,7 @@ conversation, calls one service, and answers with domain.yml responses."""
 from __future__ import annotations
 
 import re
-
+from datetime import timedelta
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -45,6 +45,9 @@ _ADDRESS_JOINERS = re.compile(r"栋|幢|号楼|楼|单元|[-－#＃\s]")
 FAILED = "failed"  # set by validate_ticket_form when the form could not go on
 HANDLED = "handled"  # the message was answered another way (a "not fixed" report reopened a ticket)
 CANCEL_REPLIES = {"none_open": "utter_cancel_none_open", "not_found": "utter_cancel_not_found"}
+# A repair that waits this long for working hours (reported in the evening or the night) is told
+# whom to call till then.
+OVERNIGHT_WAIT = timedelta(hours=3)
 
 
 def is_open(view: TicketView) -> bool:
@@ -532,8 +535,8 @@ class ActionSubmitTicket(Action):
         if view.assignee_role == "duty_manager":
             dispatcher.utter_message(response="utter_ticket_routed_to_manager")
         if request_type == "repair" and not view.emergency and view.due_at and (
-                view.due_at.date() > services.now().astimezone(view.due_at.tzinfo).date()):
-            # 楼上漏水 漏到我家卫生间了 at 22:40: nobody comes before the morning; whom to call till then
+                view.due_at - services.now() >= OVERNIGHT_WAIT):
+            # 楼上漏水 漏到我家卫生间了 at 22:40 or 00:10: nobody before the morning; whom to call till then
             dispatcher.utter_message(response="utter_ticket_overnight",
                                      property_phone=services.compound_info().property_phone)
         if view.home_visit and request_type != "noise_dispute":

@@ -1223,15 +1223,18 @@ async def test_a_repair_that_names_someone_frail_is_told_it_has_priority(residen
     assert services.tickets.list()[0].priority == "high"
 
 
-async def test_a_repair_reported_at_night_says_whom_to_call_before_the_butler_does(resident, services, clock):
-    clock.advance(hours=12, minutes=40)  # 22:40: nobody is due before 08:30
+@pytest.mark.parametrize("hours, minutes, due", [(12, 40, "明天 08:30"),  # 22:40
+                                                 (14, 10, "今天 08:30")])  # 00:10, the next day
+async def test_a_repair_reported_at_night_says_whom_to_call_before_the_butler_does(resident, services, clock,
+                                                                                   hours, minutes, due):
+    clock.advance(hours=hours, minutes=minutes)  # nobody is due before 08:30
     wang = resident("wx-wang")
 
     replies = await wang.request("那我家楼上漏水 漏到我家卫生间了 咋办 3栋2单元402", "repair",
                                  ["今天晚上", ("对", "affirm")])
 
     created, overnight = replies[-1].texts[:2]
-    assert created.endswith("会在明天 08:30前联系您。发“查询工单”可随时看进度。")
+    assert created.endswith(f"会在{due}前联系您。发“查询工单”可随时看进度。")
     assert overnight == ("在此之前如果情况变急，请拨打物业服务中心电话 0571-8888 6666；闻到燃气味、有人被困这类危险，"
                          "直接告诉我，会马上通知值班人员。")
 
