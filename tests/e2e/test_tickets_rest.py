@@ -12,12 +12,13 @@ import subprocess
 import sys
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import List
 
 import pytest
 from sqlalchemy import select
 
+from actions.session import _day
 from tests.conftest import ROOT
 from tests.e2e.test_make_run import _post, _say, _start_assistant
 
@@ -586,7 +587,10 @@ def test_a_request_left_for_days_is_dropped_and_the_resident_is_told(assistant, 
     _time_passes(assistant, sender, hours=49)
     replies = _post(f"{assistant['rasa']}/webhooks/rest/webhook", {"sender": sender, "message": "确认"})
     dropped = replies[0]
-    assert dropped["text"] == ("您前天说的报修（我家水龙头坏了）一直没有提交，已经放下了。"
+    # 前天 once Shanghai is past 01:00; 49 hours before 00:30 is three days back, by its date (11月22日)
+    now = datetime.now(db.settings.timezone)
+    when = _day(now - timedelta(hours=49), now)
+    assert dropped["text"] == (f"您{when}说的报修（我家水龙头坏了）一直没有提交，已经放下了。"
                                "还需要的话，点“报修”重新登记就行😊")
     assert dropped["buttons"] == [{"title": "报修", "payload": "/repair"}]
     assert not NUMBER.search(" ".join(reply.get("text", "") for reply in replies))
