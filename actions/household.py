@@ -48,7 +48,7 @@ class ActionUpdateHousehold(Action):
                 return []
         services = common.services()
         openid = common.sender(tracker)
-        about_them = neighbour_after_dispute(dispatcher, tracker, services)  # 他们家是501, after a dispute
+        about_them = neighbour_after_dispute(dispatcher, tracker)  # 他们家是501, after a dispute
         if about_them is not None:
             return about_them
         if not (building and room):
@@ -98,17 +98,13 @@ class ActionUpdateHousehold(Action):
         return []
 
 
-def neighbour_after_dispute(dispatcher: CollectingDispatcher, tracker: Tracker,
-                            services) -> Optional[List[Dict[Text, Any]]]:
+def neighbour_after_dispute(dispatcher: CollectingDispatcher,
+                            tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """他们家是501, 对方住501 (read as an address) right after a dispute was reported: the other
     side's flat, not the resident's, offered as more about the dispute (offer_detail). None otherwise."""
-    message = common.text(tracker)
-    if tracker.active_loop_name or not conversation.names_the_other_side(message):
+    if tracker.active_loop_name or not conversation.names_the_other_side(common.text(tracker)):
         return None
-    reported = services.tickets.just_reported(common.sender(tracker))
-    if reported is None or reported.request_type != "noise_dispute":
-        return None
-    return offer_detail(dispatcher, tracker)
+    return offer_detail(dispatcher, tracker, of_kind="noise_dispute")
 
 
 def request_beside(tracker: Tracker) -> Optional[str]:

@@ -187,14 +187,14 @@ class ValidateTicketForm(FormValidationAction):
             return []
         request_type = tracker.get_slot("request_type")
         needed = ["address", "description"]
-        if request_type in VISITED and not self._placed_by_unit(tracker):
+        if request_type in VISITED and not self._no_visit(tracker):
             needed.append("visit_time")
         if request_type == "noise_dispute":
             needed.append("other_party")
         return needed + ["confirmed"]
 
     @staticmethod
-    def _placed_by_unit(tracker: Tracker) -> bool:
+    def _no_visit(tracker: Tracker) -> bool:
         """A lift repair (placed by its building and unit), or one of a common area (道闸, 路灯):
         nobody's home to visit, so no visit time is asked, also when the resident's flat is known."""
         if tracker.get_slot("request_type") == "repair" and conversation.common_area(
@@ -331,7 +331,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"description": None}
         when = conversation.availability(value)
         if (when and not tracker.get_slot("visit_time") and tracker.get_slot("request_type") in VISITED
-                and not self._placed_by_unit(tracker)):
+                and not self._no_visit(tracker)):
             return {"description": value, "visit_time": when}  # 水管漏了 周六在家: not asked again
         return {"description": value}
 
@@ -416,7 +416,7 @@ class ValidateTicketForm(FormValidationAction):
         if later:  # 等会儿再说, 我先去吃饭了: it waits, unsubmitted, and is not added to
             dispatcher.utter_message(response="utter_request_waits")
             return {"confirmed": None, "correcting": False}
-        visited = tracker.get_slot("request_type") in VISITED and not self._placed_by_unit(tracker)
+        visited = tracker.get_slot("request_type") in VISITED and not self._no_visit(tracker)
         new_time = conversation.time_given(value) if visited else None
         if new_time and new_time != tracker.get_slot("visit_time"):
             # "周六上午" or "不对，改成周日下午" answered to the summary: the new time, and the summary again

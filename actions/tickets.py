@@ -135,7 +135,7 @@ class ActionStartTicket(Action):
             adds, answered = conversation.adds_more(message, request_type), None
             if adds or not conversation.states_the_request(message, request_type):
                 # 丰巢的 柜子在3栋门口 (parcel), right after a parcel problem: more about it, or a new one?
-                answered = offer_detail(dispatcher, tracker, kind=request_type)
+                answered = offer_detail(dispatcher, tracker, of_kind=request_type, new_request=True)
             if answered is None and adds:  # 补充一下 …, read as another kind than the ticket's
                 answered = offer_detail(dispatcher, tracker)
             if answered is None:
@@ -824,7 +824,8 @@ def move_visit(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     ticket is the one the words name (by number or kind), else the newest with a visit. False when
     the words move no visit, or no visit is arranged."""
     message = common.text(tracker)
-    if tracker.active_loop_name or conversation.visit_moved(message) is None:
+    when = None if tracker.active_loop_name else conversation.visit_moved(message)
+    if when is None:
         return False
     services = common.services()
     visits = [view for view in open_tickets(tracker, services)
@@ -834,7 +835,7 @@ def move_visit(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     view = asked_about(visits, message)[0]
     # 改下午吧: the day it was, when that was said today (明天 said yesterday is today)
     said_today = view.created_at.date() == services.now().astimezone(view.created_at.tzinfo).date()
-    when = conversation.visit_moved(message, before=view.visit_time if said_today else "")
+    when = conversation.with_day_of(when, view.visit_time) if said_today else when
     outcome = services.tickets.move_visit(common.sender(tracker), view.number, when, message)
     if outcome.result not in ("moved", "unchanged"):
         return False
@@ -998,15 +999,15 @@ def offer_request(dispatcher: CollectingDispatcher, tracker: Tracker, otherwise:
     return [SlotSet("pending_text", message)]
 
 
-def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker,
-                 kind: Optional[str] = None) -> Optional[List[Dict[Text, Any]]]:
+def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker, of_kind: Optional[str] = None,
+                 new_request: bool = False) -> Optional[List[Dict[Text, Any]]]:
     """已经找过他们了 没用, 来的时候带个扳手: a message the assistant did not understand, soon after
     the resident reported a ticket (services.tickets.DETAIL_WINDOW), offered as more about it, with
-    a button (nothing is added on a guess). With ``kind`` (the model read a request of that kind:
-    丰巢的 柜子在3栋门口 right after a parcel problem), only a ticket of that kind, and the second
-    button records it as a new request instead. None when the message is something else: a
-    question, a follow-up, a withdrawal, praise, a request of its own (快递里少东西了: a problem
-    said), or there is no such ticket."""
+    a button (nothing is added on a guess). With ``of_kind``, only a ticket of that kind (他们家是501:
+    a dispute's); with ``new_request`` too (the model read a request of that kind: 丰巢的 柜子在3栋门口
+    right after a parcel problem), the second button records it as a new request. None when the
+    message is something else: a question, a follow-up, a withdrawal, praise, a request of its own
+    (快递里少东西了: a problem said), or there is no such ticket."""
     message = conversation.without_greeting(common.text(tracker)).strip()
     if (tracker.active_loop_name or message.startswith("/") or conversation.meaningful_length(message) < 3
             or conversation.only_a_greeting(message) or conversation.is_acknowledgement(message)
@@ -1015,7 +1016,7 @@ def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker,
             or conversation.is_praise(message)):
         return None
     view = common.services().tickets.just_reported(common.sender(tracker))
-    if view is None or (kind is not None and view.request_type != kind):
+    if view is None or (of_kind is not None and view.request_type != of_kind):
         return None
     named = conversation.request_named(message)
     if named and (named != view.request_type or conversation.states_the_request(message, named)):
@@ -1024,7 +1025,7 @@ def offer_detail(dispatcher: CollectingDispatcher, tracker: Tracker,
     if common.last_response(tracker) == "utter_offer_detail" and pending:
         message = f"{pending}；{message}"  # more, said before answering the offer
     message = message[:conversation.MAX_DESCRIPTION]
-    other = ({"title": texts.label("choices", "new_request"), "payload": f"/{kind}"} if kind
+    other = ({"title": texts.label("choices", "new_request"), "payload": f"/{of_kind}"} if new_request
              else {"title": texts.label("choices", "not_a_detail"), "payload": "/deny"})
     dispatcher.utter_message(response="utter_offer_detail", number=view.number, words=message[:60],
                              type=texts.label("request_types", view.request_type),

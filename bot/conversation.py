@@ -185,7 +185,7 @@ _GREETING = re.compile(r"^(\s*(你好|您好|你们好|大家好|在吗|在不�
 # Who is writing, by their address alone (我是5栋1单元301的, 俺家住3-2-502): the ticket has the address.
 _N = r"[\d一二三四五六七八九十两零〇幺]"
 _INTRODUCTION = re.compile(rf"^\s*(我|俺|咱|我们|我家|俺家|咱家)(是|住|住在|家住|家在|在)?\s*{_N}+\s*(栋|幢|号楼|座|#|-)"
-                           rf"[\d一二三四五六七八九十两零〇幺栋幢号楼座单元室#\-\s]*?(的)?(住户|业主|居民|租户)?"
+                           rf"({_N}|[栋幢号楼座单元室#\-\s])*?(的)?(住户|业主|居民|租户)?"
                            r"\s*[，,。\s]+")
 # The flat said apart, after the building (我是17栋1单元的 我家住1502 …).
 _ROOM_INTRODUCTION = re.compile(r"^\s*(我|俺|咱)?(家|们家)?(住|在|是|住在)\s*\d{3,4}\s*(室|号)?(的)?\s*[，,。\s]+")
@@ -213,13 +213,15 @@ _FOR_RELATIVE = re.compile(rf"我({_RELATIVES})|老人家?(不会|腿|走不)")
 # How to do something oneself (怎么弄, 在哪个app上弄), and asking for the errand instead (帮, 上门, 不会).
 _HOW = re.compile(r"怎么(弄|做|认证|办|操作|搞|认)|咋(弄|办|做|整|认)|如何|在哪(里|儿)?(弄|做|认证|办)|"
                   r"哪个(app|APP|软件|程序|平台)|什么(app|APP|软件|平台)|手机上(怎么|咋|能)|自己(弄|做|认证|操作)")
-_ERRAND_ASKED = re.compile(r"帮|代办|上门|来家|到家|不会|不识字|弄不来|搞不定|看不清|腿|卧床|住院|瘫|中风|走不|疤|"
+# Asking for help with it, or why one cannot do it oneself (不识字, 卧床, 中风 …).
+_CANNOT_DO_IT = r"帮|代办|上门|来家|到家|不会|不识字|弄不来|看不清|卧床|住院|瘫|中风|走不"
+_ERRAND_ASKED = re.compile(rf"{_CANNOT_DO_IT}|搞不定|腿|疤|"
                            rf"老人|老爷子|老太|我({_RELATIVES}|娘)|俺(爹|娘|妈|爸)|\d{{2}}岁")
 # Whether the certification is due (今年还要认证吗, 多久认证一次, 每年都要认证吗).
 _CERTIFICATION_DUE = re.compile(r"(还要|还得|还需要|要不要|需不需要|每年都要|每年都得|是不是每年)[^，,。]{0,4}(认证|验证|刷脸)|"
                                 r"(认证|验证)[^，,。]{0,4}(多久|多长时间|几个月|几年)[^，,。]{0,3}(一次|认证)|"
                                 r"多久[^，,。]{0,3}(认证|验证)一次|(认证|验证)[^，,。]{0,4}每年")
-_CANNOT_CERTIFY = re.compile(r"帮|代办|上门|来家|到家|弄不来|不会|糊涂|痴呆|不认人|卧床|瘫|住院|中风|不识字|看不清|走不")
+_CANNOT_CERTIFY = re.compile(rf"{_CANNOT_DO_IT}|糊涂|痴呆|不认人")
 # A neighbour's doing that troubles others (堆在楼道里, 电动车推进楼道充电, 狗不牵绳): a dispute, also
 # without a noise word.
 _NUISANCE = re.compile(r"堆(了|着|满)?[^，,。]{0,6}(楼道|门口|过道|走廊|楼梯)|在(楼道|门口|过道|走廊|楼梯)[^，,。]{0,4}堆|"
@@ -250,7 +252,7 @@ _MOVE_ASKED = re.compile(r"哪天|哪一天|什么时候|啥时候|几点|几号
                          r"下次|下回")  # 下次能早点来就更好了: a wish with a rating
 _DAY = re.compile(r"今天|明天|后天|大后天|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|\d{1,2}\s*号")
 # Around the new time in its part: 那就/改成 before it, 来吧/行不/可以吗 after it.
-_MOVED_TO = re.compile(r"^.*(改|换|调|挪|推|提前)(成|到|为|在)?|^\s*(师傅|那就|那|就|请|麻烦)+")
+_MOVE_LEAD = re.compile(r"^.*(改|换|调|挪|推|提前)(成|到|为|在)?|^\s*(师傅|那就|那|就|请|麻烦)+")
 _MOVED_TAIL = re.compile(r"(再|过)?(来|上门|过来)?(吧|呗|行不行|行不|行吗|可以吗|可以不|好吗|好不好|成吗|吗|呢)?[。！!？?～~.]*$")
 _TIME_LEAD = re.compile(r"^\s*(上门)?(时间)?\s*(应该|其实)?是\s*|^\s*(上门)?时间\s*")
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -526,14 +528,20 @@ def visit_moved(text: str, before: str = "") -> Optional[str]:
         part = parts[index]
         if not names_a_day_or_hour(part) or _NOT_IN.search(part) or _PAST.search(part):
             continue
-        when = _MOVED_TAIL.sub("", _MOVED_TO.sub("", part)).strip()
+        when = _MOVED_TAIL.sub("", _MOVE_LEAD.sub("", part)).strip()
         rest = _TIME_FILLER.sub("", _TIME.sub("", when))
         if not when or not names_a_day_or_hour(when) or meaningful_length(rest):
             continue  # only a time: not 能不能改一点东西
-        day = next((found.group() for earlier in reversed(parts[:index] + [before or ""])
+        day = next((found.group() for earlier in reversed(parts[:index])
                     for found in [_DAY.search(earlier)] if found), "")
-        return visit_time(when if _DAY.search(when) or not day else day + when)
+        return with_day_of(visit_time(when if _DAY.search(when) or not day else day + when), before)
     return "" if said else None
+
+
+def with_day_of(when: str, before: str) -> str:
+    """明天下午 for 下午 after 明天上午: a time with no day takes the day of the time ``before``."""
+    day = _DAY.search(before or "")
+    return day.group() + when if when and day and not _DAY.search(when) else when
 
 
 def time_given(text: str) -> Optional[str]:
